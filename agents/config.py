@@ -1,0 +1,169 @@
+"""Hyperparameters as dataclasses: one place that states each knob, its default and its valid range.
+
+The CLI builds its flags and the app its sliders from these fields, so a range is written once and
+every front end refuses the same bad values with the same sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A hyperparameter outside its valid range; the message is one sentence a user can act on."""
+
+
+def knob(default: Any, lo: float | None, hi: float | None, help: str, **extra: Any) -> Any:
+    """A dataclass field carrying its valid closed range ``[lo, hi]`` and a one-line help text."""
+    return field(default=default, metadata={"range": (lo, hi), "help": help, **extra})
+
+
+def field_range(cls: type, name: str) -> tuple[float | None, float | None]:
+    """The ``(lo, hi)`` range declared for ``cls.name``."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return f.metadata.get("range", (None, None))
+    raise KeyError(f"{cls.__name__} has no hyperparameter {name!r}")
+
+
+def field_help(cls: type, name: str) -> str:
+    """The help text declared for ``cls.name``."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return str(f.metadata.get("help", ""))
+    raise KeyError(f"{cls.__name__} has no hyperparameter {name!r}")
+
+
+def check_range(cls: type, name: str, value: Any) -> Any:
+    """Return ``value`` if it lies in the range declared for ``cls.name``, else raise ConfigError."""
+    lo, hi = field_range(cls, name)
+    label = name.replace("_", " ")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if lo is None and hi is None:
+            return value
+        raise ConfigError(f"{label} must be a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{label} must be a finite number, got {value}")
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        raise ConfigError(f"{label} must be between {lo:g} and {hi:g}, got {value:g}")
+    if lo is not None and value < lo:
+        raise ConfigError(f"{label} must be at least {lo:g}, got {value:g}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{label} must be at most {hi:g}, got {value:g}")
+    return value
+
+
+def validate(config: Any) -> Any:
+    """Check every ranged field of a config instance; return it unchanged when all are valid."""
+    for f in dataclasses.fields(config):
+        check_range(type(config), f.name, getattr(config, f.name))
+    return config
+
+
+SCHEDULES = ("constant", "linear", "exponential")
+
+
+@dataclass
+class TabularConfig:
+    """Hyperparameters of the tabular agents (Q-learning, SARSA, Expected SARSA)."""
+
+    alpha: float = knob(0.1, 0.0, 1.0, "learning rate: how far each update moves Q toward the TD target")
+    gamma: float = knob(0.99, 0.0, 1.0, "discount: how much a reward one step later is worth")
+    epsilon: float = knob(1.0, 0.0, 1.0, "exploration rate at the start (probability of a random action)")
+    epsilon_min: float = knob(0.05, 0.0, 1.0, "exploration rate the schedule decays toward")
+    epsilon_decay: float = knob(
+        0.0005, 0.0, 1.0, "exponential decay per episode (0 keeps epsilon constant)"
+    )
+    schedule: str = knob("exponential", None, None, "epsilon schedule", choices=SCHEDULES)
+    initial_q: float = knob(0.0, -1e6, 1e6, "initial value of every Q-table entry")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(
+                f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
+            )
+
+
+DQN_LOSSES = ("huber", "mse")
+
+
+@dataclass
+class DQNConfig:
+    """Hyperparameters of the DQN agent (names follow Stable-Baselines3 where it has one).
+
+    Step counts are environment steps, as in Stable-Baselines3 and RL Baselines3 Zoo, so a Zoo
+    preset reads across unchanged.  ``hidden`` is the one structural knob: it is fixed when the
+    network is built.
+    """
+
+    learning_rate: float = knob(
+        5e-4, 1e-8, 1e6, "Adam step size (try 1e6 to watch divergence being caught)"
+    )
+    learning_rate_end: float = knob(
+        1.0, 0.0, 1.0,
+        "final learning rate as a fraction of the first; it falls linearly over total steps "
+        "(1 keeps it constant)",
+    )
+    gamma: float = knob(0.99, 0.0, 1.0, "discount: how much a reward one step later is worth")
+    batch_size: int = knob(64, 1, 65_536, "transitions per gradient step, drawn uniformly")
+    buffer_size: int = knob(50_000, 1, 10_000_000, "replay buffer capacity; the oldest go first")
+    learning_starts: int = knob(1_000, 0, 1_000_000_000, "env steps before the first gradient step")
+    train_freq: int = knob(4, 1, 1_000_000, "env steps between training rounds")
+    gradient_steps: int = knob(1, 1, 100_000, "gradient steps per training round")
+    target_update_interval: int = knob(
+        1_000, 1, 1_000_000_000, "env steps between target-network updates"
+    )
+    tau: float = knob(
+        1.0, 1e-6, 1.0,
+        "target update weight: 1 copies the online network (hard), below 1 blends it in (Polyak)",
+    )
+    double: bool = knob(True, None, None, "Double DQN: the online net picks the next action")
+    dueling: bool = knob(False, None, None, "dueling head: Q = V + A - mean(A)")
+    n_step: int = knob(1, 1, 100, "steps summed into each return before bootstrapping")
+    loss: str = knob("huber", None, None, "TD loss: huber or mse", choices=DQN_LOSSES)
+    max_grad_norm: float = knob(10.0, 0.0, 1e6, "gradient-norm clip (0 turns clipping off)")
+    hidden: tuple[int, ...] = knob((64, 64), None, None, "hidden layer widths of the MLP")
+    epsilon_start: float = knob(1.0, 0.0, 1.0, "exploration rate at step 0")
+    epsilon_end: float = knob(0.05, 0.0, 1.0, "exploration rate after the linear decay")
+    exploration_fraction: float = knob(
+        0.1, 0.0, 1.0, "fraction of total steps over which epsilon falls to its end value"
+    )
+    total_steps: int = knob(
+        100_000, 1, 10_000_000_000,
+        "planned run length; the epsilon and learning-rate schedules span it",
+    )
+    threads: int = knob(
+        1, 0, 256, "torch CPU threads for the whole process (0 keeps torch's default)"
+    )
+
+    def __post_init__(self) -> None:
+        validate(self)
+        for name in ("double", "dueling"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if self.loss not in DQN_LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(DQN_LOSSES)}, got {self.loss!r}")
+        for name in ("batch_size", "buffer_size", "learning_starts", "train_freq",
+                     "gradient_steps", "target_update_interval", "n_step", "total_steps",
+                     "threads"):
+            value = getattr(self, name)
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise ConfigError(f"{name.replace('_', ' ')} must be a whole number, got {value!r}")
+            setattr(self, name, int(value))
+        hidden = self.hidden
+        if isinstance(hidden, int) and not isinstance(hidden, bool):
+            hidden = (hidden,)
+        if (not isinstance(hidden, (tuple, list)) or not hidden
+                or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 65_536
+                           for h in hidden)):
+            raise ConfigError(
+                f"hidden must list one or more layer widths between 1 and 65536, got {hidden!r}"
+            )
+        self.hidden = tuple(hidden)

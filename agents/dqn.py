@@ -1,0 +1,420 @@
+"""Deep Q-Network: when the state space is too big for a table, an MLP approximates Q.
+
+Read top to bottom: the device rule, the network, the TD target (the one formula every switch
+changes), then the agent.  The agent speaks the tabular agents' protocol (``act``, ``greedy``,
+``update(..., truncated=...)``, ``q_values``, ``epsilon``) so ``TrainingSession`` drives either;
+``update`` stores the transition and, every ``train_freq`` env steps after ``learning_starts``,
+runs ``gradient_steps`` gradient steps.
+
+Switches a learner can flip, each one flag: Double DQN (on by default), a dueling head, n-step
+returns, Huber or MSE loss, hard or Polyak (``tau < 1``) target updates.  Termination stops
+bootstrapping; time-limit truncation does not.  Everything (network, replay ring, batches) lives
+on one device; values come back with ``.cpu()`` before numpy sees them.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from agents.buffers import NStepAccumulator, ReplayBuffer
+from agents.config import ConfigError, DQNConfig
+from agents.schedules import ConstantSchedule, LinearSchedule
+
+HISTORY_LEN = 10_000  # training rounds kept for the charts
+_STRUCTURAL = ("hidden", "dueling", "buffer_size", "threads")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the Q-values became NaN or infinite; learning stopped (one-sentence message)."""
+
+
+class SpaceError(ValueError):
+    """An observation or action space DQN cannot handle."""
+
+
+@dataclass(frozen=True)
+class DQNStats:
+    """What one training round did, averaged over its gradient steps (for the app's charts)."""
+
+    loss: float
+    mean_q: float
+    td_error: float
+    step: int
+    updates: int
+    learning_rate: float
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """Pick the torch device: ``"auto"`` is ``"cuda"`` when torch sees a GPU, else ``"cpu"``.
+
+    An explicit ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` is honoured, and asking for CUDA on a machine
+    without it is refused here, in one sentence, rather than deep inside torch later.
+    """
+    name = str(requested).strip().lower()
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cpu":
+        return "cpu"
+    match = re.fullmatch(r"cuda(?::(\d+))?", name)
+    if match is None:
+        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {requested!r}")
+    if not torch.cuda.is_available():
+        raise ConfigError(
+            f"device {requested!r} was asked for but torch sees no CUDA GPU here; use cpu or auto"
+        )
+    if match.group(1) is not None and int(match.group(1)) >= torch.cuda.device_count():
+        raise ConfigError(
+            f"device {requested!r} does not exist: torch sees {torch.cuda.device_count()} GPU(s)"
+        )
+    return name
+
+
+class QNetwork(nn.Module):
+    """MLP from an observation to one Q-value per action, optionally with a dueling head.
+
+    Discrete observations arrive as integer indices and are one-hot encoded on the device
+    (``F.one_hot``), so the same network plays FrozenLake, Taxi and the sandbox's mazes.
+    """
+
+    def __init__(self, n_inputs: int, n_actions: int, hidden: tuple[int, ...], dueling: bool,
+                 one_hot: bool) -> None:
+        super().__init__()
+        self.n_inputs = n_inputs
+        self.one_hot = one_hot
+        self.dueling = dueling
+        layers: list[nn.Module] = []
+        width = n_inputs
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            width = size
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, n_actions)
+        self.value = nn.Linear(width, 1) if dueling else None
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Q-values ``[batch, n_actions]`` of a batch of stored observations."""
+        if self.one_hot:
+            x = F.one_hot(obs, self.n_inputs).to(torch.float32)
+        else:
+            x = obs.to(torch.float32).flatten(1)
+        h = self.body(x)
+        q = self.head(h)
+        if self.value is not None:
+            q = self.value(h) + q - q.mean(dim=1, keepdim=True)
+        return q
+
+
+def init_network(net: nn.Module, generator: torch.Generator) -> None:
+    """PyTorch's default Linear initialisation, drawn from the agent's own generator.
+
+    torch's default draws from the global RNG; drawing from ours keeps "same seed, same
+    parameters" true whatever else the process does.
+    """
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+                bound = 1.0 / math.sqrt(module.weight.shape[1])
+                nn.init.uniform_(module.bias, -bound, bound, generator=generator)
+
+
+def td_targets(online: nn.Module, target: nn.Module, next_obs: torch.Tensor,
+               returns: torch.Tensor, discounts: torch.Tensor, double: bool) -> torch.Tensor:
+    """``y = ret + discount * V(s')``, with no gradient.
+
+    Double DQN: the online network picks ``a' = argmax Q_online(s', .)`` and the target network
+    values it, ``V(s') = Q_target(s', a')``; plain DQN takes ``max Q_target(s', .)``.  A terminated
+    row has ``discount = 0``; a truncated one keeps ``gamma**k`` and so still bootstraps.
+    """
+    with torch.no_grad():
+        next_q = target(next_obs)
+        if double:
+            best = online(next_obs).argmax(dim=1, keepdim=True)
+            next_v = next_q.gather(1, best).squeeze(1)
+        else:
+            next_v = next_q.max(dim=1).values
+        return returns + discounts * next_v
+
+
+def make_config(hyperparameters: dict[str, Any], base: DQNConfig | None = None) -> DQNConfig:
+    """A validated ``DQNConfig``; an unknown name is refused in one sentence."""
+    known = {f.name for f in dataclasses.fields(DQNConfig)}
+    unknown = sorted(set(hyperparameters) - known)
+    if unknown:
+        raise ConfigError(
+            f"DQN has no hyperparameter {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
+    return dataclasses.replace(base or DQNConfig(), **hyperparameters)
+
+
+class DQN:
+    """Deep Q-learning agent with replay, a target network and Double-DQN targets.
+
+    Args:
+        observation_space: ``Box`` (fed as is, flattened) or ``Discrete`` (one-hot).
+        action_space: must be ``Discrete``.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (see :func:`resolve_device`).
+        seed: seeds the network initialisation, replay sampling and epsilon-greedy draws.
+        **hyperparameters: any field of :class:`agents.config.DQNConfig`.
+    """
+
+    kind = "dqn"
+    needs_next_action = False
+
+    def __init__(self, observation_space: gym.Space, action_space: gym.Space, *,
+                 device: str = "auto", seed: int | None = None, **hyperparameters: Any) -> None:
+        if not isinstance(action_space, gym.spaces.Discrete):
+            raise SpaceError(
+                f"DQN needs a Discrete action space (one Q-value per action), got {action_space}"
+            )
+        if isinstance(observation_space, gym.spaces.Discrete):
+            self._obs_shape: tuple[int, ...] = ()
+            self._obs_dtype = np.int64
+            self._obs_start: int | None = int(observation_space.start)
+            n_inputs = int(observation_space.n)
+        elif isinstance(observation_space, gym.spaces.Box):
+            self._obs_shape = tuple(observation_space.shape)
+            integer = np.issubdtype(observation_space.dtype, np.integer)
+            self._obs_dtype = observation_space.dtype if integer else np.float32
+            self._obs_start = None
+            n_inputs = int(np.prod(self._obs_shape))
+        else:
+            raise SpaceError(
+                f"DQN needs a Box or Discrete observation space, got {observation_space}"
+            )
+        self.config = make_config(hyperparameters)
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.n_actions = int(action_space.n)
+        self._action_start = int(action_space.start)
+        self.n_inputs = n_inputs
+        self.device = resolve_device(device)
+        self._device = torch.device(self.device)
+        if self.config.threads > 0:
+            torch.set_num_threads(self.config.threads)  # process-wide, see STYLE.md
+        self.seed = seed
+        seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
+        self.rng = np.random.default_rng(int(seeds[0]))
+        self._init_gen = torch.Generator().manual_seed(int(seeds[1]) >> 1)
+        self._sample_gen = torch.Generator(device=self._device).manual_seed(int(seeds[2]) >> 1)
+        self._build()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        """Fresh networks, optimizer, replay ring and counters (also used by ``reset_q``)."""
+        cfg = self.config
+        net = QNetwork(self.n_inputs, self.n_actions, cfg.hidden, cfg.dueling,
+                       one_hot=self._obs_start is not None)
+        init_network(net, self._init_gen)  # on the CPU, so every device starts from the same
+        self.q_net = net.to(self._device)
+        self.target_net = copy.deepcopy(self.q_net).requires_grad_(False)
+        self._params = list(self.q_net.parameters())
+        self._target_params = list(self.target_net.parameters())
+        try:
+            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate, fused=True)
+        except (RuntimeError, TypeError):  # a device without a fused kernel
+            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate)
+        self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
+                                   self._device, self._sample_gen)
+        self.nstep = NStepAccumulator(cfg.n_step, cfg.gamma)
+        self.num_steps = 0
+        self.num_updates = 0
+        self.diverged: str | None = None
+        self._max_abs_reward = 0.0
+        self.epsilon = cfg.epsilon_start
+        self.history: dict[str, deque[float]] = {
+            name: deque(maxlen=HISTORY_LEN)
+            for name in ("step", "loss", "mean_q", "td_error")
+        }
+
+    def reset_q(self) -> None:
+        """Forget everything learned: new weights (next draws of the seed's stream), empty replay."""
+        self._build()
+
+    def set_hyperparameters(self, **changes: Any) -> None:
+        """Change knobs between steps; ``epsilon=x`` pins exploration at x (start = end = x).
+
+        The network's shape and the replay capacity are fixed once built, so changing them is
+        refused rather than silently ignored.
+        """
+        if "epsilon" in changes:
+            value = changes.pop("epsilon")
+            changes.update(epsilon_start=value, epsilon_end=value)
+        for name in _STRUCTURAL:
+            if name in changes and changes[name] != getattr(self.config, name):
+                raise ConfigError(f"{name} can only be chosen when the DQN agent is created")
+        new = make_config(changes, base=self.config)
+        if new.n_step != self.config.n_step:
+            self.nstep = NStepAccumulator(new.n_step, new.gamma)
+        self.nstep.gamma = new.gamma
+        self.config = new
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.learning_rate
+        if "epsilon_start" in changes or "epsilon_end" in changes:
+            self.epsilon = self.epsilon_at(self.num_steps)
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def _obs_batch(self, states: Any) -> torch.Tensor:
+        """Stored form of a batch of observations, on the device."""
+        if self._obs_start is not None:
+            index = np.asarray(states, dtype=np.int64).reshape(-1) - self._obs_start
+            if index.size and (index.min() < 0 or index.max() >= self.n_inputs):
+                raise ValueError(f"state {int(index.max() + self._obs_start)} is outside this "
+                                 f"agent's {self.n_inputs} observations")
+            array = index
+        else:
+            array = np.asarray(states, dtype=self._obs_dtype).reshape(-1, *self._obs_shape)
+        return torch.from_numpy(array).to(self._device)
+
+    def greedy(self, state: Any) -> int:
+        """The action with the highest Q-value in ``state``."""
+        with torch.inference_mode():
+            q = self.q_net(self._obs_batch(state))
+            return int(q.argmax(dim=1).item()) + self._action_start
+
+    def act(self, state: Any) -> int:
+        """Epsilon-greedy: a uniformly random action with probability ``epsilon``."""
+        if self.rng.random() < self.epsilon:
+            return int(self.rng.integers(self.n_actions)) + self._action_start
+        return self.greedy(state)
+
+    def q_values(self, states: Any) -> np.ndarray:
+        """Q-values ``[n, n_actions]`` (float64) of a batch of states, in one forward pass."""
+        with torch.inference_mode():
+            return self.q_net(self._obs_batch(states)).cpu().numpy().astype(np.float64)
+
+    # -- learning -----------------------------------------------------------------------------
+
+    @property
+    def learning_rate(self) -> float:
+        """Current step size: linear from ``learning_rate`` to ``learning_rate * learning_rate_end``."""
+        cfg = self.config
+        progress = min(1.0, self.num_steps / cfg.total_steps)
+        return cfg.learning_rate * (1.0 - (1.0 - cfg.learning_rate_end) * progress)
+
+    def epsilon_at(self, step: int) -> float:
+        """The linear exploration schedule: start to end over ``exploration_fraction`` of the run."""
+        cfg = self.config
+        steps = int(cfg.exploration_fraction * cfg.total_steps)
+        if steps < 1:
+            return ConstantSchedule(cfg.epsilon_end).value(step, 0)
+        return LinearSchedule(cfg.epsilon_start, cfg.epsilon_end, steps).value(step, 0)
+
+    def update(self, state: Any, action: int, reward: float, next_state: Any, terminated: bool,
+               next_action: int | None = None, truncated: bool = False) -> DQNStats | None:
+        """Store one transition and train when it is time; stats when a gradient step ran.
+
+        Raises:
+            TrainingDiverged: the loss or Q-values became NaN or infinite (now or earlier).
+        """
+        if self.diverged is not None:
+            raise TrainingDiverged(self.diverged)
+        cfg = self.config
+        action -= self._action_start
+        if abs(reward) > self._max_abs_reward:
+            self._max_abs_reward = abs(float(reward))
+        if self._obs_start is not None:
+            state, next_state = state - self._obs_start, next_state - self._obs_start
+        if cfg.n_step == 1:
+            self.buffer.add(state, action, reward, next_state, 0.0 if terminated else cfg.gamma)
+        else:
+            for row in self.nstep.push(state, action, reward, next_state, terminated, truncated):
+                self.buffer.add(*row)
+        self.num_steps += 1
+        if self.num_steps % cfg.target_update_interval == 0:
+            self.sync_target()
+        self.epsilon = self.epsilon_at(self.num_steps)
+        if (self.num_steps > cfg.learning_starts and self.num_steps % cfg.train_freq == 0
+                and self.buffer.size > 0):
+            return self.train(cfg.gradient_steps)
+        return None
+
+    def sync_target(self) -> None:
+        """Target <- online (``tau = 1``) or target <- tau * online + (1 - tau) * target."""
+        tau = self.config.tau
+        with torch.no_grad():
+            for target, online in zip(self._target_params, self._params):
+                if tau >= 1.0:
+                    target.copy_(online)
+                else:
+                    target.lerp_(online, tau)
+
+    def train(self, gradient_steps: int) -> DQNStats:
+        """Run ``gradient_steps`` gradient steps on uniform replay batches; one sync at the end.
+
+        Per-step statistics are summed on the device and read back once per round, so a GPU is
+        not stalled on every step.
+        """
+        cfg = self.config
+        lr = self.learning_rate
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        loss_fn = F.smooth_l1_loss if cfg.loss == "huber" else F.mse_loss
+        totals = torch.zeros(3, device=self._device)
+        peak = torch.zeros((), device=self._device)
+        for _ in range(gradient_steps):
+            batch = self.buffer.sample(cfg.batch_size)
+            target = td_targets(self.q_net, self.target_net, batch.next_obs, batch.returns,
+                                batch.discounts, cfg.double)
+            q = self.q_net(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)
+            loss = loss_fn(q, target)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.max_grad_norm > 0:
+                nn.utils.clip_grad_norm_(self._params, cfg.max_grad_norm, foreach=True)
+            self.optimizer.step()
+            q = q.detach()
+            totals += torch.stack((loss.detach(), q.mean(), (target - q).abs().mean()))
+            peak = torch.maximum(peak, q.abs().max())
+        self.num_updates += gradient_steps
+        loss_v, q_v, td_v, peak_v = torch.cat((totals / gradient_steps, peak.view(1))).tolist()
+        self._check_divergence(loss_v, peak_v, lr)
+        for name, value in zip(self.history, (self.num_steps, loss_v, q_v, td_v)):
+            self.history[name].append(value)
+        return DQNStats(loss_v, q_v, td_v, self.num_steps, self.num_updates, lr)
+
+    def _check_divergence(self, loss: float, peak_q: float, lr: float) -> None:
+        """Stop learning for good when the loss or a Q-value is NaN, infinite or absurdly large.
+
+        Huber loss with Adam rarely overflows: a far too large step size sends Q-values to
+        millions while the loss stays finite.  No Q-value can exceed the largest return the
+        rewards seen so far allow, ``max|r| / (1 - gamma)``; a hundred times that (plus one) is a
+        generous margin that only a diverging network crosses.
+        """
+        problem = None
+        if not math.isfinite(loss):
+            problem = f"the loss became {loss}"
+        elif not math.isfinite(peak_q):
+            problem = f"a Q-value became {peak_q}"
+        elif self.config.gamma < 1.0:
+            bound = self._max_abs_reward / (1.0 - self.config.gamma)
+            if peak_q > 100.0 * (bound + 1.0):
+                problem = (f"a Q-value reached {peak_q:.3g}, far beyond the {bound:.3g} that "
+                           f"rewards of at most {self._max_abs_reward:g} allow")
+        if problem is not None:
+            self.diverged = (f"training diverged at step {self.num_steps}: {problem} (learning "
+                             f"rate {lr:g} is probably too high), so learning stopped")
+            raise TrainingDiverged(self.diverged)
+
+    def stats_history(self) -> dict[str, np.ndarray]:
+        """The last ``HISTORY_LEN`` rounds: ``step``, ``loss``, ``mean_q``, ``td_error`` arrays."""
+        return {name: np.fromiter(ring, dtype=np.float64, count=len(ring))
+                for name, ring in self.history.items()}
+
+    def end_episode(self) -> None:
+        """Drop n-step leftovers of an episode the caller abandons (reset without an ending)."""
+        self.nstep.clear()

@@ -1,0 +1,151 @@
+"""Per-environment DQN hyperparameters, and the CLI flags that override them.
+
+Plain data, no torch: the CLI builds its parser from this module on every start, and the app
+lists presets before anyone has chosen a DQN.
+
+The classic-control presets start from RL Baselines3 Zoo's ``hyperparams/dqn.yml``
+(DLR-RM/rl-baselines3-zoo; SB3 names mapped to ours: ``exploration_final_eps`` ->
+``epsilon_end``, ``n_timesteps`` -> ``total_steps``, ``net_arch`` -> ``hidden``).  Where a value
+differs from the Zoo the entry says so and why; ``ZOO`` keeps the published values untouched for
+the benchmark's Stable-Baselines3 baseline.  Grid worlds have no Zoo entry: their presets were
+chosen here (one-hot input, small net, fast sync) and checked on FrozenLake and the mouse maze.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from agents.config import DQN_LOSSES, DQNConfig, field_help, field_range
+
+# RL Baselines3 Zoo, hyperparams/dqn.yml, as published (Stable-Baselines3 names).
+ZOO: dict[str, dict[str, Any]] = {
+    "CartPole-v1": dict(
+        n_timesteps=50_000, learning_rate=2.3e-3, batch_size=64, buffer_size=100_000,
+        learning_starts=1000, gamma=0.99, target_update_interval=10, train_freq=256,
+        gradient_steps=128, exploration_fraction=0.16, exploration_final_eps=0.04,
+        policy_kwargs=dict(net_arch=[256, 256]),
+    ),
+    "MountainCar-v0": dict(
+        n_timesteps=120_000, learning_rate=4e-3, batch_size=128, buffer_size=10_000,
+        learning_starts=1000, gamma=0.98, target_update_interval=600, train_freq=16,
+        gradient_steps=8, exploration_fraction=0.2, exploration_final_eps=0.07,
+        policy_kwargs=dict(net_arch=[256, 256]),
+    ),
+    "Acrobot-v1": dict(
+        n_timesteps=100_000, learning_rate=6.3e-4, batch_size=128, buffer_size=50_000,
+        learning_starts=0, gamma=0.99, target_update_interval=250, train_freq=4,
+        gradient_steps=-1, exploration_fraction=0.12, exploration_final_eps=0.1,
+        policy_kwargs=dict(net_arch=[256, 256]),
+    ),
+}
+
+
+def from_zoo(zoo: dict[str, Any]) -> dict[str, Any]:
+    """Translate a Zoo entry into ``DQNConfig`` names (``gradient_steps=-1`` = ``train_freq``)."""
+    out = {
+        "total_steps": int(zoo["n_timesteps"]),
+        "epsilon_end": zoo["exploration_final_eps"],
+        "hidden": tuple(zoo.get("policy_kwargs", {}).get("net_arch", (64, 64))),
+    }
+    for name in ("learning_rate", "batch_size", "buffer_size", "learning_starts", "gamma",
+                 "target_update_interval", "train_freq", "gradient_steps",
+                 "exploration_fraction"):
+        out[name] = zoo[name]
+    if out["gradient_steps"] == -1:
+        out["gradient_steps"] = out["train_freq"]
+    return out
+
+
+_GRID = dict(
+    hidden=(64, 64), learning_rate=1e-3, batch_size=64, buffer_size=50_000, learning_starts=500,
+    gamma=0.99, target_update_interval=250, train_freq=4, gradient_steps=1,
+    exploration_fraction=0.4, epsilon_end=0.05, total_steps=20_000,
+)
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "CartPole-v1": from_zoo(ZOO["CartPole-v1"]),
+    "MountainCar-v0": from_zoo(ZOO["MountainCar-v0"]),
+    "Acrobot-v1": from_zoo(ZOO["Acrobot-v1"]),
+    "GridMaze-v0": dict(_GRID),
+    "FrozenLake-v1": dict(_GRID),
+    "CliffWalking-v1": dict(_GRID, total_steps=30_000),
+    "Taxi-v4": dict(_GRID, hidden=(128, 128), total_steps=100_000, exploration_fraction=0.3),
+}
+
+
+def preset_for(env_id: str) -> dict[str, Any] | None:
+    """A copy of the preset for a Gymnasium id (kwargs after ``:`` ignored), or None."""
+    preset = PRESETS.get(env_id.split(":", 1)[0].strip())
+    return None if preset is None else dict(preset)
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+
+_FLAGS = ("learning_rate", "batch_size", "buffer_size", "learning_starts", "train_freq",
+          "gradient_steps", "target_update_interval", "tau", "n_step")
+
+
+def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the DQN flags (all default to "not given", so a preset or the defaults apply)."""
+    group = parser.add_argument_group("DQN (with --agent dqn)")
+    for name in _FLAGS:
+        flag = "--target-update" if name == "target_update_interval" else (
+            "--" + name.replace("_", "-"))
+        kind = float if isinstance(getattr(DQNConfig, name, None), float) else int
+        lo, hi = field_range(DQNConfig, name)
+        group.add_argument(flag, dest=f"dqn_{name}", type=kind, default=None,
+                           help=f"{field_help(DQNConfig, name)} [{lo:g}..{hi:g}]")
+    group.add_argument("--no-double", dest="dqn_double", action="store_false", default=None,
+                       help="plain DQN targets (max over the target network) instead of Double DQN")
+    group.add_argument("--dueling", dest="dqn_dueling", action="store_true", default=None,
+                       help=field_help(DQNConfig, "dueling"))
+    group.add_argument("--loss", dest="dqn_loss", choices=DQN_LOSSES, default=None,
+                       help=field_help(DQNConfig, "loss"))
+    group.add_argument("--hidden", dest="dqn_hidden", default=None, metavar="W,W",
+                       help="hidden layer widths, comma-separated, e.g. 256,256")
+    group.add_argument("--device", dest="dqn_device", default="auto",
+                       help="auto (cuda if torch sees a GPU, else cpu), cpu, cuda or cuda:N")
+    group.add_argument("--preset", dest="dqn_preset", default="auto",
+                       help="auto (the env's preset if there is one), none, or an env id")
+
+
+def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]:
+    """Preset (per ``--preset``) overlaid with every DQN flag the user gave."""
+    from agents.config import ConfigError
+
+    choice = getattr(args, "dqn_preset", "auto") or "auto"
+    if choice == "none":
+        hp: dict[str, Any] = {}
+    else:
+        wanted = env_id if choice == "auto" else choice
+        preset = preset_for(wanted)
+        if preset is None and choice != "auto":
+            raise ConfigError(f"there is no DQN preset for {choice!r}; presets: "
+                              f"{', '.join(PRESETS)}")
+        hp = preset or {}
+    for name in (*_FLAGS, "double", "dueling", "loss"):
+        value = getattr(args, f"dqn_{name}", None)
+        if value is not None:
+            hp[name] = value
+    hidden = getattr(args, "dqn_hidden", None)
+    if hidden is not None:
+        try:
+            hp["hidden"] = tuple(int(part) for part in str(hidden).split(",") if part.strip())
+        except ValueError:
+            raise ConfigError(
+                f"--hidden must be comma-separated layer widths such as 256,256, got {hidden!r}"
+            ) from None
+    return hp
+
+
+def dqn_from_args(args: argparse.Namespace, env: Any, env_id: str, seed: int | None = None,
+                  total_steps: int | None = None) -> Any:
+    """Build the DQN the flags describe (imports torch, so only once a DQN is really chosen)."""
+    from agents.dqn import DQN
+
+    hp = dqn_hyperparameters(args, env_id)
+    if total_steps is not None:
+        hp["total_steps"] = int(total_steps)
+    return DQN(env.observation_space, env.action_space,
+               device=getattr(args, "dqn_device", "auto") or "auto", seed=seed, **hp)

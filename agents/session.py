@@ -1,0 +1,547 @@
+"""TrainingSession: one env, one agent, stepped by its caller (the app each frame, the CLI in a loop).
+
+``advance`` runs steps until a step count, an episode count or a time budget runs out and reports
+what happened; ``snapshot`` gives a view what it needs to draw. Two paths run the same MDP:
+
+* the Python path (``env.step`` + ``agent.update``): used for recording the update arithmetic,
+  for greedy demonstration, for a human driving (``manual_step``), for DQN and whenever turbo is
+  off or the env has no tabular model;
+* the turbo path (``agents.fast``): chunks of ~1 ms of compiled steps, the time budget checked
+  between chunks.
+
+The episode bookkeeping (state, step in episode, SARSA's chosen next action, schedule counters,
+the path ring) lives in one int64 array both paths read and write, so they hand over mid-episode.
+Agents follow one protocol (``act``, ``greedy``, ``update(..., truncated=)``, ``kind``,
+``needs_next_action``, ``epsilon``, ``rng``); tabular agents expose ``q``, a DQN ``q_values``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium
+import numpy as np
+
+from agents import config
+from agents.fast import (
+    I_CUR_START, I_DIVERGED, I_EP_STEP, I_EPISODE, I_LAST_END, I_LAST_START, I_NEXT_ACTION,
+    I_RPOS, I_STATE, I_STEP, N_ISTATE, RULES, TurboRunner, turbo_model,
+)  # fmt: skip
+from agents.schedules import ConstantSchedule, ExponentialSchedule, LinearSchedule, make_schedule
+
+HISTORY = 10_000  # finished episodes kept for charts and the "recent returns" statistics
+PATH_RING = 1 << 14  # states kept for the trail of the last episode and the current path
+_CHUNK_SECONDS = 1e-3
+_DIVERGED = ("Q-values diverged (a value became infinite or NaN) at step {step}; "
+             "lower alpha or gamma and reset the agent.")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One env step; ``update`` is the agent's report (``TDUpdate`` for tabular agents, DQN
+    stats or None for a DQN, None in greedy mode)."""
+
+    state: Any
+    action: int
+    reward: float
+    next_state: Any
+    terminated: bool
+    truncated: bool
+    update: Any = None
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """A finished episode; ``success`` = it terminated with a positive final reward."""
+
+    index: int
+    ret: float
+    length: int
+    success: bool
+
+
+@dataclass
+class AdvanceReport:
+    """What one ``advance`` call did."""
+
+    steps: int = 0
+    transitions: list[Transition] = field(default_factory=list)
+    episodes: list[EpisodeResult] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+    turbo: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a view needs to draw; arrays are copies the caller may keep."""
+
+    q: np.ndarray | None
+    state: Any
+    position: tuple[int, int] | None
+    episode: int
+    total_steps: int
+    epsilon: float
+    returns: np.ndarray
+    visits: np.ndarray | None
+    last_td: np.ndarray | None
+    trail: list[int]
+    current_path: list[int]
+    mode: str
+    lengths: np.ndarray = field(default_factory=lambda: np.empty(0))
+    successes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    episode_step: int = 0
+    episode_return: float = 0.0
+    error: str | None = None
+
+
+def _diverged_error(exc: BaseException) -> bool:
+    """True for the DQN's TrainingDiverged (looked up lazily: importing it would import torch)."""
+    dqn = sys.modules.get("agents.dqn")
+    cls = getattr(dqn, "TrainingDiverged", None)
+    return cls is not None and isinstance(exc, cls)
+
+
+def _schedule_knobs(schedule: Any) -> dict[str, Any]:
+    """The TabularConfig-style knobs (schedule, epsilon, epsilon_min, epsilon_decay) of a schedule."""
+    defaults = config.TabularConfig()
+    if isinstance(schedule, ExponentialSchedule):
+        return {"schedule": "exponential", "epsilon": schedule.eps_max,
+                "epsilon_min": schedule.eps_min, "epsilon_decay": schedule.decay}
+    if isinstance(schedule, LinearSchedule):
+        return {"schedule": "linear", "epsilon": schedule.start, "epsilon_min": schedule.end,
+                "epsilon_decay": abs(schedule.start - schedule.end) / schedule.steps}
+    return {"schedule": "constant", "epsilon": schedule.epsilon,
+            "epsilon_min": defaults.epsilon_min, "epsilon_decay": defaults.epsilon_decay}
+
+
+class TrainingSession:
+    """Owns one env and one agent; the caller decides when and how much to step.
+
+    Args:
+        env: any Gymnasium env with a Discrete action space (tabular agents also need Discrete
+            observations).
+        agent: a tabular agent or a DQN (same protocol).
+        schedule: epsilon schedule (``agents.schedules``); None keeps ``agent.epsilon`` constant.
+        seed: seeds the agent's Generator and the env; same seed, same run, bit for bit.
+        turbo: use the compiled path when it can (learning mode, tabular, env with a model).
+        env_spec: the ``ResolvedEnv`` (or spec string) the env came from, kept for agent files.
+    """
+
+    def __init__(self, env: gymnasium.Env, agent: Any, *, schedule: Any = None, seed: int = 0,
+                 turbo: bool = False, env_spec: Any = None) -> None:
+        self.agent = agent
+        self.turbo = bool(turbo)
+        self.env_spec = env_spec
+        self.mode = "learn"
+        self.schedule = schedule if schedule is not None else ConstantSchedule(agent.epsilon)
+        self._istate = np.zeros(N_ISTATE, dtype=np.int64)
+        self._ep_return = np.zeros(1)
+        self._ring = np.zeros(PATH_RING, dtype=np.int64)
+        self._chunk = 4096
+        self._bind_env(env)
+        self._seed_everything(seed)
+        self._clear_history()
+        self._start_episode(seed=self._env_seed)
+
+    # ---- set-up ---------------------------------------------------------------------------------
+    def _bind_env(self, env: gymnasium.Env) -> None:
+        self.env = env
+        self.discrete = isinstance(env.observation_space, gymnasium.spaces.Discrete)
+        self.n_states = int(env.observation_space.n) if self.discrete else None
+        self._runner: Any = None
+        self._model_tried = False
+        self._env_stale = False
+        try:
+            from levels.gridinfo import grid_info
+            self.grid = grid_info(env)
+        except ImportError:
+            self.grid = None
+
+    def _seed_everything(self, seed: int) -> None:
+        self.seed = int(seed)
+        agent_seq, env_seq = np.random.SeedSequence(self.seed).spawn(2)
+        if hasattr(self.agent, "reseed"):
+            self.agent.reseed(int(agent_seq.generate_state(1)[0]))
+        else:
+            self.agent.rng = np.random.default_rng(agent_seq)
+        self._env_seed = int(env_seq.generate_state(1)[0])
+        if self._runner is not None:
+            self._runner.discard_uniforms()
+
+    def _clear_history(self) -> None:
+        self._istate[:] = 0
+        self._istate[I_NEXT_ACTION] = -1
+        self._episode = 0
+        self._total_steps = 0
+        self._returns: deque[float] = deque(maxlen=HISTORY)
+        self._lengths: deque[int] = deque(maxlen=HISTORY)
+        self._successes: deque[bool] = deque(maxlen=HISTORY)
+        self.error: str | None = None
+        n_actions = int(self.env.action_space.n)
+        self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
+        self._last_td = np.full((self.n_states or 0, n_actions), np.nan)
+
+    def _start_episode(self, seed: int | None = None) -> None:
+        obs, _ = self.env.reset(seed=seed)
+        self._env_stale = False
+        self._set_obs(obs)
+        st = self._istate
+        st[I_EP_STEP] = 0
+        st[I_NEXT_ACTION] = -1
+        self._ep_return[0] = 0.0
+        st[I_CUR_START] = st[I_RPOS]
+        self._ring_write(obs)
+
+    def _set_obs(self, obs: Any) -> None:
+        if self.discrete:
+            self._istate[I_STATE] = int(obs)
+        self._obs = obs
+
+    @property
+    def state(self) -> Any:
+        """The current observation (an int for Discrete envs)."""
+        return int(self._istate[I_STATE]) if self.discrete else self._obs
+
+    def _ring_write(self, obs: Any) -> None:
+        if self.discrete:
+            st = self._istate
+            self._ring[st[I_RPOS] % PATH_RING] = int(obs)
+            st[I_RPOS] += 1
+
+    def _ring_slice(self, start: int, end: int) -> list[int]:
+        start = max(start, int(self._istate[I_RPOS]) - PATH_RING)
+        return [int(self._ring[i % PATH_RING]) for i in range(start, end)]
+
+    # ---- epsilon --------------------------------------------------------------------------------
+    def _eps(self, step: int, episode: int) -> float:
+        return float(self.schedule.value(step, episode))
+
+    @property
+    def epsilon(self) -> float:
+        """Exploration rate of the next step (0 in greedy mode)."""
+        if self.mode != "learn":
+            return 0.0
+        return self._eps(int(self._istate[I_STEP]), int(self._istate[I_EPISODE]))
+
+    # ---- turbo ----------------------------------------------------------------------------------
+    @property
+    def turbo_available(self) -> bool:
+        """True when the compiled path can run this agent on this env."""
+        agent = self.agent
+        q = getattr(agent, "q", None)
+        if not (self.discrete and getattr(agent, "kind", None) in RULES and isinstance(q, np.ndarray)
+                and q.dtype == np.float64 and q.flags.c_contiguous
+                and q.shape == self._last_td.shape):
+            return False
+        if not self._model_tried:
+            model = turbo_model(self.env)
+            self._runner = TurboRunner(model) if model is not None else None
+            self._model_tried = True
+        return self._runner is not None
+
+    def _sync_env(self) -> None:
+        """After turbo steps, put the Gymnasium env where the session is (state, step count)."""
+        base = self.env.unwrapped
+        base.s = int(self._istate[I_STATE])
+        if hasattr(base, "lastaction"):
+            base.lastaction = None
+        ep_step = int(self._istate[I_EP_STEP])
+        if hasattr(base, "elapsed_steps"):
+            base.elapsed_steps = ep_step
+        layer: Any = self.env
+        while isinstance(layer, gymnasium.Wrapper):
+            if isinstance(layer, gymnasium.wrappers.TimeLimit):
+                layer._elapsed_steps = ep_step
+            layer = layer.env
+        self._obs = int(self._istate[I_STATE])
+        self._env_stale = False
+
+    # ---- stepping -------------------------------------------------------------------------------
+    def advance(self, max_steps: int, time_budget_s: float | None = None, record: bool = False,
+                max_episodes: int | None = None) -> AdvanceReport:
+        """Run up to ``max_steps`` steps (and ``max_episodes`` finished episodes) within the budget.
+
+        At least one step runs when ``max_steps >= 1``, whatever the budget, so a caller always
+        makes progress. ``record`` returns every transition with its update (Python path).
+        """
+        t0 = time.perf_counter()
+        report = AdvanceReport(error=self.error)
+        if self.error is not None or max_steps <= 0 or (max_episodes is not None
+                                                        and max_episodes <= 0):
+            return report
+        deadline = None if time_budget_s is None else t0 + time_budget_s
+        eps_left = max_episodes if max_episodes is not None else sys.maxsize
+        if self.turbo and self.mode == "learn" and not record and self.turbo_available:
+            report.turbo = True
+            self._advance_turbo(int(max_steps), deadline, eps_left, report)
+        else:
+            learn = self.mode == "learn"
+            while report.steps < max_steps and len(report.episodes) < eps_left:
+                transition, finished = self._python_step(learn)
+                report.steps += 1
+                if record:
+                    report.transitions.append(transition)
+                if finished is not None:
+                    report.episodes.append(finished)
+                if self.error is not None:
+                    break
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        report.error = self.error
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _advance_turbo(self, max_steps: int, deadline: float | None, eps_left: int,
+                       report: AdvanceReport) -> None:
+        runner = self._runner
+        st = self._istate
+        params = (self.schedule.kind, *self.schedule.params())
+        while report.steps < max_steps and eps_left > 0:
+            n = min(self._chunk, max_steps - report.steps)
+            t = time.perf_counter()
+            steps, n_eps = runner.run(self.agent, params, n, eps_left, st, self._ep_return,
+                                      self._visits, self._last_td, self._ring)
+            elapsed = time.perf_counter() - t
+            if steps:
+                per_step = max(elapsed / steps, 1e-9)
+                self._chunk = int(min(1 << 16, max(256, _CHUNK_SECONDS / per_step)))
+                self._env_stale = True
+            report.steps += steps
+            self._total_steps += steps
+            self._collect(runner.out_return[:n_eps].tolist(), runner.out_length[:n_eps].tolist(),
+                          runner.out_success[:n_eps].tolist(), report)
+            eps_left -= n_eps
+            if st[I_DIVERGED]:
+                self.error = _DIVERGED.format(step=self._total_steps)
+                return
+            if steps == 0 or (deadline is not None and time.perf_counter() >= deadline):
+                return
+
+    def _collect(self, rets: list[float], lengths: list[int], successes: list[bool],
+                 report: AdvanceReport) -> None:
+        for ret, length, success in zip(rets, lengths, successes, strict=True):
+            report.episodes.append(EpisodeResult(self._episode, ret, length, bool(success)))
+            self._episode += 1
+        self._returns.extend(rets)
+        self._lengths.extend(lengths)
+        self._successes.extend(bool(s) for s in successes)
+
+    def _python_step(self, learn: bool, forced: int | None = None
+                     ) -> tuple[Transition, EpisodeResult | None]:
+        if self._env_stale:
+            self._sync_env()
+        agent, st = self.agent, self._istate
+        s = self.state
+        step, episode = int(st[I_STEP]), int(st[I_EPISODE])
+        if learn:
+            agent.epsilon = self._eps(step, episode)
+        if forced is not None:
+            a = forced
+        elif not learn:
+            a = int(agent.greedy(s))
+        elif st[I_NEXT_ACTION] >= 0:
+            a = int(st[I_NEXT_ACTION])
+        else:
+            a = int(agent.act(s))
+        st[I_NEXT_ACTION] = -1
+        obs, r, term, trunc, _ = self.env.step(a)
+        r, term, trunc = float(r), bool(term), bool(trunc)
+        update = None
+        if learn:
+            next_action = None
+            if agent.needs_next_action and not term:
+                agent.epsilon = self._eps(step + 1, episode)
+                next_action = int(agent.act(obs))
+                agent.epsilon = self._eps(step, episode)
+            try:
+                update = agent.update(s, a, r, obs, term, next_action=next_action,
+                                      truncated=trunc)
+            except Exception as exc:
+                if not _diverged_error(exc):
+                    raise
+                self.error = _DIVERGED.format(step=self._total_steps + 1)
+            st[I_STEP] += 1
+            if next_action is not None and not trunc:
+                st[I_NEXT_ACTION] = next_action
+            if self.discrete and update is not None:
+                td = getattr(update, "td_error", None)
+                if td is not None:
+                    self._last_td[s, a] = float(td)
+            q = getattr(agent, "q", None)
+            if self.discrete and isinstance(q, np.ndarray) and not math.isfinite(q[s, a]):
+                self.error = _DIVERGED.format(step=self._total_steps + 1)
+        if self.discrete:
+            self._visits[s] += 1
+        self._ring_write(obs)
+        self._total_steps += 1
+        st[I_EP_STEP] += 1
+        self._ep_return[0] += r
+        transition = Transition(s, a, r, obs, term, trunc, update)
+        finished = None
+        if term or trunc:
+            finished = EpisodeResult(self._episode, float(self._ep_return[0]),
+                                     int(st[I_EP_STEP]), term and r > 0)
+            self._episode += 1
+            self._returns.append(finished.ret)
+            self._lengths.append(finished.length)
+            self._successes.append(finished.success)
+            if learn:
+                st[I_EPISODE] += 1
+            st[I_LAST_START], st[I_LAST_END] = st[I_CUR_START], st[I_RPOS]
+            self._start_episode()
+        else:
+            self._set_obs(obs)
+        return transition, finished
+
+    def manual_step(self, action: int) -> Transition:
+        """A human chooses the action; the agent learns from it (off-policy for Q-learning)."""
+        if self.error is not None:
+            raise RuntimeError(self.error)
+        if not self.env.action_space.contains(action):
+            raise ValueError(f"action must be one of 0..{self.env.action_space.n - 1}, "
+                             f"got {action!r}")
+        transition, _ = self._python_step(True, forced=int(action))
+        return transition
+
+    # ---- commands -------------------------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        """"learn" (explore and update) or "greedy" (demonstrate: no exploration, no updates).
+
+        Switching starts a fresh episode, so a demonstration starts from the start.
+        """
+        if mode not in ("learn", "greedy"):
+            raise ValueError(f"mode must be 'learn' or 'greedy', got {mode!r}")
+        if mode != self.mode:
+            self.mode = mode
+            self._start_episode()
+
+    def set_hyperparameters(self, **kw: Any) -> None:
+        """Change hyperparameters live; each value is validated and used from the next update.
+
+        Raises:
+            ConfigError: an unknown name or a value outside its range (nothing is changed).
+        """
+        knobs = _schedule_knobs(self.schedule)
+        agent_values = {}
+        classes = [c for c in (config.TabularConfig, getattr(config, "DQNConfig", None)) if c]
+        for name, value in kw.items():
+            cls = next((c for c in classes if name in c.__dataclass_fields__), None)
+            if cls is None or (name not in knobs and not hasattr(self.agent, name)):
+                raise config.ConfigError(f"unknown hyperparameter {name!r}")
+            if name == "schedule":
+                if value not in config.SCHEDULES:
+                    raise config.ConfigError(f"schedule must be one of "
+                                             f"{', '.join(config.SCHEDULES)}, got {value!r}")
+            else:
+                config.check_range(cls, name, value)
+            if name in knobs:
+                knobs[name] = value
+            else:
+                agent_values[name] = value
+        if any(name in kw for name in ("schedule", "epsilon", "epsilon_min", "epsilon_decay")):
+            self.schedule = make_schedule(knobs["schedule"], knobs["epsilon"],
+                                          knobs["epsilon_min"], knobs["epsilon_decay"])
+        for name, value in agent_values.items():
+            setattr(self.agent, name, value)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The live hyperparameters, as stored in agent files."""
+        out = dict(_schedule_knobs(self.schedule))
+        for name in ("alpha", "gamma", "initial_q"):
+            if hasattr(self.agent, name):
+                out[name] = getattr(self.agent, name)
+        return out
+
+    def reset(self, seed: int | None = None) -> None:
+        """Forget everything learnt: fresh Q-table, counters and env seed (same seed if None)."""
+        if hasattr(self.agent, "reset_q"):
+            self.agent.reset_q()
+        elif hasattr(self.agent, "reset"):
+            self.agent.reset()
+        self._seed_everything(self.seed if seed is None else seed)
+        self._clear_history()
+        self._start_episode(seed=self._env_seed)
+
+    def replace_env(self, env: gymnasium.Env, keep_q: bool,
+                    changed_states: Any = None) -> gymnasium.Env:
+        """Swap in an edited env; returns the old one (not closed: the caller decides when).
+
+        With ``keep_q`` and an unchanged state/action count, the Q-table survives except the rows
+        of ``changed_states``; otherwise a tabular agent gets a fresh table of the new shape.
+        """
+        old_env = self.env
+        old_shape = self._last_td.shape
+        agent = self.agent
+        new_shape = (int(getattr(env.observation_space, "n", 0)), int(env.action_space.n))
+        same = keep_q and new_shape == old_shape
+        if not same and isinstance(getattr(agent, "q", None), np.ndarray):
+            fresh = type(agent)(new_shape[0], new_shape[1], alpha=agent.alpha, gamma=agent.gamma,
+                                epsilon=agent.epsilon, initial_q=getattr(agent, "initial_q", 0.0))
+            fresh.rng = agent.rng
+            self.agent = agent = fresh
+        visits, last_td = self._visits, self._last_td
+        self._bind_env(env)
+        if same:
+            rows = np.asarray([] if changed_states is None else changed_states, dtype=np.int64)
+            if hasattr(agent, "q"):
+                agent.q[rows] = getattr(agent, "initial_q", 0.0)
+            visits[rows] = 0
+            last_td[rows] = np.nan
+            self._visits, self._last_td = visits, last_td
+        else:
+            self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
+            self._last_td = np.full((self.n_states or 0, new_shape[1]), np.nan)
+        self._istate[I_RPOS] = self._istate[I_CUR_START] = 0
+        self._istate[I_LAST_START] = self._istate[I_LAST_END] = 0
+        self._start_episode(seed=self._env_seed)
+        return old_env
+
+    # ---- views ----------------------------------------------------------------------------------
+    def snapshot(self, include_q: bool = True) -> Snapshot:
+        """Copies of what a view draws. For a DQN, Q-values are computed (one batched forward pass
+        over every state) only for Discrete observations and only when ``include_q``."""
+        st = self._istate
+        q = None
+        if include_q:
+            table = getattr(self.agent, "q", None)
+            if isinstance(table, np.ndarray):
+                q = table.copy()
+            elif self.discrete and hasattr(self.agent, "q_values"):
+                q = np.asarray(self.agent.q_values(np.arange(self.n_states)), dtype=np.float64)
+        position = None
+        if self.grid is not None and self.discrete:
+            position = self.grid.position(self.state)
+        return Snapshot(
+            q=q, state=self.state, position=position, episode=self._episode,
+            total_steps=self._total_steps, epsilon=self.epsilon,
+            returns=np.fromiter(self._returns, dtype=np.float64, count=len(self._returns)),
+            visits=self._visits.copy() if self.discrete else None,
+            last_td=self._last_td.copy() if self.discrete else None,
+            trail=self._ring_slice(int(st[I_LAST_START]), int(st[I_LAST_END])),
+            current_path=self._ring_slice(int(st[I_CUR_START]), int(st[I_RPOS])),
+            mode=self.mode,
+            lengths=np.fromiter(self._lengths, dtype=np.int64, count=len(self._lengths)),
+            successes=np.fromiter(self._successes, dtype=bool, count=len(self._successes)),
+            episode_step=int(st[I_EP_STEP]), episode_return=float(self._ep_return[0]),
+            error=self.error,
+        )
+
+    @property
+    def episode(self) -> int:
+        """Finished episodes so far (learning and greedy)."""
+        return self._episode
+
+    @property
+    def total_steps(self) -> int:
+        """Env steps so far."""
+        return self._total_steps
+
+    def recent_returns(self, n: int = 100) -> np.ndarray:
+        """Returns of the last ``n`` finished episodes."""
+        return np.array(list(self._returns)[-n:], dtype=np.float64)

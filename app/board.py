@@ -1,0 +1,440 @@
+"""The board: a grid world and what the agent knows about it, drawn fast enough to watch learning.
+
+Drawing thousands of cells every frame is the app's hot path (issue 5: p95 frame <= 16.7 ms on
+20x20 with every overlay). So the board is a stack of layers, each rebuilt only when its input
+changes: the tile layer when the tiles or the cell size change; the heat map via a numpy colour
+table blitted into an ncols x nrows surface and scaled up; the arrow layer from pre-rendered sprites
+with one ``fblits`` call, redrawn only for cells whose (bucketed) arrows changed and at most
+~10 times a second, so training at full speed does not redraw it every frame.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pygame
+
+from app import colors as C
+from app.qview import CellValues
+from app.sprites import ARROW_LEVELS, ArrowSet, mouse_sprite, tile_sprite
+
+MIN_CELL = 4  #: smallest cell size in pixels (large levels shrink to this, then overflow)
+Q_ARROW_MIN_CELL = 14  #: below this, the four Q arrows per cell are hidden (unreadable)
+ARROW_MIN_CELL = 8  #: below this, policy / optimal arrows are hidden too
+VISIT_NUMBERS_MIN_CELL = 28  #: from this size visits are numbers, below it a shading
+
+
+@dataclass
+class Overlays:
+    """Which overlays to draw; the controls toggle these."""
+
+    arrows: bool = True  # four Q arrows per cell
+    heatmap: bool = False  # state value V as a colour
+    policy: bool = False  # greedy arrow
+    visits: bool = False  # visit counts
+    optimal: bool = False  # value-iteration policy
+    trail: bool = True  # last episode's path
+
+
+@dataclass
+class BoardView:
+    """Everything one frame of the board shows; the board keeps no game state of its own.
+
+    Attributes:
+        tiles: rows of level letters (``Level.grid`` or ``GridInfo.tiles``).
+        values: per-cell values from :func:`app.qview.cell_values`, or None (nothing learnt).
+        agent_pos: (row, col), fractional during an animated move; None hides the agent.
+        eaten: small-cheese cells already eaten this episode (not drawn).
+        trail: cells of the last finished episode, drawn as a polyline.
+        optimal_mask: [nrows, ncols] uint8 bit mask of optimal screen directions (the
+            ``greedy_mask`` of ``cell_values(Q*)``), or None.
+        hover: the cell under the mouse, or None to use the board's own hover tracking.
+        problem_cells: cells to flag as invalid (e.g. a second start).
+        overlays: which overlays to draw; None uses ``Board.overlays``.
+    """
+
+    tiles: Sequence[str]
+    values: CellValues | None = None
+    agent_pos: tuple[float, float] | None = None
+    eaten: Collection[tuple[int, int]] = frozenset()
+    trail: Sequence[tuple[int, int]] = ()
+    optimal_mask: np.ndarray | None = None
+    hover: tuple[int, int] | None = None
+    problem_cells: Collection[tuple[int, int]] = ()
+    overlays: Overlays | None = None
+
+
+def _heat_table() -> np.ndarray:
+    """256 colours: index 0 = most negative V, 128 ~ zero (floor), 255 = most positive."""
+    t = np.linspace(-1.0, 1.0, 256)
+    floor, neg, pos = (np.array(c, dtype=np.float64) for c in (C.FLOOR, C.HEAT_NEG, C.HEAT_POS))
+    a = np.abs(t)[:, None] ** 0.7  # lift small values so early learning is visible
+    out = np.where(t[:, None] < 0, floor + (neg - floor) * a, floor + (pos - floor) * a)
+    return out.round().astype(np.uint8)
+
+
+_HEAT = _heat_table()
+
+
+def format_count(n: float) -> str:
+    """Short visit counts: 7, 950, 1.2k, 34k, 5.6M (bounded set of strings -> cacheable)."""
+    n = int(n)
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+class Board:
+    """Draws a grid world and its overlays into a rectangle of the window.
+
+    Args:
+        rect: where to draw; cells are square, integer-sized (>= MIN_CELL px) and centred.
+        nrows, ncols: grid shape until the first ``draw`` tells the board (for ``cell_at``).
+        clock: seconds counter; tests inject one to control redraw throttling.
+    """
+
+    def __init__(self, rect: pygame.Rect | tuple, nrows: int = 1, ncols: int = 1,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.rect = pygame.Rect(rect)
+        self.overlays = Overlays()
+        self.hover: tuple[int, int] | None = None
+        self.arrow_interval = 0.1  #: min seconds between arrow/trail layer rebuilds
+        self._clock = clock
+        self._t = 0.0
+        self.nrows, self.ncols = nrows, ncols
+        self._layout()
+        self._tiles_key: Any = None
+        self._tile_layer: pygame.Surface | None = None
+        self._arrows: ArrowSet | None = None
+        self._mouse: pygame.Surface | None = None
+        self._sprites: dict[str, pygame.Surface | None] = {}
+        self._arrow_layer: pygame.Surface | None = None
+        self._arrow_sig: np.ndarray | None = None
+        self._arrow_key: Any = None
+        self._arrow_time = -1e9
+        self._heat_idx: np.ndarray | None = None
+        self._heat_surf: pygame.Surface | None = None
+        self._trail_layer: pygame.Surface | None = None
+        self._trail_key: Any = None
+        self._trail_time = -1e9
+        self._font: pygame.font.Font | None = None
+        self._font_size = 0
+        self._walls = np.zeros((nrows, ncols), dtype=bool)
+        self._text_cache: dict[str, pygame.Surface] = {}
+
+    # --- geometry --------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        self.cell = max(MIN_CELL, min(self.rect.w // self.ncols, self.rect.h // self.nrows))
+        w, h = self.cell * self.ncols, self.cell * self.nrows
+        self.origin = (self.rect.x + (self.rect.w - w) // 2, self.rect.y + (self.rect.h - h) // 2)
+        self.board_rect = pygame.Rect(self.origin, (w, h))
+
+    def set_rect(self, rect: pygame.Rect | tuple) -> None:
+        """Move/resize the board (window resized); caches rebuild on the next draw if needed."""
+        self.rect = pygame.Rect(rect)
+        self._layout()
+
+    def set_grid(self, nrows: int, ncols: int) -> None:
+        """Tell the board the grid shape (``draw`` does this too)."""
+        if (nrows, ncols) != (self.nrows, self.ncols):
+            self.nrows, self.ncols = max(1, nrows), max(1, ncols)
+            self._layout()
+
+    def cell_at(self, pos: tuple[int, int]) -> tuple[int, int] | None:
+        """The (row, col) under a pixel position, or None outside the grid."""
+        x, y = pos[0] - self.origin[0], pos[1] - self.origin[1]
+        if x < 0 or y < 0:
+            return None
+        row, col = y // self.cell, x // self.cell
+        if row >= self.nrows or col >= self.ncols:
+            return None
+        return int(row), int(col)
+
+    def cell_rect(self, row: int, col: int) -> pygame.Rect:
+        """Pixel rectangle of a cell."""
+        return pygame.Rect(self.origin[0] + col * self.cell, self.origin[1] + row * self.cell,
+                           self.cell, self.cell)
+
+    def cell_center(self, row: float, col: float) -> tuple[int, int]:
+        """Pixel centre of a (possibly fractional) cell position."""
+        return (round(self.origin[0] + (col + 0.5) * self.cell),
+                round(self.origin[1] + (row + 0.5) * self.cell))
+
+    # --- component protocol ----------------------------------------------------------------------
+    def process_event(self, event: pygame.event.Event) -> bool:
+        """Track the hovered cell; never consumes events (the editor needs them too)."""
+        if event.type == pygame.MOUSEMOTION:
+            self.hover = self.cell_at(event.pos)
+        elif event.type == pygame.WINDOWLEAVE:
+            self.hover = None
+        return False
+
+    def update(self, dt: float) -> None:
+        """Advance the board's own clock (pulsing highlight of problem cells)."""
+        self._t += dt
+
+    # --- caches ----------------------------------------------------------------------------------
+    def _sprite(self, ch: str) -> pygame.Surface | None:
+        if ch not in self._sprites:
+            self._sprites[ch] = tile_sprite(ch, self.cell)
+        return self._sprites[ch]
+
+    def _ensure_tiles(self, tiles: tuple[str, ...]) -> None:
+        key = (tiles, self.cell)
+        if key == self._tiles_key:
+            return
+        if self._tiles_key is None or self._tiles_key[1] != self.cell:
+            self._sprites.clear()
+            self._arrows = None
+            self._mouse = None
+        self._tiles_key = key
+        c, w, h = self.cell, self.board_rect.w, self.board_rect.h
+        layer = pygame.Surface((w, h), pygame.SRCALPHA)
+        layer.fill((0, 0, 0, 0))
+        if c >= 8:
+            for r in range(self.nrows + 1):
+                layer.fill((*C.GRID_LINE, 255), (0, min(r * c, h - 1), w, 1))
+            for col in range(self.ncols + 1):
+                layer.fill((*C.GRID_LINE, 255), (min(col * c, w - 1), 0, 1, h))
+        blits = []
+        edge = max(1, c // 12)
+        for r, line in enumerate(tiles):
+            for col, ch in enumerate(line):
+                if ch == "#":
+                    x, y = col * c, r * c
+                    layer.fill(C.WALL, (x, y, c, c))
+                    if c >= 8:  # light top / dark bottom edge where the wall meets open floor
+                        if r == 0 or tiles[r - 1][col] != "#":
+                            layer.fill(C.WALL_LIGHT, (x, y, c, edge))
+                        if r == self.nrows - 1 or tiles[r + 1][col] != "#":
+                            layer.fill(C.WALL_DARK, (x, y + c - edge, c, edge))
+                elif ch not in ".c":  # small cheese is drawn per frame (it can be eaten)
+                    spr = self._sprite(ch)
+                    if spr is not None:
+                        blits.append((spr, (col * c, r * c)))
+        layer.fblits(blits)
+        self._tile_layer = layer
+        self._walls = np.array([[ch == "#" for ch in row.ljust(self.ncols)] for row in tiles],
+                               dtype=bool).reshape(self.nrows, self.ncols)
+
+    def _heat(self, values: np.ndarray, walls: np.ndarray) -> pygame.Surface:
+        v = np.where(walls, np.nan, values)
+        finite = np.isfinite(v)
+        top = float(np.abs(v[finite]).max()) if finite.any() else 0.0
+        if top > 0:
+            idx = np.rint((np.clip(v / top, -1, 1) + 1) * 127.5)
+            idx = np.where(finite, idx, 128).astype(np.uint8)
+        else:
+            idx = np.full(v.shape, 128, dtype=np.uint8)
+        size = self.board_rect.size
+        if (self._heat_surf is None or self._heat_surf.get_size() != size
+                or self._heat_idx is None or not np.array_equal(idx, self._heat_idx)):
+            small = pygame.Surface((self.ncols, self.nrows))
+            pygame.surfarray.blit_array(small, _HEAT[idx.T])
+            self._heat_surf = pygame.transform.scale(small, size)
+            self._heat_idx = idx
+        return self._heat_surf
+
+    def _arrow_signature(self, view: BoardView, ov: Overlays, walls: np.ndarray) -> np.ndarray:
+        """One int per cell that changes iff something drawn in the arrow layer changes."""
+        sig = np.zeros((self.nrows, self.ncols), dtype=np.int64)
+        vals = view.values
+        if ov.arrows and vals is not None and self.cell >= Q_ARROW_MIN_CELL:
+            q = vals.q_dir
+            finite = np.isfinite(q)
+            top = float(np.abs(q[finite]).max()) if finite.any() else 0.0
+            n = ARROW_LEVELS
+            if top > 0:
+                mag = np.ceil(np.abs(np.where(finite, q, 0.0)) / top * n)
+                lvl = (np.sign(np.where(finite, q, 0.0)) * np.clip(mag, 0, n)).astype(np.int64)
+            else:
+                lvl = np.zeros(q.shape, dtype=np.int64)
+            code = np.where(finite, lvl + n, 31)
+            for d in range(4):
+                sig |= code[:, :, d] << (5 * d)
+        if self.cell >= ARROW_MIN_CELL:
+            if ov.policy and vals is not None:
+                sig |= vals.greedy_mask.astype(np.int64) << 20
+            if ov.optimal and view.optimal_mask is not None:
+                sig |= np.asarray(view.optimal_mask, dtype=np.int64) << 24
+        sig[walls] = 0
+        return sig
+
+    def _cell_blits(self, sig: int, x: int, y: int, out: list) -> None:
+        arrows = self._arrows
+        assert arrows is not None
+        for d in range(4):
+            code = (sig >> (5 * d)) & 31
+            if code != 31:
+                spr = arrows.q[d][code]
+                if spr is not None:
+                    out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
+        for bits, sprites in ((sig >> 20) & 15, arrows.policy), ((sig >> 24) & 15, arrows.optimal):
+            for d in range(4):
+                if bits >> d & 1:
+                    spr = sprites[d]
+                    out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
+
+    def _ensure_arrows(self, view: BoardView, ov: Overlays, walls: np.ndarray) -> None:
+        if self._arrows is None:
+            self._arrows = ArrowSet(self.cell)
+        sig = self._arrow_signature(view, ov, walls)
+        key = (self.board_rect.size, self.cell)
+        now = self._clock()
+        layer = self._arrow_layer
+        if layer is None or key != self._arrow_key or self._arrow_sig is None \
+                or self._arrow_sig.shape != sig.shape:
+            layer = pygame.Surface(self.board_rect.size, pygame.SRCALPHA)
+            changed = np.ones(sig.shape, dtype=bool)
+        else:
+            changed = sig != self._arrow_sig
+            if not changed.any() or now - self._arrow_time < self.arrow_interval:
+                return
+        c, blits = self.cell, []
+        rows, cols = np.nonzero(changed)
+        if rows.size > 0.3 * sig.size:
+            layer.fill((0, 0, 0, 0))
+            rows, cols = np.nonzero(sig)
+        else:
+            for r, col in zip(rows.tolist(), cols.tolist(), strict=True):
+                layer.fill((0, 0, 0, 0), (col * c, r * c, c, c))
+        for r, col, s in zip(rows.tolist(), cols.tolist(), sig[rows, cols].tolist(), strict=True):
+            if s:
+                self._cell_blits(s, col * c, r * c, blits)
+        layer.fblits(blits)
+        self._arrow_layer, self._arrow_sig, self._arrow_key = layer, sig, key
+        self._arrow_time = now
+
+    def _ensure_trail(self, trail: Sequence[tuple[int, int]]) -> None:
+        key = (tuple(trail), self.cell, self.board_rect.size)
+        if key == self._trail_key:
+            return
+        now = self._clock()
+        same_geometry = self._trail_key is not None and self._trail_key[1:] == key[1:]
+        if same_geometry and now - self._trail_time < self.arrow_interval:
+            return
+        layer = self._trail_layer
+        if layer is None or layer.get_size() != self.board_rect.size:
+            layer = pygame.Surface(self.board_rect.size, pygame.SRCALPHA)
+        layer.fill((0, 0, 0, 0))
+        c = self.cell
+        pts = [((col + 0.5) * c, (r + 0.5) * c) for r, col in trail]
+        if len(pts) >= 2:
+            width = max(2, c // 9)
+            pygame.draw.lines(layer, (*C.TRAIL, 150), False, pts, width)
+            for pt in pts:  # round joints so corners do not look notched
+                pygame.draw.circle(layer, (*C.TRAIL, 150), pt, width / 2)
+        if pts:
+            pygame.draw.circle(layer, (*C.TRAIL, 200), pts[-1], max(2, c // 7))
+        self._trail_layer, self._trail_key, self._trail_time = layer, key, now
+
+    def _text(self, s: str) -> pygame.Surface:
+        surf = self._text_cache.get(s)
+        if surf is None:
+            if self._font is None:
+                if not pygame.font.get_init():
+                    pygame.font.init()
+                self._font_size = max(12, self.cell // 3)
+                self._font = pygame.font.Font(None, self._font_size)
+            if len(self._text_cache) > 4000:
+                self._text_cache.clear()
+            surf = self._font.render(s, True, C.VISITS_TEXT)
+            self._text_cache[s] = surf
+        return surf
+
+    def _draw_visits(self, surface: pygame.Surface, visits: np.ndarray, walls: np.ndarray) -> None:
+        v = np.where(walls, 0.0, np.nan_to_num(visits))
+        top = float(v.max()) if v.size else 0.0
+        if top <= 0:
+            return
+        ox, oy, c = self.origin[0], self.origin[1], self.cell
+        if c >= VISIT_NUMBERS_MIN_CELL:
+            if self._font_size != max(12, c // 3):
+                self._font, self._text_cache = None, {}
+            blits = []
+            rows, cols = np.nonzero(v)
+            for r, col, n in zip(rows.tolist(), cols.tolist(), v[rows, cols].tolist(), strict=True):
+                t = self._text(format_count(n))
+                x = ox + col * c + c - t.get_width() - 2
+                blits.append((t, (x, oy + r * c + c - t.get_height())))
+            surface.fblits(blits)
+            return
+        alpha = (np.log1p(v) / np.log1p(top) * 110).astype(np.uint8)
+        small = pygame.Surface((self.ncols, self.nrows), pygame.SRCALPHA)
+        small.fill((*C.VISITS_SHADE, 0))
+        pa = pygame.surfarray.pixels_alpha(small)
+        pa[:, :] = alpha.T
+        del pa
+        surface.blit(pygame.transform.scale(small, self.board_rect.size), self.origin)
+
+    # --- drawing ---------------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, view: BoardView) -> None:
+        """Draw one frame of ``view`` into ``self.rect`` of ``surface``."""
+        tiles = tuple(view.tiles)
+        self.set_grid(len(tiles), max((len(t) for t in tiles), default=1))
+        ov = view.overlays or self.overlays
+        c, ox, oy = self.cell, self.origin[0], self.origin[1]
+        clip = surface.get_clip()
+        surface.set_clip(self.rect.clip(clip) if clip else self.rect)
+        surface.fill(C.BACKGROUND, self.rect)
+        self._ensure_tiles(tiles)
+        walls = self._walls
+        vals = view.values
+        if vals is not None and vals.value.shape != (self.nrows, self.ncols):
+            vals = None  # stale values (e.g. mid-resize): draw none rather than wrong ones
+            view = replace(view, values=None)
+        if ov.heatmap and vals is not None:
+            surface.blit(self._heat(vals.value, walls), self.origin)
+        else:
+            surface.fill(C.FLOOR, self.board_rect)
+        assert self._tile_layer is not None
+        surface.blit(self._tile_layer, self.origin)
+        cheese = self._sprite("c")
+        eaten = view.eaten
+        if cheese is not None:
+            surface.fblits([(cheese, (ox + col * c, oy + r * c))
+                            for r, line in enumerate(tiles) for col, ch in enumerate(line)
+                            if ch == "c" and (r, col) not in eaten])
+        if ov.visits and vals is not None and vals.visits is not None:
+            self._draw_visits(surface, vals.visits, walls)
+        if ov.trail and view.trail:
+            self._ensure_trail(view.trail)
+            assert self._trail_layer is not None
+            surface.blit(self._trail_layer, self.origin)
+        if (ov.arrows or ov.policy or ov.optimal) and c >= ARROW_MIN_CELL:
+            self._ensure_arrows(view, ov, walls)
+            assert self._arrow_layer is not None
+            surface.blit(self._arrow_layer, self.origin)
+        if view.agent_pos is not None:
+            if self._mouse is None:
+                self._mouse = mouse_sprite(max(4, round(c * 0.92)))
+            cx, cy = self.cell_center(*view.agent_pos)
+            m = self._mouse
+            surface.blit(m, (cx - m.get_width() // 2, cy - m.get_height() // 2))
+        hover = view.hover if view.hover is not None else self.hover
+        if hover is not None and 0 <= hover[0] < self.nrows and 0 <= hover[1] < self.ncols:
+            pygame.draw.rect(surface, C.HOVER, self.cell_rect(*hover), max(1, c // 16) + 1)
+        if view.problem_cells:
+            pulse = 0.5 + 0.5 * np.sin(self._t * 5.0)
+            col = C.mix(C.PROBLEM, C.HOVER, 0.35 * float(pulse))
+            for r, cc in view.problem_cells:
+                pygame.draw.rect(surface, col, self.cell_rect(r, cc).inflate(-1, -1),
+                                 max(2, c // 10))
+        pygame.draw.rect(surface, C.PANEL_BORDER, self.board_rect.inflate(2, 2), 1)
+        surface.set_clip(clip)
+
+
+def blank_tiles(nrows: int, ncols: int) -> tuple[str, ...]:
+    """All-floor tiles, for envs without a map (e.g. Taxi's 5x5 layer)."""
+    return tuple("." * ncols for _ in range(nrows))
+
+
+__all__ = ["Board", "BoardView", "Overlays", "blank_tiles", "format_count"]

@@ -1,0 +1,109 @@
+"""The app's palette: one place for every colour, so the board, charts and panels agree.
+
+A dark, calm base (in the spirit of the "One Dark" editor theme) with a few saturated accents that
+each mean one thing: green = good / positive value, red = bad / negative, gold = the exact optimum,
+blue = the start and the trail, yellow = cheese, purple = poison. Colours are plain RGB tuples so
+they work with pygame, numpy colour tables and pygame_gui themes (via :func:`hex_color`).
+"""
+
+from __future__ import annotations
+
+RGB = tuple[int, int, int]
+
+
+def hex_color(rgb: RGB) -> str:
+    """``(30, 33, 39)`` -> ``"#1e2127"``, for pygame_gui JSON themes."""
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def mix(a: RGB, b: RGB, t: float) -> RGB:
+    """Linear blend from ``a`` (t=0) to ``b`` (t=1), clamped."""
+    t = 0.0 if t < 0 else 1.0 if t > 1 else t
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+# --- window and panels ---------------------------------------------------------------------------
+BACKGROUND: RGB = (30, 33, 39)  # #1e2127
+PANEL: RGB = (36, 40, 47)  # #24282f
+PANEL_BORDER: RGB = (52, 57, 67)
+TEXT: RGB = (220, 223, 228)  # #dcdfe4
+TEXT_DIM: RGB = (140, 146, 158)
+TEXT_FAINT: RGB = (96, 102, 114)
+ACCENT: RGB = (97, 175, 239)  # #61afef
+WARNING: RGB = (229, 192, 123)
+ERROR: RGB = (224, 108, 117)  # #e06c75
+
+# --- board tiles ---------------------------------------------------------------------------------
+FLOOR: RGB = (43, 48, 59)  # #2b303b
+FROZEN: RGB = (46, 58, 74)  # FrozenLake 'F': a cold tint of the floor
+GRID_LINE: RGB = (35, 39, 48)
+WALL: RGB = (108, 116, 132)  # #6c7484
+WALL_LIGHT: RGB = (132, 140, 156)
+WALL_DARK: RGB = (84, 91, 106)
+START: RGB = (97, 175, 239)  # blue pad
+HOLE: RGB = (14, 16, 20)
+HOLE_RIM: RGB = (70, 76, 90)
+GOAL: RGB = (152, 195, 121)  # #98c379 green flag
+GOAL_POLE: RGB = (200, 204, 212)
+CHEESE: RGB = (240, 200, 90)
+CHEESE_DARK: RGB = (196, 150, 48)
+POISON: RGB = (198, 120, 221)  # #c678dd
+POISON_DARK: RGB = (120, 64, 140)
+POISON_MARK: RGB = (240, 232, 246)
+
+# --- agent (a mouse seen from above) -------------------------------------------------------------
+MOUSE_BODY: RGB = (200, 204, 212)
+MOUSE_EAR: RGB = (176, 180, 190)
+MOUSE_EAR_INNER: RGB = (232, 150, 170)
+MOUSE_EYE: RGB = (24, 26, 30)
+MOUSE_OUTLINE: RGB = (20, 22, 26)
+
+# --- value overlays ------------------------------------------------------------------------------
+Q_NEG: RGB = (232, 96, 108)  # arrow of a negative Q-value
+Q_ZERO: RGB = (128, 134, 146)  # arrow of a Q-value near zero
+Q_POS: RGB = (120, 214, 110)  # arrow of a positive Q-value
+HEAT_NEG: RGB = (150, 52, 72)  # V heat map, most negative
+HEAT_POS: RGB = (46, 110, 190)  # V heat map, most positive
+POLICY: RGB = (236, 238, 242)  # greedy-policy arrow
+POLICY_OUTLINE: RGB = (20, 22, 26)
+OPTIMAL: RGB = (232, 180, 60)  # value-iteration policy (gold outline)
+VISITS_TEXT: RGB = (170, 176, 188)
+VISITS_SHADE: RGB = (255, 255, 255)
+TRAIL: RGB = (97, 175, 239)
+HOVER: RGB = (236, 238, 242)
+PROBLEM: RGB = (232, 84, 96)
+
+# --- charts --------------------------------------------------------------------------------------
+CHART_BG: RGB = (33, 37, 44)
+CHART_AXIS: RGB = (92, 99, 112)
+CHART_GRID: RGB = (46, 51, 61)
+CHART_RAW: RGB = (86, 118, 150)  # faint per-episode returns
+CHART_MEAN: RGB = (97, 175, 239)  # bold moving average
+CHART_EPSILON: RGB = (229, 192, 123)
+CHART_MARKER: RGB = (236, 238, 242)
+# Distinct series colours for multi-series / compare mode (colour-blind friendly-ish order).
+SERIES: tuple[RGB, ...] = (
+    (97, 175, 239),  # blue
+    (229, 192, 123),  # amber
+    (152, 195, 121),  # green
+    (198, 120, 221),  # purple
+    (224, 108, 117),  # red
+    (86, 182, 194),  # cyan
+)
+
+# Tile letter -> flat colour: used for tiny cells, the editor's palette swatches and previews.
+TILE_COLORS: dict[str, RGB] = {
+    "S": START,
+    ".": FLOOR,
+    "F": FROZEN,
+    "#": WALL,
+    "H": HOLE,
+    "G": GOAL,
+    "C": CHEESE,
+    "c": CHEESE,
+    "P": POISON,
+}

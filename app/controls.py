@@ -1,0 +1,536 @@
+"""The side panel: every pygame_gui widget of the app, and the commands they stand for.
+
+The panel never touches the session or the level. It turns widget events into named commands
+(``"play"``, ``("hyper", ("alpha", 0.3))``, ...) handed to one callback, and the app decides what
+they mean. Widget events dispatch through a ``{widget: handler}`` table, not an if-chain. The
+slider ranges and tooltips come from the hyperparameter dataclass's field metadata
+(``agents.config.TabularConfig``), so the app refuses exactly what the CLI refuses; another config
+class (DQN's) can be passed to :meth:`Controls.build_sliders` later.
+
+The panel has a fixed width; on window resize it only moves and stretches (cheap), and the chart
+area below it grows or shrinks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import (
+    UIButton,
+    UICheckBox,
+    UIDropDownMenu,
+    UIHorizontalSlider,
+    UILabel,
+    UIPanel,
+    UITextEntryLine,
+)
+
+from agents.config import TabularConfig, field_help, field_range
+
+PANEL_WIDTH = 440
+MARGIN = 12
+ROW = 30
+GAP = 6
+HEADING = 20
+
+AGENTS: tuple[tuple[str, str], ...] = (
+    ("Q-learning", "q-learning"),
+    ("SARSA", "sarsa"),
+    ("Expected SARSA", "expected-sarsa"),
+)
+
+# Speed slider: positions 0..98 are 1 .. 100,000 steps/s on a log scale; the last one is "max".
+SPEED_POSITIONS = 100
+SPEED_MAX_FINITE = 100_000.0
+# Epsilon-decay slider: position 0 is "no decay", 1..100 span 1e-5 .. 1e-1 on a log scale.
+DECAY_POSITIONS = 100
+DECAY_LO, DECAY_HI = 1e-5, 1e-1
+
+OVERLAYS: tuple[tuple[str, str, str], ...] = (
+    ("arrows", "Q arrows", "Four arrows per cell: length and colour show each action's Q-value"),
+    ("heatmap", "Heat map", "State value V(s) = max over actions of Q(s, a), as a colour"),
+    ("policy", "Policy", "The greedy action in each cell (what the agent would do now)"),
+    ("visits", "Visits", "How often the agent has been in each cell"),
+    ("optimal", "Optimal", "The exact optimal policy from value iteration, for comparison"),
+    ("trail", "Trail", "The path of the last finished episode"),
+)
+
+
+def speed_from_position(pos: float) -> float | None:
+    """Steps per second for a speed-slider position; None means "as fast as the frame allows"."""
+    pos = int(round(pos))
+    if pos >= SPEED_POSITIONS:
+        return None
+    pos = max(0, pos)
+    return 10 ** (math.log10(SPEED_MAX_FINITE) * pos / (SPEED_POSITIONS - 1))
+
+
+def position_from_speed(speed: float | None) -> int:
+    """Inverse of :func:`speed_from_position` (nearest position)."""
+    if speed is None:
+        return SPEED_POSITIONS
+    speed = min(max(speed, 1.0), SPEED_MAX_FINITE)
+    return round(math.log10(speed) / math.log10(SPEED_MAX_FINITE) * (SPEED_POSITIONS - 1))
+
+
+def speed_label(speed: float | None) -> str:
+    if speed is None:
+        return "max"
+    if speed < 9.95:
+        return f"{speed:.1f}/s"
+    if speed < 1000:
+        return f"{speed:.0f}/s"
+    return f"{speed / 1000:.0f}k/s"
+
+
+def decay_from_position(pos: float) -> float:
+    """Epsilon decay per episode for a slider position (0 = constant epsilon)."""
+    pos = int(round(pos))
+    if pos <= 0:
+        return 0.0
+    t = (min(pos, DECAY_POSITIONS) - 1) / (DECAY_POSITIONS - 1)
+    return 10 ** (math.log10(DECAY_LO) + t * (math.log10(DECAY_HI) - math.log10(DECAY_LO)))
+
+
+def position_from_decay(decay: float) -> int:
+    if decay <= 0:
+        return 0
+    decay = min(max(decay, DECAY_LO), DECAY_HI)
+    t = (math.log10(decay) - math.log10(DECAY_LO)) / (math.log10(DECAY_HI) - math.log10(DECAY_LO))
+    return 1 + round(t * (DECAY_POSITIONS - 1))
+
+
+def format_number(value: float) -> str:
+    """Short, readable slider values: 0.1, 0.99, 0.0005."""
+    if value == 0:
+        return "0"
+    if abs(value) < 0.01:
+        return f"{value:.0e}" if abs(value) < 1e-4 else f"{value:.4f}".rstrip("0")
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    """One hyperparameter slider: which field, how it is labelled, and its scale."""
+
+    name: str
+    label: str
+    log_decay: bool = False  # True: the epsilon-decay log scale with 0 at the left end
+
+
+TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
+    SliderSpec("alpha", "alpha \u03b1"),
+    SliderSpec("gamma", "gamma \u03b3"),
+    SliderSpec("epsilon", "epsilon \u03b5"),
+    SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True),
+)
+
+
+@dataclass
+class PanelState:
+    """What the panel shows; survives a rebuild of the widgets."""
+
+    level_options: list[str] = field(default_factory=list)
+    level_choice: str = "mouse"
+    agent_kind: str = "q-learning"
+    hyper: dict[str, float] = field(default_factory=dict)
+    speed: float | None = 5.0
+    overlays: dict[str, bool] = field(
+        default_factory=lambda: {
+            "arrows": True,
+            "heatmap": True,
+            "policy": False,
+            "visits": False,
+            "optimal": False,
+            "trail": True,
+        }
+    )
+    tool: str = ""
+    rows: int = 12
+    cols: int = 12
+    playing: bool = False
+    drive: bool = False
+
+
+Command = Callable[[str, Any], None]
+
+
+class Controls:
+    """The right-hand panel of widgets; reports user intent through ``on_command(name, value)``.
+
+    Args:
+        manager: the app's UIManager.
+        rect: where the panel goes (fixed width, full height above the status bar).
+        state: the values to show; updated in place as the user moves widgets.
+        tools: ``(key, label, tooltip)`` per editing tool, in key order 1-9.
+        on_command: called with a command name and its value.
+        config_cls: the hyperparameter dataclass the sliders are built from.
+    """
+
+    def __init__(
+        self,
+        manager: pygame_gui.UIManager,
+        rect: pygame.Rect,
+        state: PanelState,
+        tools: Sequence[tuple[str, str, str]],
+        on_command: Command,
+        config_cls: type = TabularConfig,
+    ) -> None:
+        self.manager = manager
+        self.state = state
+        self.tools = list(tools)
+        self.on_command = on_command
+        self.config_cls = config_cls
+        self.rect = pygame.Rect(rect)
+        self._handlers: dict[Any, Callable[[pygame.event.Event], None]] = {}
+        self.sliders: dict[str, UIHorizontalSlider] = {}
+        self.value_labels: dict[str, UILabel] = {}
+        self.tool_buttons: dict[str, UIButton] = {}
+        self.overlay_boxes: dict[str, UICheckBox] = {}
+        self.training_widgets: list[Any] = []
+        self.panel = UIPanel(self.rect, manager=manager, object_id="#side_panel")
+        self._build()
+
+    # -- layout --------------------------------------------------------------------------------
+    @property
+    def inner_width(self) -> int:
+        return PANEL_WIDTH - 2 * MARGIN
+
+    def _heading(self, y: int, text: str) -> int:
+        UILabel(
+            pygame.Rect(MARGIN, y, self.inner_width, HEADING),
+            text,
+            self.manager,
+            container=self.panel,
+            object_id=pygame_gui.core.ObjectID(class_id="@section_heading"),
+        )
+        return y + HEADING + 2
+
+    def _button(
+        self, rect: pygame.Rect, text: str, tip: str, handler: Callable[[], None], cls: str = ""
+    ) -> UIButton:
+        button = UIButton(
+            rect,
+            text,
+            self.manager,
+            container=self.panel,
+            tool_tip_text=tip,
+            object_id=pygame_gui.core.ObjectID(class_id=cls) if cls else None,
+        )
+        self._handlers[button] = lambda _e: handler()
+        return button
+
+    def _row(self, y: int, count: int, height: int = ROW) -> list[pygame.Rect]:
+        width = (self.inner_width - GAP * (count - 1)) / count
+        return [
+            pygame.Rect(round(MARGIN + i * (width + GAP)), y, round(width), height)
+            for i in range(count)
+        ]
+
+    def _build(self) -> None:
+        s = self.state
+        y = 10
+        # Level ------------------------------------------------------------------------------
+        y = self._heading(y, "LEVEL")
+        options = s.level_options or [s.level_choice]
+        choice = s.level_choice if s.level_choice in options else options[0]
+        self.level_menu = UIDropDownMenu(
+            options,
+            choice,
+            pygame.Rect(MARGIN, y, self.inner_width, ROW),
+            self.manager,
+            container=self.panel,
+            expansion_height_limit=260,
+        )
+        self.level_menu.set_tooltip("Bundled levels: pick one to load it (unsaved edits are asked)")
+        self._handlers[self.level_menu] = self._on_level
+        y += ROW + GAP
+        cells = self._row(y, 5)
+        self.file_buttons = {
+            "new": self._button(cells[0], "New", "Blank level of the size below (Ctrl+N)",
+                                lambda: self.on_command("new", self._size())),
+            "open": self._button(cells[1], "Open", "Open a level file (Ctrl+O)",
+                                 lambda: self.on_command("open", None)),
+            "save": self._button(cells[2], "Save", "Save the level (Ctrl+S)",
+                                 lambda: self.on_command("save", None)),
+            "generate": self._button(cells[3], "Generate",
+                                     "Random solvable maze of the size below",
+                                     lambda: self.on_command("generate", self._size())),
+            "resize": self._button(cells[4], "Resize",
+                                   "Resize this level to the size below (keeps what fits)",
+                                   lambda: self.on_command("resize", self._size())),
+        }
+        y += ROW + GAP
+        UILabel(pygame.Rect(MARGIN, y, 92, ROW), "Size (rows x cols)", self.manager,
+                container=self.panel).set_tooltip("Size used by New, Generate and Resize")
+        self.rows_entry = self._size_entry(pygame.Rect(MARGIN + 150, y, 64, ROW), s.rows, "Rows")
+        UILabel(pygame.Rect(MARGIN + 218, y, 20, ROW), "x", self.manager, container=self.panel)
+        self.cols_entry = self._size_entry(pygame.Rect(MARGIN + 240, y, 64, ROW), s.cols,
+                                           "Columns")
+        y += ROW + GAP + 4
+        # Tools ------------------------------------------------------------------------------
+        y = self._heading(y, "EDIT  (left drag paints, right drag erases)")
+        per_row = 5
+        for i, (key, label, tip) in enumerate(self.tools):
+            cells = self._row(y + (i // per_row) * (28 + GAP), per_row, 28)
+            rect = cells[i % per_row]
+            button = self._button(rect, f"{i + 1} {label}", f"{tip} (key {i + 1})",
+                                  lambda k=key: self.on_command("tool", k), "@tool_button")
+            self.tool_buttons[key] = button
+        rows_of_tools = max(1, math.ceil(len(self.tools) / per_row))
+        y += rows_of_tools * (28 + GAP) + 4
+        # Agent ------------------------------------------------------------------------------
+        y = self._heading(y, "AGENT")
+        names = [label for label, _kind in AGENTS]
+        current = next((lbl for lbl, kind in AGENTS if kind == s.agent_kind), names[0])
+        self.agent_menu = UIDropDownMenu(
+            [(label, kind) for label, kind in AGENTS],
+            (current, s.agent_kind),
+            pygame.Rect(MARGIN, y, 170, ROW),
+            self.manager,
+            container=self.panel,
+        )
+        self.agent_menu.set_tooltip(
+            "Q-learning bootstraps from the best next action (off-policy); SARSA from the action "
+            "it takes next; Expected SARSA from the average under its epsilon-greedy policy"
+        )
+        self._handlers[self.agent_menu] = self._on_agent
+        x = MARGIN + 170 + GAP
+        width = (self.inner_width - 170 - GAP) // 2 - GAP // 2
+        self.drive_button = self._button(
+            pygame.Rect(x, y, width, ROW), "Drive (M)",
+            "Drive mode: arrow keys move the agent by hand and it learns from your moves "
+            "(W A S D work at any time)", lambda: self.on_command("drive", not self.state.drive))
+        self.greedy_button = self._button(
+            pygame.Rect(x + width + GAP, y, width, ROW), "Greedy (G)",
+            "Watch a greedy run: no exploration, no learning, at a watchable speed",
+            lambda: self.on_command("greedy", None))
+        y += ROW + GAP
+        cells = self._row(y, 3, 32)
+        self.play_button = self._button(cells[0], "Play", "Start / pause training (Space)",
+                                        lambda: self.on_command("play", not self.state.playing),
+                                        "@primary_button")
+        self.step_button = self._button(cells[1], "Step", "One step, shown as arithmetic "
+                                        "(Right arrow or N)", lambda: self.on_command("step", None))
+        self.reset_button = self._button(cells[2], "Reset", "Forget everything learnt: fresh "
+                                         "Q-table, episode 0 (R)",
+                                         lambda: self.on_command("reset", None))
+        self.training_widgets = [self.play_button, self.step_button, self.reset_button,
+                                 self.greedy_button, self.drive_button]
+        y += 32 + GAP + 2
+        # Sliders ----------------------------------------------------------------------------
+        y = self.build_sliders(y, self.config_cls, TABULAR_SLIDERS)
+        y = self._speed_slider(y)
+        y += 4
+        # Overlays ---------------------------------------------------------------------------
+        y = self._heading(y, "SHOW")
+        for i, (key, label, tip) in enumerate(OVERLAYS):
+            cells = self._row(y + (i // 3) * 26, 3, 22)
+            box = UICheckBox(
+                pygame.Rect(cells[i % 3].x, cells[i % 3].y, 20, 20),
+                label,
+                self.manager,
+                container=self.panel,
+                initial_state=bool(s.overlays.get(key)),
+                tool_tip_text=tip,
+            )
+            self.overlay_boxes[key] = box
+            self._handlers[box] = lambda e, k=key: self._on_overlay(k, e)
+        y += 2 * 26 + 2
+        self.readout = UILabel(
+            pygame.Rect(MARGIN, y, self.inner_width, 22),
+            "",
+            self.manager,
+            container=self.panel,
+            object_id=pygame_gui.core.ObjectID(class_id="@readout"),
+        )
+        self.readout.set_tooltip("Largest |Q(s,a) - Q*(s,a)| over the states the agent can reach: "
+                                 "0 means it has learnt the exact optimal values")
+        y += 22 + 6
+        self.content_height = y
+        self.sync()
+
+    def build_sliders(self, y: int, config_cls: type, specs: Sequence[SliderSpec]) -> int:
+        """One labelled slider per hyperparameter, range and tooltip from the dataclass metadata."""
+        y = self._heading(y, "HYPERPARAMETERS  (apply at once)")
+        for spec in specs:
+            lo, hi = field_range(config_cls, spec.name)
+            tip = f"{spec.label.split()[0]}: {field_help(config_cls, spec.name)}"
+            value = self.state.hyper.get(spec.name, 0.0)
+            if spec.log_decay:
+                slider = UIHorizontalSlider(
+                    pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 22),
+                    position_from_decay(value), (0, DECAY_POSITIONS), self.manager,
+                    container=self.panel, click_increment=1,
+                )
+            else:
+                slider = UIHorizontalSlider(
+                    pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 22),
+                    float(value), (float(lo), float(hi)), self.manager,
+                    container=self.panel, click_increment=0.01,
+                )
+            self._slider_row(y, spec.name, spec.label, slider, tip)
+            self._handlers[slider] = lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e)
+            y += 28
+        return y
+
+    def _slider_row(self, y: int, name: str, label: str, slider: UIHorizontalSlider,
+                    tip: str) -> None:
+        slider.set_tooltip(tip)
+        if slider.sliding_button is not None:
+            slider.sliding_button.set_tooltip(tip)
+        name_label = UILabel(pygame.Rect(MARGIN, y, 94, 28), label, self.manager,
+                             container=self.panel)
+        name_label.set_tooltip(tip)
+        value_label = UILabel(pygame.Rect(PANEL_WIDTH - MARGIN - 66, y, 66, 28), "",
+                              self.manager, container=self.panel,
+                              object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
+        value_label.set_tooltip(tip)
+        self.sliders[name] = slider
+        self.value_labels[name] = value_label
+
+    def _speed_slider(self, y: int) -> int:
+        slider = UIHorizontalSlider(
+            pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 22),
+            position_from_speed(self.state.speed), (0, SPEED_POSITIONS), self.manager,
+            container=self.panel, click_increment=1,
+        )
+        tip = ("Training speed in steps per second, on a log scale from 1/s to 'max' (as many as "
+               "the frame budget allows). At 20/s or less the agent is animated and each update "
+               "is shown as arithmetic")
+        self._slider_row(y, "speed", "speed", slider, tip)
+        self._handlers[slider] = self._on_speed
+        return y + 28
+
+    def _size_entry(self, rect: pygame.Rect, value: int, what: str) -> UITextEntryLine:
+        entry = UITextEntryLine(rect, self.manager, container=self.panel, initial_text=str(value))
+        entry.set_allowed_characters("numbers")
+        entry.set_text_length_limit(2)
+        entry.set_tooltip(f"{what} for New, Generate and Resize (2 to 64)")
+        return entry
+
+    def set_rect(self, rect: pygame.Rect) -> None:
+        """Follow a window resize: move and stretch the panel; the widgets keep their places."""
+        self.rect = pygame.Rect(rect)
+        self.panel.set_position(self.rect.topleft)
+        self.panel.set_dimensions(self.rect.size)
+
+    # -- reading widgets -----------------------------------------------------------------------
+    def _size(self) -> tuple[int, int]:
+        def read(entry: UITextEntryLine, fallback: int) -> int:
+            try:
+                return int(entry.get_text())
+            except ValueError:
+                return fallback
+        self.state.rows = read(self.rows_entry, self.state.rows)
+        self.state.cols = read(self.cols_entry, self.state.cols)
+        return self.state.rows, self.state.cols
+
+    # -- event handlers ------------------------------------------------------------------------
+    def _on_level(self, event: pygame.event.Event) -> None:
+        self.on_command("level", event.text)
+
+    def _on_agent(self, event: pygame.event.Event) -> None:
+        kind = getattr(event, "selected_option_id", None) or dict(AGENTS).get(event.text)
+        self.state.agent_kind = kind
+        self.on_command("agent", kind)
+
+    def _on_slider(self, spec: SliderSpec, lo: float, hi: float, event: pygame.event.Event) -> None:
+        if spec.log_decay:
+            value = min(decay_from_position(event.value), hi)
+        else:
+            value = min(max(round(float(event.value), 4), lo), hi)
+        self.state.hyper[spec.name] = value
+        self.value_labels[spec.name].set_text(format_number(value))
+        self.on_command("hyper", (spec.name, value))
+
+    def _on_speed(self, event: pygame.event.Event) -> None:
+        self.state.speed = speed_from_position(event.value)
+        self.value_labels["speed"].set_text(speed_label(self.state.speed))
+        self.on_command("speed", self.state.speed)
+
+    def _on_overlay(self, key: str, event: pygame.event.Event) -> None:
+        on = event.type == pygame_gui.UI_CHECK_BOX_CHECKED
+        if self.state.overlays.get(key) != on:
+            self.state.overlays[key] = on
+            self.on_command("overlay", (key, on))
+
+    _WIDGET_EVENTS = (
+        pygame_gui.UI_BUTTON_PRESSED,
+        pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
+        pygame_gui.UI_DROP_DOWN_MENU_CHANGED,
+        pygame_gui.UI_CHECK_BOX_CHECKED,
+        pygame_gui.UI_CHECK_BOX_UNCHECKED,
+    )
+
+    def process_event(self, event: pygame.event.Event) -> bool:
+        """Dispatch a pygame_gui widget event to its handler; True when it was one of ours."""
+        if event.type not in self._WIDGET_EVENTS:
+            return False
+        handler = self._handlers.get(getattr(event, "ui_element", None))
+        if handler is None:
+            return False
+        handler(event)
+        return True
+
+    def update(self, dt: float) -> None:
+        """Nothing animates by itself; the manager updates the widgets."""
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """The manager draws the widgets (``draw_ui``); nothing extra here."""
+
+    # -- showing state -------------------------------------------------------------------------
+    def sync(self) -> None:
+        """Make every widget show ``self.state`` (after a reset, a shortcut, a rebuild)."""
+        s = self.state
+        for name, slider in self.sliders.items():
+            if name == "speed":
+                slider.set_current_value(position_from_speed(s.speed), warn=False)
+                self.value_labels[name].set_text(speed_label(s.speed))
+                continue
+            value = s.hyper.get(name, 0.0)
+            if name == "epsilon_decay":
+                slider.set_current_value(position_from_decay(value), warn=False)
+            else:
+                slider.set_current_value(value, warn=False)
+            self.value_labels[name].set_text(format_number(value))
+        self.play_button.set_text("Pause" if s.playing else "Play")
+        self.drive_button.set_text("Driving (M)" if s.drive else "Drive (M)")
+        for key, button in self.tool_buttons.items():
+            if key == s.tool:
+                button.select()
+            else:
+                button.unselect()
+        if s.drive:
+            self.drive_button.select()
+        else:
+            self.drive_button.unselect()
+        for key, box in self.overlay_boxes.items():
+            if box.get_state() != bool(s.overlays.get(key)):
+                box.set_state(bool(s.overlays.get(key)))
+
+    def set_training_enabled(self, enabled: bool) -> None:
+        """Grey out play/step/reset/greedy/drive while the level is invalid."""
+        for widget in self.training_widgets:
+            if enabled:
+                widget.enable()
+            else:
+                widget.disable()
+
+    def set_level_choice(self, name: str) -> None:
+        """Show ``name`` in the level drop-down (without loading anything)."""
+        self.state.level_choice = name
+        if name in self.level_menu.options_list or any(
+            opt[0] == name for opt in self.level_menu.options_list
+        ):
+            self.level_menu.selected_option = (name, name)
+            self.level_menu.rebuild()
+
+    def set_readout(self, text: str) -> None:
+        if self.readout.text != text:
+            self.readout.set_text(text)

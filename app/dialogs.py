@@ -1,0 +1,273 @@
+"""Modal windows of the app: file pickers, choice questions, error messages and the help sheet.
+
+Every dialog is non-blocking in the programming sense: it is a pygame_gui window that lives in the
+normal frame loop, and the answer arrives later as a callback. The frame loop keeps drawing (and may
+keep training) while a dialog waits for the user. :class:`Dialogs` remembers which callback belongs
+to which window and turns pygame_gui's events into those callbacks.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UITextBox, UIWindow
+from pygame_gui.windows import UIFileDialog, UIMessageWindow
+
+LEVEL_SUFFIXES = {".txt"}
+
+SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("Space", "play / pause training"),
+    ("Right arrow or N", "one training step (shows the update as arithmetic)"),
+    ("R", "reset learning (fresh Q-table)"),
+    ("G", "greedy demonstration run (no exploration, no learning)"),
+    ("W A S D", "move the agent by hand; it learns from your moves"),
+    ("M", "drive mode: the arrow keys move the agent instead of stepping"),
+    ("1 - 9", "choose an editing tool (start, floor, wall, hole, goal, cheeses, poison, eraser)"),
+    ("Left drag", "paint with the current tool"),
+    ("Right drag", "erase (paint floor)"),
+    ("Ctrl+Z / Ctrl+Y", "undo / redo a level edit"),
+    ("Ctrl+N", "new blank level of the size in the panel"),
+    ("Ctrl+O / Ctrl+S", "open / save a level file"),
+    ("Ctrl+Shift+S", "save the level under a new name"),
+    ("H", "toggle the hover readout"),
+    ("F1", "this help"),
+    ("Esc", "close a dialog / cancel"),
+)
+
+
+def help_html() -> str:
+    """The F1 sheet: every shortcut, one per line, in the text box's small HTML subset."""
+    rows = "<br>".join(
+        f"<b>{html.escape(key)}</b>  {html.escape(what)}" for key, what in SHORTCUTS
+    )
+    tips = (
+        "<br><br>Hover any control for a tooltip. Hover a board cell to see its four Q-values, "
+        "visit count and last TD error. Editing pauses training; the Q-table is kept when the "
+        "number of states is unchanged."
+    )
+    return rows + tips
+
+
+def centered_rect(screen_size: tuple[int, int], size: tuple[int, int]) -> pygame.Rect:
+    """A rect of ``size`` centred on the screen, shrunk to fit small windows."""
+    w = min(size[0], max(200, screen_size[0] - 40))
+    h = min(size[1], max(150, screen_size[1] - 40))
+    rect = pygame.Rect(0, 0, w, h)
+    rect.center = (screen_size[0] // 2, screen_size[1] // 2)
+    return rect
+
+
+class ChoiceDialog(UIWindow):
+    """A blocking question with two or more answers (Save / Discard / Cancel, Restore / Discard).
+
+    The window's close button and Esc give the last choice (the safe "cancel"), Enter the first.
+    """
+
+    def __init__(
+        self,
+        rect: pygame.Rect,
+        manager: pygame_gui.UIManager,
+        title: str,
+        message: str,
+        choices: Sequence[tuple[str, str, str]],
+    ) -> None:
+        super().__init__(rect, manager, window_display_title=title, object_id="#choice_dialog")
+        self.choices = [key for key, _label, _tip in choices]
+        inner = self.get_container().get_rect()
+        button_w, gap = 104, 10
+        UITextBox(
+            html.escape(message),
+            pygame.Rect(10, 10, inner.width - 20, inner.height - 64),
+            manager,
+            container=self,
+            object_id="#dialog_text",
+        )
+        self.buttons: dict[UIButton, str] = {}
+        x = inner.width - len(choices) * (button_w + gap)
+        for key, label, tip in choices:
+            button = UIButton(
+                pygame.Rect(x, inner.height - 46, button_w, 34),
+                label,
+                manager,
+                container=self,
+                tool_tip_text=tip,
+                object_id=f"#choice_{key}",
+            )
+            self.buttons[button] = key
+            x += button_w + gap
+        self.set_blocking(True)
+
+
+class Dialogs:
+    """Opens the app's dialogs and routes their answers to callbacks."""
+
+    def __init__(self, manager: pygame_gui.UIManager) -> None:
+        self.manager = manager
+        self._file_callbacks: dict[UIFileDialog, Callable[[Path], None]] = {}
+        self._choice_callbacks: dict[ChoiceDialog, Callable[[str], None]] = {}
+        self.messages: list[UIMessageWindow] = []
+        self.help_window: UIMessageWindow | None = None
+
+    # -- opening -------------------------------------------------------------------------------
+    def _screen_size(self) -> tuple[int, int]:
+        return tuple(self.manager.window_resolution)  # type: ignore[return-value]
+
+    def open_level(self, start_dir: Path, on_pick: Callable[[Path], None]) -> UIFileDialog:
+        """File picker for an existing level file; ``on_pick(path)`` runs when the user picks one."""
+        dialog = UIFileDialog(
+            centered_rect(self._screen_size(), (560, 440)),
+            self.manager,
+            window_title="Open level",
+            initial_file_path=str(start_dir),
+            allowed_suffixes=LEVEL_SUFFIXES,
+            allow_existing_files_only=True,
+            always_on_top=True,
+        )
+        dialog.set_blocking(True)
+        self._file_callbacks[dialog] = on_pick
+        return dialog
+
+    def save_level(self, initial_path: Path, on_pick: Callable[[Path], None]) -> UIFileDialog:
+        """File picker for a (possibly new) level file to write."""
+        dialog = UIFileDialog(
+            centered_rect(self._screen_size(), (560, 440)),
+            self.manager,
+            window_title="Save level as",
+            initial_file_path=str(initial_path),
+            allowed_suffixes=LEVEL_SUFFIXES,
+            allow_existing_files_only=False,
+            always_on_top=True,
+        )
+        dialog.set_blocking(True)
+        self._file_callbacks[dialog] = on_pick
+        return dialog
+
+    def ask(
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[tuple[str, str, str]],
+        on_choice: Callable[[str], None],
+    ) -> ChoiceDialog:
+        """Ask a question; ``choices`` are ``(key, button label, tooltip)``, safest last."""
+        height = 170 + 18 * (len(message) // 60)
+        dialog = ChoiceDialog(
+            centered_rect(self._screen_size(), (max(420, 114 * len(choices) + 30), height)),
+            self.manager,
+            title,
+            message,
+            choices,
+        )
+        self._choice_callbacks[dialog] = on_choice
+        return dialog
+
+    def ask_save_discard_cancel(self, what: str, on_choice: Callable[[str], None]) -> ChoiceDialog:
+        """The "you have unsaved edits" question; answers "save", "discard" or "cancel"."""
+        return self.ask(
+            "Unsaved edits",
+            f"{what} has unsaved edits. Save them before closing?",
+            (
+                ("save", "Save", "Save the level, then continue"),
+                ("discard", "Discard", "Throw the edits away and continue"),
+                ("cancel", "Cancel", "Go back to editing"),
+            ),
+            on_choice,
+        )
+
+    def error(self, title: str, message: str) -> UIMessageWindow:
+        """Show a problem the user must read (a level that failed to load, a failed save)."""
+        window = UIMessageWindow(
+            centered_rect(self._screen_size(), (520, 220 + 18 * (len(message) // 60))),
+            html.escape(message),
+            self.manager,
+            window_title=title,
+            object_id="#error_window",
+            always_on_top=True,
+        )
+        self.messages.append(window)
+        return window
+
+    def toggle_help(self) -> None:
+        """F1: show the shortcut sheet, or close it when it is already open."""
+        if self.help_window is not None and self.help_window.alive():
+            self.help_window.kill()
+            self.help_window = None
+            return
+        self.help_window = UIMessageWindow(
+            centered_rect(self._screen_size(), (620, 560)),
+            help_html(),
+            self.manager,
+            window_title="Keyboard shortcuts (F1)",
+            object_id="#help_window",
+            always_on_top=True,
+        )
+
+    # -- state ---------------------------------------------------------------------------------
+    def modal_open(self) -> bool:
+        """True while a dialog that needs an answer is on screen: the app ignores shortcuts then."""
+        self._forget_dead()
+        return bool(self._file_callbacks or self._choice_callbacks)
+
+    def any_open(self) -> bool:
+        """True while any dialog, including messages and help, is on screen."""
+        self._forget_dead()
+        help_open = self.help_window is not None and self.help_window.alive()
+        return self.modal_open() or bool(self.messages) or help_open
+
+    def close_top(self) -> bool:
+        """Esc: close the newest dialog (a question counts as cancelled). False when none is open."""
+        self._forget_dead()
+        if self._choice_callbacks:
+            dialog, callback = list(self._choice_callbacks.items())[-1]
+            del self._choice_callbacks[dialog]
+            dialog.kill()
+            callback(dialog.choices[-1])
+            return True
+        if self._file_callbacks:
+            dialog = list(self._file_callbacks)[-1]
+            del self._file_callbacks[dialog]
+            dialog.kill()
+            return True
+        if self.messages:
+            self.messages.pop().kill()
+            return True
+        if self.help_window is not None and self.help_window.alive():
+            self.help_window.kill()
+            self.help_window = None
+            return True
+        return False
+
+    def _forget_dead(self) -> None:
+        for table in (self._file_callbacks, self._choice_callbacks):
+            for dialog in [d for d in table if not d.alive()]:
+                del table[dialog]
+        self.messages = [m for m in self.messages if m.alive()]
+
+    # -- events --------------------------------------------------------------------------------
+    def process_event(self, event: pygame.event.Event) -> bool:
+        """Turn a dialog's pygame_gui event into its callback; True when the event was ours."""
+        if event.type == pygame_gui.UI_FILE_DIALOG_PATH_PICKED:
+            callback = self._file_callbacks.pop(event.ui_element, None)
+            if callback is not None:
+                callback(Path(event.text))
+                return True
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED:
+            for dialog in list(self._choice_callbacks):
+                key = dialog.buttons.get(event.ui_element)
+                if key is not None:
+                    callback = self._choice_callbacks.pop(dialog)
+                    dialog.kill()
+                    callback(key)
+                    return True
+        elif event.type == pygame_gui.UI_WINDOW_CLOSE:
+            element = event.ui_element
+            if element in self._choice_callbacks:  # closed with the title bar's x: cancel
+                callback = self._choice_callbacks.pop(element)
+                callback(element.choices[-1])
+                return True
+            self._file_callbacks.pop(element, None)
+        return False
