@@ -26,8 +26,8 @@ TAXI = {"n_training_episodes": 25_000, "learning_rate": 0.7, "gamma": 0.95,
 def eval_seeds(n: int, seed: int | None = None) -> list[int]:
     """Seeds of ``n`` evaluation episodes: ``seed, seed+1, ...`` when given, else the course's list.
 
-    Past the course's 100 seeds the list continues with 1000, 1001, ... (outside its range of
-    0-191, so no start is scored twice on purpose).
+    Past the course's 100 seeds the list continues with 1000, 1001, ..., seeds the course's list
+    (all below 192) never uses.
     """
     if seed is not None:
         return [seed + i for i in range(n)]

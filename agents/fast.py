@@ -377,6 +377,22 @@ class TurboRunner:
         return int(steps), int(istate[I_NOUT])
 
 
+def place_env(env: gymnasium.Env, state: int, episode_step: int) -> None:
+    """Put a toy-text style env (wrappers included) at ``state``, ``episode_step`` steps into an
+    episode, so the Python path continues where the turbo path stopped (time limit included)."""
+    base = env.unwrapped
+    base.s = int(state)
+    if hasattr(base, "lastaction"):
+        base.lastaction = None
+    if hasattr(base, "elapsed_steps"):
+        base.elapsed_steps = int(episode_step)
+    layer: Any = env
+    while isinstance(layer, gymnasium.Wrapper):
+        if isinstance(layer, gymnasium.wrappers.TimeLimit):
+            layer._elapsed_steps = int(episode_step)
+        layer = layer.env
+
+
 def turbo_model(env: gymnasium.Env) -> TabularModel | None:
     """``TabularModel.from_env(env)``, or None when the env cannot be tabulated faithfully."""
     try:

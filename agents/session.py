@@ -20,19 +20,21 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium
 import numpy as np
 
-from agents import config
+from agents import hyperparameters
 from agents.fast import (
     I_CUR_START, I_DIVERGED, I_EP_STEP, I_EPISODE, I_LAST_END, I_LAST_START, I_NEXT_ACTION,
-    I_RPOS, I_STATE, I_STEP, N_ISTATE, RULES, TurboRunner, turbo_model,
+    I_RPOS, I_STATE, I_STEP, N_ISTATE, RULES, TurboRunner, place_env,
+    turbo_model,
 )  # fmt: skip
-from agents.schedules import ConstantSchedule, ExponentialSchedule, LinearSchedule, make_schedule
+from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
+from agents.schedules import ConstantSchedule
+
+__all__ = ["AdvanceReport", "EpisodeResult", "Snapshot", "TrainingSession", "Transition"]
 
 HISTORY = 10_000  # finished episodes kept for charts and the "recent returns" statistics
 PATH_RING = 1 << 14  # states kept for the trail of the last episode and the current path
@@ -41,83 +43,11 @@ _DIVERGED = ("Q-values diverged (a value became infinite or NaN) at step {step};
              "lower alpha or gamma and reset the agent.")
 
 
-@dataclass(frozen=True)
-class Transition:
-    """One env step; ``update`` is the agent's report (``TDUpdate`` for tabular agents, DQN
-    stats or None for a DQN, None in greedy mode)."""
-
-    state: Any
-    action: int
-    reward: float
-    next_state: Any
-    terminated: bool
-    truncated: bool
-    update: Any = None
-
-
-@dataclass(frozen=True)
-class EpisodeResult:
-    """A finished episode; ``success`` = it terminated with a positive final reward."""
-
-    index: int
-    ret: float
-    length: int
-    success: bool
-
-
-@dataclass
-class AdvanceReport:
-    """What one ``advance`` call did."""
-
-    steps: int = 0
-    transitions: list[Transition] = field(default_factory=list)
-    episodes: list[EpisodeResult] = field(default_factory=list)
-    seconds: float = 0.0
-    error: str | None = None
-    turbo: bool = False
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a view needs to draw; arrays are copies the caller may keep."""
-
-    q: np.ndarray | None
-    state: Any
-    position: tuple[int, int] | None
-    episode: int
-    total_steps: int
-    epsilon: float
-    returns: np.ndarray
-    visits: np.ndarray | None
-    last_td: np.ndarray | None
-    trail: list[int]
-    current_path: list[int]
-    mode: str
-    lengths: np.ndarray = field(default_factory=lambda: np.empty(0))
-    successes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
-    episode_step: int = 0
-    episode_return: float = 0.0
-    error: str | None = None
-
-
 def _diverged_error(exc: BaseException) -> bool:
     """True for the DQN's TrainingDiverged (looked up lazily: importing it would import torch)."""
     dqn = sys.modules.get("agents.dqn")
     cls = getattr(dqn, "TrainingDiverged", None)
     return cls is not None and isinstance(exc, cls)
-
-
-def _schedule_knobs(schedule: Any) -> dict[str, Any]:
-    """The TabularConfig-style knobs (schedule, epsilon, epsilon_min, epsilon_decay) of a schedule."""
-    defaults = config.TabularConfig()
-    if isinstance(schedule, ExponentialSchedule):
-        return {"schedule": "exponential", "epsilon": schedule.eps_max,
-                "epsilon_min": schedule.eps_min, "epsilon_decay": schedule.decay}
-    if isinstance(schedule, LinearSchedule):
-        return {"schedule": "linear", "epsilon": schedule.start, "epsilon_min": schedule.end,
-                "epsilon_decay": abs(schedule.start - schedule.end) / schedule.steps}
-    return {"schedule": "constant", "epsilon": schedule.epsilon,
-            "epsilon_min": defaults.epsilon_min, "epsilon_decay": defaults.epsilon_decay}
 
 
 class TrainingSession:
@@ -179,9 +109,7 @@ class TrainingSession:
         self._istate[I_NEXT_ACTION] = -1
         self._episode = 0
         self._total_steps = 0
-        self._returns: deque[float] = deque(maxlen=HISTORY)
-        self._lengths: deque[int] = deque(maxlen=HISTORY)
-        self._successes: deque[bool] = deque(maxlen=HISTORY)
+        self.history = EpisodeHistory(HISTORY)
         self.error: str | None = None
         n_actions = int(self.env.action_space.n)
         self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
@@ -246,19 +174,8 @@ class TrainingSession:
         return self._runner is not None
 
     def _sync_env(self) -> None:
-        """After turbo steps, put the Gymnasium env where the session is (state, step count)."""
-        base = self.env.unwrapped
-        base.s = int(self._istate[I_STATE])
-        if hasattr(base, "lastaction"):
-            base.lastaction = None
-        ep_step = int(self._istate[I_EP_STEP])
-        if hasattr(base, "elapsed_steps"):
-            base.elapsed_steps = ep_step
-        layer: Any = self.env
-        while isinstance(layer, gymnasium.Wrapper):
-            if isinstance(layer, gymnasium.wrappers.TimeLimit):
-                layer._elapsed_steps = ep_step
-            layer = layer.env
+        """After turbo steps, put the Gymnasium env where the session is."""
+        place_env(self.env, int(self._istate[I_STATE]), int(self._istate[I_EP_STEP]))
         self._obs = int(self._istate[I_STATE])
         self._env_stale = False
 
@@ -325,12 +242,11 @@ class TrainingSession:
 
     def _collect(self, rets: list[float], lengths: list[int], successes: list[bool],
                  report: AdvanceReport) -> None:
-        for ret, length, success in zip(rets, lengths, successes, strict=True):
-            report.episodes.append(EpisodeResult(self._episode, ret, length, bool(success)))
-            self._episode += 1
-        self._returns.extend(rets)
-        self._lengths.extend(lengths)
-        self._successes.extend(bool(s) for s in successes)
+        start = self._episode
+        self._episode += len(rets)
+        report.episodes.extend(map(EpisodeResult, range(start, self._episode), rets, lengths,
+                                   successes))
+        self.history.extend(rets, lengths, successes)
 
     def _python_step(self, learn: bool, forced: int | None = None
                      ) -> tuple[Transition, EpisodeResult | None]:
@@ -388,9 +304,7 @@ class TrainingSession:
             finished = EpisodeResult(self._episode, float(self._ep_return[0]),
                                      int(st[I_EP_STEP]), term and r > 0)
             self._episode += 1
-            self._returns.append(finished.ret)
-            self._lengths.append(finished.length)
-            self._successes.append(finished.success)
+            self.history.add(finished)
             if learn:
                 st[I_EPISODE] += 1
             st[I_LAST_START], st[I_LAST_END] = st[I_CUR_START], st[I_RPOS]
@@ -427,36 +341,13 @@ class TrainingSession:
         Raises:
             ConfigError: an unknown name or a value outside its range (nothing is changed).
         """
-        knobs = _schedule_knobs(self.schedule)
-        agent_values = {}
-        classes = [c for c in (config.TabularConfig, getattr(config, "DQNConfig", None)) if c]
-        for name, value in kw.items():
-            cls = next((c for c in classes if name in c.__dataclass_fields__), None)
-            if cls is None or (name not in knobs and not hasattr(self.agent, name)):
-                raise config.ConfigError(f"unknown hyperparameter {name!r}")
-            if name == "schedule":
-                if value not in config.SCHEDULES:
-                    raise config.ConfigError(f"schedule must be one of "
-                                             f"{', '.join(config.SCHEDULES)}, got {value!r}")
-            else:
-                config.check_range(cls, name, value)
-            if name in knobs:
-                knobs[name] = value
-            else:
-                agent_values[name] = value
-        if any(name in kw for name in ("schedule", "epsilon", "epsilon_min", "epsilon_decay")):
-            self.schedule = make_schedule(knobs["schedule"], knobs["epsilon"],
-                                          knobs["epsilon_min"], knobs["epsilon_decay"])
+        self.schedule, agent_values = hyperparameters.plan_change(self.agent, self.schedule, kw)
         for name, value in agent_values.items():
             setattr(self.agent, name, value)
 
     def hyperparameters(self) -> dict[str, Any]:
         """The live hyperparameters, as stored in agent files."""
-        out = dict(_schedule_knobs(self.schedule))
-        for name in ("alpha", "gamma", "initial_q"):
-            if hasattr(self.agent, name):
-                out[name] = getattr(self.agent, name)
-        return out
+        return hyperparameters.current(self.agent, self.schedule)
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything learnt: fresh Q-table, counters and env seed (same seed if None)."""
@@ -517,17 +408,16 @@ class TrainingSession:
         position = None
         if self.grid is not None and self.discrete:
             position = self.grid.position(self.state)
+        returns, lengths, successes = self.history.arrays()
         return Snapshot(
             q=q, state=self.state, position=position, episode=self._episode,
             total_steps=self._total_steps, epsilon=self.epsilon,
-            returns=np.fromiter(self._returns, dtype=np.float64, count=len(self._returns)),
+            returns=returns, lengths=lengths, successes=successes,
             visits=self._visits.copy() if self.discrete else None,
             last_td=self._last_td.copy() if self.discrete else None,
             trail=self._ring_slice(int(st[I_LAST_START]), int(st[I_LAST_END])),
             current_path=self._ring_slice(int(st[I_CUR_START]), int(st[I_RPOS])),
             mode=self.mode,
-            lengths=np.fromiter(self._lengths, dtype=np.int64, count=len(self._lengths)),
-            successes=np.fromiter(self._successes, dtype=bool, count=len(self._successes)),
             episode_step=int(st[I_EP_STEP]), episode_return=float(self._ep_return[0]),
             error=self.error,
         )
@@ -544,4 +434,5 @@ class TrainingSession:
 
     def recent_returns(self, n: int = 100) -> np.ndarray:
         """Returns of the last ``n`` finished episodes."""
-        return np.array(list(self._returns)[-n:], dtype=np.float64)
+        return self.history.recent_returns(n)
+

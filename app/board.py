@@ -20,12 +20,12 @@ import pygame
 
 from app import colors as C
 from app.qview import CellValues
-from app.sprites import ARROW_LEVELS, ArrowSet, mouse_sprite, tile_sprite
+from app.sprites import ArrowSet, arrow_signature, mouse_sprite, tile_sprite
 
 MIN_CELL = 4  #: smallest cell size in pixels (large levels shrink to this, then overflow)
 Q_ARROW_MIN_CELL = 14  #: below this, the four Q arrows per cell are hidden (unreadable)
 ARROW_MIN_CELL = 8  #: below this, policy / optimal arrows are hidden too
-VISIT_NUMBERS_MIN_CELL = 28  #: from this size visits are numbers, below it a shading
+VISIT_NUMBERS_MIN_CELL = 32  #: from this size visits are numbers, below it a shading
 
 
 @dataclass
@@ -55,6 +55,10 @@ class BoardView:
         hover: the cell under the mouse, or None to use the board's own hover tracking.
         problem_cells: cells to flag as invalid (e.g. a second start).
         overlays: which overlays to draw; None uses ``Board.overlays``.
+        quiet_tiles: tiles whose cells show no arrows and no heat: terminal tiles, where the
+            agent never acts (a Q-table keeps zeros there; Q* from value iteration may not, and
+            CliffWalking's cliff cells are never occupied). Taxi's depots are drawn as ``G`` but
+            are not terminal: pass ``""`` for Taxi.
     """
 
     tiles: Sequence[str]
@@ -66,11 +70,12 @@ class BoardView:
     hover: tuple[int, int] | None = None
     problem_cells: Collection[tuple[int, int]] = ()
     overlays: Overlays | None = None
+    quiet_tiles: str = "HGCP"
 
 
 def _heat_table() -> np.ndarray:
     """256 colours: index 0 = most negative V, 128 ~ zero (floor), 255 = most positive."""
-    t = np.linspace(-1.0, 1.0, 256)
+    t = np.clip((np.arange(256) - 128) / 127.0, -1.0, 1.0)
     floor, neg, pos = (np.array(c, dtype=np.float64) for c in (C.FLOOR, C.HEAT_NEG, C.HEAT_POS))
     a = np.abs(t)[:, None] ** 0.7  # lift small values so early learning is visible
     out = np.where(t[:, None] < 0, floor + (neg - floor) * a, floor + (pos - floor) * a)
@@ -90,6 +95,10 @@ def format_count(n: float) -> str:
     if n < 1_000_000:
         return f"{n // 1000}k"
     return f"{n / 1_000_000:.1f}M"
+
+
+def _visit_font_size(cell: int) -> int:
+    return min(18, max(11, cell // 4))
 
 
 class Board:
@@ -128,6 +137,9 @@ class Board:
         self._font: pygame.font.Font | None = None
         self._font_size = 0
         self._walls = np.zeros((nrows, ncols), dtype=bool)
+        self._letters = np.full((nrows, ncols), ".", dtype="<U1")
+        self._quiet_key: Any = None
+        self._quiet = self._walls
         self._text_cache: dict[str, pygame.Surface] = {}
 
     # --- geometry --------------------------------------------------------------------------------
@@ -222,15 +234,16 @@ class Board:
                         blits.append((spr, (col * c, r * c)))
         layer.fblits(blits)
         self._tile_layer = layer
-        self._walls = np.array([[ch == "#" for ch in row.ljust(self.ncols)] for row in tiles],
-                               dtype=bool).reshape(self.nrows, self.ncols)
+        self._letters = np.array([list(row.ljust(self.ncols)) for row in tiles],
+                                 dtype="<U1").reshape(self.nrows, self.ncols)
+        self._walls = self._letters == "#"
 
     def _heat(self, values: np.ndarray, walls: np.ndarray) -> pygame.Surface:
         v = np.where(walls, np.nan, values)
         finite = np.isfinite(v)
         top = float(np.abs(v[finite]).max()) if finite.any() else 0.0
         if top > 0:
-            idx = np.rint((np.clip(v / top, -1, 1) + 1) * 127.5)
+            idx = np.rint(np.clip(v / top, -1, 1) * 127) + 128
             idx = np.where(finite, idx, 128).astype(np.uint8)
         else:
             idx = np.full(v.shape, 128, dtype=np.uint8)
@@ -244,44 +257,17 @@ class Board:
         return self._heat_surf
 
     def _arrow_signature(self, view: BoardView, ov: Overlays, walls: np.ndarray) -> np.ndarray:
-        """One int per cell that changes iff something drawn in the arrow layer changes."""
-        sig = np.zeros((self.nrows, self.ncols), dtype=np.int64)
         vals = view.values
-        if ov.arrows and vals is not None and self.cell >= Q_ARROW_MIN_CELL:
-            q = vals.q_dir
-            finite = np.isfinite(q)
-            top = float(np.abs(q[finite]).max()) if finite.any() else 0.0
-            n = ARROW_LEVELS
-            if top > 0:
-                mag = np.ceil(np.abs(np.where(finite, q, 0.0)) / top * n)
-                lvl = (np.sign(np.where(finite, q, 0.0)) * np.clip(mag, 0, n)).astype(np.int64)
-            else:
-                lvl = np.zeros(q.shape, dtype=np.int64)
-            code = np.where(finite, lvl + n, 31)
-            for d in range(4):
-                sig |= code[:, :, d] << (5 * d)
-        if self.cell >= ARROW_MIN_CELL:
-            if ov.policy and vals is not None:
-                sig |= vals.greedy_mask.astype(np.int64) << 20
-            if ov.optimal and view.optimal_mask is not None:
-                sig |= np.asarray(view.optimal_mask, dtype=np.int64) << 24
-        sig[walls] = 0
-        return sig
-
-    def _cell_blits(self, sig: int, x: int, y: int, out: list) -> None:
-        arrows = self._arrows
-        assert arrows is not None
-        for d in range(4):
-            code = (sig >> (5 * d)) & 31
-            if code != 31:
-                spr = arrows.q[d][code]
-                if spr is not None:
-                    out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
-        for bits, sprites in ((sig >> 20) & 15, arrows.policy), ((sig >> 24) & 15, arrows.optimal):
-            for d in range(4):
-                if bits >> d & 1:
-                    spr = sprites[d]
-                    out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
+        show_q = ov.arrows and self.cell >= Q_ARROW_MIN_CELL
+        small = self.cell < ARROW_MIN_CELL
+        return arrow_signature(
+            (self.nrows, self.ncols),
+            vals.q_dir if vals is not None and show_q else None,
+            vals.greedy_mask if vals is not None and ov.policy and not small else None,
+            view.optimal_mask if ov.optimal and not small and view.optimal_mask is not None
+            and np.shape(view.optimal_mask) == (self.nrows, self.ncols) else None,
+            walls,
+        )
 
     def _ensure_arrows(self, view: BoardView, ov: Overlays, walls: np.ndarray) -> None:
         if self._arrows is None:
@@ -308,7 +294,7 @@ class Board:
                 layer.fill((0, 0, 0, 0), (col * c, r * c, c, c))
         for r, col, s in zip(rows.tolist(), cols.tolist(), sig[rows, cols].tolist(), strict=True):
             if s:
-                self._cell_blits(s, col * c, r * c, blits)
+                self._arrows.cell_blits(s, col * c, r * c, blits)
         layer.fblits(blits)
         self._arrow_layer, self._arrow_sig, self._arrow_key = layer, sig, key
         self._arrow_time = now
@@ -328,12 +314,12 @@ class Board:
         c = self.cell
         pts = [((col + 0.5) * c, (r + 0.5) * c) for r, col in trail]
         if len(pts) >= 2:
-            width = max(2, c // 9)
+            width = max(2, min(c // 9, 7))
             pygame.draw.lines(layer, (*C.TRAIL, 150), False, pts, width)
             for pt in pts:  # round joints so corners do not look notched
                 pygame.draw.circle(layer, (*C.TRAIL, 150), pt, width / 2)
         if pts:
-            pygame.draw.circle(layer, (*C.TRAIL, 200), pts[-1], max(2, c // 7))
+            pygame.draw.circle(layer, (*C.TRAIL, 200), pts[-1], max(2, min(c // 7, 9)))
         self._trail_layer, self._trail_key, self._trail_time = layer, key, now
 
     def _text(self, s: str) -> pygame.Surface:
@@ -342,7 +328,7 @@ class Board:
             if self._font is None:
                 if not pygame.font.get_init():
                     pygame.font.init()
-                self._font_size = max(12, self.cell // 3)
+                self._font_size = _visit_font_size(self.cell)
                 self._font = pygame.font.Font(None, self._font_size)
             if len(self._text_cache) > 4000:
                 self._text_cache.clear()
@@ -357,7 +343,7 @@ class Board:
             return
         ox, oy, c = self.origin[0], self.origin[1], self.cell
         if c >= VISIT_NUMBERS_MIN_CELL:
-            if self._font_size != max(12, c // 3):
+            if self._font_size != _visit_font_size(c):
                 self._font, self._text_cache = None, {}
             blits = []
             rows, cols = np.nonzero(v)
@@ -367,7 +353,7 @@ class Board:
                 blits.append((t, (x, oy + r * c + c - t.get_height())))
             surface.fblits(blits)
             return
-        alpha = (np.log1p(v) / np.log1p(top) * 110).astype(np.uint8)
+        alpha = (np.log1p(v) / np.log1p(top) * 70).astype(np.uint8)
         small = pygame.Surface((self.ncols, self.nrows), pygame.SRCALPHA)
         small.fill((*C.VISITS_SHADE, 0))
         pa = pygame.surfarray.pixels_alpha(small)
@@ -386,13 +372,16 @@ class Board:
         surface.set_clip(self.rect.clip(clip) if clip else self.rect)
         surface.fill(C.BACKGROUND, self.rect)
         self._ensure_tiles(tiles)
-        walls = self._walls
+        if self._quiet_key != (self._tiles_key, view.quiet_tiles):
+            self._quiet_key = (self._tiles_key, view.quiet_tiles)
+            self._quiet = self._walls | np.isin(self._letters, list(view.quiet_tiles))
+        walls, quiet = self._walls, self._quiet
         vals = view.values
         if vals is not None and vals.value.shape != (self.nrows, self.ncols):
             vals = None  # stale values (e.g. mid-resize): draw none rather than wrong ones
             view = replace(view, values=None)
         if ov.heatmap and vals is not None:
-            surface.blit(self._heat(vals.value, walls), self.origin)
+            surface.blit(self._heat(vals.value, quiet), self.origin)
         else:
             surface.fill(C.FLOOR, self.board_rect)
         assert self._tile_layer is not None
@@ -410,12 +399,12 @@ class Board:
             assert self._trail_layer is not None
             surface.blit(self._trail_layer, self.origin)
         if (ov.arrows or ov.policy or ov.optimal) and c >= ARROW_MIN_CELL:
-            self._ensure_arrows(view, ov, walls)
+            self._ensure_arrows(view, ov, quiet)
             assert self._arrow_layer is not None
             surface.blit(self._arrow_layer, self.origin)
         if view.agent_pos is not None:
-            if self._mouse is None:
-                self._mouse = mouse_sprite(max(4, round(c * 0.92)))
+            if self._mouse is None:  # big cells: a smaller mouse leaves its cell's arrows visible
+                self._mouse = mouse_sprite(max(4, round(c * (0.92 if c < 40 else 0.7))))
             cx, cy = self.cell_center(*view.agent_pos)
             m = self._mouse
             surface.blit(m, (cx - m.get_width() // 2, cy - m.get_height() // 2))

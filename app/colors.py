@@ -39,7 +39,8 @@ ERROR: RGB = (224, 108, 117)  # #e06c75
 
 # --- board tiles ---------------------------------------------------------------------------------
 FLOOR: RGB = (43, 48, 59)  # #2b303b
-FROZEN: RGB = (46, 58, 74)  # FrozenLake 'F': a cold tint of the floor
+FROZEN: RGB = (53, 65, 84)  # FrozenLake 'F' as it looks on the floor (palette swatches)
+FROZEN_TINT: RGB = (80, 110, 150)  # drawn at alpha 70 over the floor / heat map
 GRID_LINE: RGB = (35, 39, 48)
 WALL: RGB = (108, 116, 132)  # #6c7484
 WALL_LIGHT: RGB = (132, 140, 156)

@@ -34,7 +34,7 @@ from agents.config import TabularConfig, field_help, field_range
 
 PANEL_WIDTH = 440
 MARGIN = 12
-ROW = 30
+ROW = 28
 GAP = 6
 HEADING = 20
 
@@ -239,51 +239,60 @@ class Controls:
         y = self._heading(y, "LEVEL")
         options = s.level_options or [s.level_choice]
         choice = s.level_choice if s.level_choice in options else options[0]
+        menu_w = self.inner_width - 190
         self.level_menu = UIDropDownMenu(
             options,
             choice,
-            pygame.Rect(MARGIN, y, self.inner_width, ROW),
+            pygame.Rect(MARGIN, y, menu_w, ROW),
             self.manager,
             container=self.panel,
             expansion_height_limit=260,
         )
         self.level_menu.set_tooltip("Bundled levels: pick one to load it (unsaved edits are asked)")
         self._handlers[self.level_menu] = self._on_level
+        x = MARGIN + menu_w + 10
+        size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", self.manager,
+                             container=self.panel)
+        size_label.set_tooltip("Rows x columns used by New, Generate and Resize")
+        self.rows_entry = self._size_entry(pygame.Rect(x + 42, y, 54, ROW), s.rows, "Rows")
+        UILabel(pygame.Rect(x + 98, y, 24, ROW), "x", self.manager, container=self.panel)
+        self.cols_entry = self._size_entry(pygame.Rect(x + 124, y, 54, ROW), s.cols, "Columns")
         y += ROW + GAP
         cells = self._row(y, 5)
         self.file_buttons = {
-            "new": self._button(cells[0], "New", "Blank level of the size below (Ctrl+N)",
+            "new": self._button(cells[0], "New", "Blank level of the size above (Ctrl+N)",
                                 lambda: self.on_command("new", self._size())),
             "open": self._button(cells[1], "Open", "Open a level file (Ctrl+O)",
                                  lambda: self.on_command("open", None)),
-            "save": self._button(cells[2], "Save", "Save the level (Ctrl+S)",
+            "save": self._button(cells[2], "Save", "Save the level to its file (Ctrl+S); "
+                                 "Ctrl+Shift+S saves under a new name",
                                  lambda: self.on_command("save", None)),
             "generate": self._button(cells[3], "Generate",
-                                     "Random solvable maze of the size below",
+                                     "A random maze of the size above, always solvable",
                                      lambda: self.on_command("generate", self._size())),
             "resize": self._button(cells[4], "Resize",
-                                   "Resize this level to the size below (keeps what fits)",
+                                   "Resize this level to the size above (keeps what fits)",
                                    lambda: self.on_command("resize", self._size())),
         }
-        y += ROW + GAP
-        UILabel(pygame.Rect(MARGIN, y, 92, ROW), "Size (rows x cols)", self.manager,
-                container=self.panel).set_tooltip("Size used by New, Generate and Resize")
-        self.rows_entry = self._size_entry(pygame.Rect(MARGIN + 150, y, 64, ROW), s.rows, "Rows")
-        UILabel(pygame.Rect(MARGIN + 218, y, 20, ROW), "x", self.manager, container=self.panel)
-        self.cols_entry = self._size_entry(pygame.Rect(MARGIN + 240, y, 64, ROW), s.cols,
-                                           "Columns")
-        y += ROW + GAP + 4
+        y += ROW + GAP + 2
         # Tools ------------------------------------------------------------------------------
-        y = self._heading(y, "EDIT  (left drag paints, right drag erases)")
-        per_row = 5
+        y = self._heading(y, "PAINT  (keys 1-9; left drag paints, right drag erases)")
+        per_row = 3
         for i, (key, label, tip) in enumerate(self.tools):
-            cells = self._row(y + (i // per_row) * (28 + GAP), per_row, 28)
-            rect = cells[i % per_row]
-            button = self._button(rect, f"{i + 1} {label}", f"{tip} (key {i + 1})",
-                                  lambda k=key: self.on_command("tool", k), "@tool_button")
+            cells = self._row(y + (i // per_row) * (26 + 5), per_row, 26)
+            button = UIButton(
+                cells[i % per_row],
+                f"{i + 1}  {label}",
+                self.manager,
+                container=self.panel,
+                tool_tip_text=tip,
+                object_id=pygame_gui.core.ObjectID(object_id=f"#tool_{key}",
+                                                   class_id="@tool_button"),
+            )
+            self._handlers[button] = lambda _e, k=key: self.on_command("tool", k)
             self.tool_buttons[key] = button
         rows_of_tools = max(1, math.ceil(len(self.tools) / per_row))
-        y += rows_of_tools * (28 + GAP) + 4
+        y += rows_of_tools * (26 + 5) + 4
         # Agent ------------------------------------------------------------------------------
         y = self._heading(y, "AGENT")
         names = [label for label, _kind in AGENTS]
@@ -330,7 +339,7 @@ class Controls:
         # Overlays ---------------------------------------------------------------------------
         y = self._heading(y, "SHOW")
         for i, (key, label, tip) in enumerate(OVERLAYS):
-            cells = self._row(y + (i // 3) * 26, 3, 22)
+            cells = self._row(y + (i // 3) * 24, 3, 22)
             box = UICheckBox(
                 pygame.Rect(cells[i % 3].x, cells[i % 3].y, 20, 20),
                 label,
@@ -341,7 +350,7 @@ class Controls:
             )
             self.overlay_boxes[key] = box
             self._handlers[box] = lambda e, k=key: self._on_overlay(k, e)
-        y += 2 * 26 + 2
+        y += 2 * 24 + 2
         self.readout = UILabel(
             pygame.Rect(MARGIN, y, self.inner_width, 22),
             "",
@@ -364,19 +373,19 @@ class Controls:
             value = self.state.hyper.get(spec.name, 0.0)
             if spec.log_decay:
                 slider = UIHorizontalSlider(
-                    pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 22),
+                    pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 20),
                     position_from_decay(value), (0, DECAY_POSITIONS), self.manager,
                     container=self.panel, click_increment=1,
                 )
             else:
                 slider = UIHorizontalSlider(
-                    pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 22),
+                    pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 20),
                     float(value), (float(lo), float(hi)), self.manager,
                     container=self.panel, click_increment=0.01,
                 )
             self._slider_row(y, spec.name, spec.label, slider, tip)
             self._handlers[slider] = lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e)
-            y += 28
+            y += 26
         return y
 
     def _slider_row(self, y: int, name: str, label: str, slider: UIHorizontalSlider,
@@ -384,10 +393,10 @@ class Controls:
         slider.set_tooltip(tip)
         if slider.sliding_button is not None:
             slider.sliding_button.set_tooltip(tip)
-        name_label = UILabel(pygame.Rect(MARGIN, y, 94, 28), label, self.manager,
+        name_label = UILabel(pygame.Rect(MARGIN, y, 94, 26), label, self.manager,
                              container=self.panel)
         name_label.set_tooltip(tip)
-        value_label = UILabel(pygame.Rect(PANEL_WIDTH - MARGIN - 66, y, 66, 28), "",
+        value_label = UILabel(pygame.Rect(PANEL_WIDTH - MARGIN - 66, y, 66, 26), "",
                               self.manager, container=self.panel,
                               object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
         value_label.set_tooltip(tip)
@@ -396,7 +405,7 @@ class Controls:
 
     def _speed_slider(self, y: int) -> int:
         slider = UIHorizontalSlider(
-            pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 22),
+            pygame.Rect(MARGIN + 96, y + 3, self.inner_width - 96 - 70, 20),
             position_from_speed(self.state.speed), (0, SPEED_POSITIONS), self.manager,
             container=self.panel, click_increment=1,
         )
@@ -405,7 +414,7 @@ class Controls:
                "is shown as arithmetic")
         self._slider_row(y, "speed", "speed", slider, tip)
         self._handlers[slider] = self._on_speed
-        return y + 28
+        return y + 26
 
     def _size_entry(self, rect: pygame.Rect, value: int, what: str) -> UITextEntryLine:
         entry = UITextEntryLine(rect, self.manager, container=self.panel, initial_text=str(value))

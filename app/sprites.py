@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pygame
 
 from app import colors as C
 
 SUPERSAMPLE = 4
-#: Signed arrow buckets: -ARROW_LEVELS..ARROW_LEVELS (0 = no arrow). 8 a side = 16 colour/length steps.
+#: Signed arrow buckets -ARROW_LEVELS..ARROW_LEVELS (0 = no arrow): 16 colour/length steps.
 ARROW_LEVELS = 8
 
 Draw = Callable[[pygame.Surface, Callable[[float], int], Callable[[float, float], tuple]], None]
@@ -93,9 +94,10 @@ def _poison(surf, s, p):
 
 
 def _frozen(surf, s, p):
-    surf.fill((*C.FROZEN, 200))
+    surf.fill((*C.FROZEN_TINT, 70))  # translucent, so the heat map shows through
     for x0, y0, ln in ((0.18, 0.3, 0.2), (0.55, 0.62, 0.25)):
-        pygame.draw.line(surf, (120, 150, 180, 110), p(x0, y0), p(x0 + ln, y0 - ln), max(1, s(0.03)))
+        pygame.draw.line(surf, (120, 150, 180, 110), p(x0, y0), p(x0 + ln, y0 - ln),
+                         max(1, s(0.03)))
 
 
 _TILE_DRAW: dict[str, Draw] = {
@@ -116,10 +118,9 @@ def tile_sprite(ch: str, size: int) -> pygame.Surface | None:
         return None
     if size < 10:  # too small for shapes: a flat marker keeps tiles distinguishable
         surf = pygame.Surface((size, size), pygame.SRCALPHA)
-        inset = 0 if ch in "F" else max(1, size // 6)
-        alpha = 200 if ch == "F" else 255
-        surf.fill((*C.TILE_COLORS[ch], alpha), pygame.Rect(inset, inset, size - 2 * inset,
-                                                           size - 2 * inset))
+        inset = 0 if ch == "F" else max(1, size // 6)
+        color = (*C.FROZEN_TINT, 70) if ch == "F" else C.TILE_COLORS[ch]
+        surf.fill(color, pygame.Rect(inset, inset, size - 2 * inset, size - 2 * inset))
         return surf
     return _render(size, draw)
 
@@ -198,7 +199,7 @@ def arrow_color(level: int) -> tuple[int, int, int]:
 
 
 class ArrowSet:
-    """All arrow sprites for one cell size: Q arrows per (dir, bucket), policy and optimal per dir."""
+    """Arrow sprites for one cell size: Q arrows per (dir, bucket); policy, optimal per dir."""
 
     def __init__(self, cell: int) -> None:
         self.cell = cell
@@ -229,9 +230,57 @@ class ArrowSet:
 
         self.policy = _rotations(cell, draw_policy)
         opt = _arrow_poly(0.5, 0.95, 0.05, 0.2, 0.16)
-        width = 1.5 / cell if cell < 24 else 0.035
 
         def draw_optimal(surf, s, p):
-            pygame.draw.polygon(surf, C.OPTIMAL, [p(x, y) for x, y in opt], max(1, s(width)))
+            if cell < 24:  # an outline would fill up: mark the optimal exit on the cell's edge
+                thick = max(2.0, cell / 7) / cell
+                pygame.draw.rect(surf, C.OPTIMAL, pygame.Rect(p(1 - thick, 0.22),
+                                                              (s(thick), s(0.56))))
+            else:
+                pygame.draw.polygon(surf, C.OPTIMAL, [p(x, y) for x, y in opt], max(1, s(0.035)))
 
         self.optimal = _rotations(cell, draw_optimal)
+
+    def cell_blits(self, sig: int, x: int, y: int, out: list) -> None:
+        """Append ``(sprite, position)`` pairs for one cell's :func:`arrow_signature` code."""
+        for d in range(4):
+            code = (sig >> (5 * d)) & 31
+            if code:
+                spr = self.q[d][code - 1]
+                if spr is not None:
+                    out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
+        for bits, sprites in ((sig >> 20) & 15, self.policy), ((sig >> 24) & 15, self.optimal):
+            for d in range(4):
+                if bits >> d & 1:
+                    spr = sprites[d]
+                    out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
+
+
+def arrow_signature(shape: tuple[int, int], q_dir: np.ndarray | None,
+                    greedy_mask: np.ndarray | None, optimal_mask: np.ndarray | None,
+                    walls: np.ndarray) -> np.ndarray:
+    """One int64 per cell that changes iff the arrows drawn in that cell change.
+
+    Bits 0-19: a 5-bit code per screen direction (0 = no arrow, else bucket + ARROW_LEVELS + 1),
+    the Q-value normalised by the largest |Q| on the board; bits 20-23: policy mask; bits 24-27:
+    optimal mask. Comparing these arrays is how the board finds the cells to redraw.
+    """
+    sig = np.zeros(shape, dtype=np.int64)
+    if q_dir is not None:
+        finite = np.isfinite(q_dir)
+        q = np.where(finite, q_dir, 0.0)
+        top = float(np.abs(q).max()) if q.size else 0.0
+        n = ARROW_LEVELS
+        if top > 0:
+            # sqrt: mid-sized values stay visible next to one big reward
+            mag = np.clip(np.ceil(np.sqrt(np.abs(q) / top) * n), 0, n)
+            lvl = (np.sign(q) * mag).astype(np.int64)
+            code = np.where(lvl != 0, lvl + n + 1, 0)
+            for d in range(4):
+                sig |= code[:, :, d] << (5 * d)
+    if greedy_mask is not None:
+        sig |= np.asarray(greedy_mask, dtype=np.int64) << 20
+    if optimal_mask is not None:
+        sig |= np.asarray(optimal_mask, dtype=np.int64) << 24
+    sig[walls] = 0
+    return sig

@@ -13,14 +13,16 @@ import time
 
 import pygame
 
-BG = (27, 31, 37)
-BORDER = (48, 54, 63)
-TEXT = (200, 207, 217)
-MUTED = (130, 139, 152)
+from app import colors as C
+
+BG = (25, 28, 33)
+BORDER = C.PANEL_BORDER
+TEXT = C.TEXT
+MUTED = C.TEXT_DIM
 KIND_COLOURS = {
-    "info": (163, 190, 140),
-    "warn": (235, 203, 139),
-    "error": (224, 108, 117),
+    "info": C.GOAL,
+    "warn": C.WARNING,
+    "error": C.ERROR,
 }
 
 
@@ -132,3 +134,123 @@ class StatusBar:
             if text.get_width() > room > 40:
                 text = text.subsurface((0, 0, room, text.get_height()))
             surface.blit(text, text.get_rect(midright=(self.rect.right - 12, y)))
+
+
+# --- the info strip under the board ---------------------------------------------------------------
+ARROWS = {"left": "\u2190", "down": "\u2193", "right": "\u2192", "up": "\u2191"}
+
+
+def _num(x: float) -> str:
+    """Three decimals, the course's way of writing Q-values (``1`` stays ``1`` for rewards)."""
+    return f"{x:.3f}"
+
+
+def _reward(x: float) -> str:
+    return f"{x:g}" if float(x).is_integer() else f"{x:.3f}"
+
+
+def format_td_update(update: object, action_names: tuple[str, ...], kind: str) -> list[str]:
+    """The last TD update as arithmetic, e.g.
+    ``Q(s0, right) <- 0.000 + 0.10 x (1 + 0.99 x 0.000 - 0.000) = 0.100``,
+    then the TD target and TD error named, then where the bootstrap value came from.
+    """
+    u = update
+    a = action_names[u.action] if u.action < len(action_names) else str(u.action)  # type: ignore[attr-defined]
+    s, s2 = f"s{u.state}", f"s{u.next_state}"  # type: ignore[attr-defined]
+    r, g = _reward(u.reward), f"{u.gamma:.2f}"  # type: ignore[attr-defined]
+    line1 = (f"Q({s}, {a}) <- {_num(u.old_q)} + {u.alpha:.2f} x ({r} + {g} x "  # type: ignore[attr-defined]
+             f"{_num(u.bootstrap)} - {_num(u.old_q)}) = {_num(u.new_q)}")  # type: ignore[attr-defined]
+    line2 = (f"TD target = {r} + {g} x {_num(u.bootstrap)} = {_num(u.target)}    "  # type: ignore[attr-defined]
+             f"TD error = {_num(u.target)} - {_num(u.old_q)} = {_num(u.td_error)}")  # type: ignore[attr-defined]
+    if u.terminated:  # type: ignore[attr-defined]
+        source = f"{s2} is terminal, so nothing is bootstrapped"
+    elif kind == "sarsa":
+        source = f"bootstrap = Q({s2}, a') for the action SARSA takes next"
+    elif kind == "expected-sarsa":
+        source = f"bootstrap = expected Q({s2}, .) under the \u03b5-greedy policy"
+    else:
+        source = f"bootstrap = max over a of Q({s2}, a)"
+    line3 = f"reward {r} for {a} from {s} to {s2};  {source}"
+    return [line1, line2, line3]
+
+
+class InfoStrip:
+    """Two read-outs under the board: the last update as arithmetic, and the hovered cell.
+
+    The arithmetic is what the course writes on the board; it is shown at slow speed (<= 20
+    steps/s), while stepping and while driving by hand. At higher speed a line says so.
+    """
+
+    def __init__(self, font: pygame.font.Font, title_font: pygame.font.Font) -> None:
+        self.font = font
+        self.title_font = title_font
+        self.rect = pygame.Rect(0, 0, 0, 0)
+        self.arithmetic: list[str] = []
+        self.arithmetic_note = "Press N or Right arrow to take one step and see its update here."
+        self.hover: list[str] = []
+        self._cache: dict[tuple[str, tuple[int, int, int]], pygame.Surface] = {}
+
+    @property
+    def arithmetic_text(self) -> str:
+        """Everything the arithmetic box shows, one string (tests read this)."""
+        return "\n".join(self.arithmetic) if self.arithmetic else self.arithmetic_note
+
+    @property
+    def hover_text(self) -> str:
+        return "\n".join(self.hover)
+
+    def set_arithmetic(self, lines: list[str], note: str = "") -> None:
+        self.arithmetic = list(lines)
+        self.arithmetic_note = note
+
+    def set_hover(self, lines: list[str]) -> None:
+        self.hover = list(lines)
+
+    def process_event(self, event: pygame.event.Event) -> bool:
+        return False
+
+    def update(self, dt: float) -> None:
+        pass
+
+    def _render(self, text: str, colour: tuple[int, int, int], font: pygame.font.Font
+                ) -> pygame.Surface:
+        key = (text, colour)
+        surface = self._cache.get(key)
+        if surface is None:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            surface = font.render(text, True, colour)
+            self._cache[key] = surface
+        return surface
+
+    def _box(self, surface: pygame.Surface, rect: pygame.Rect, title: str, lines: list[str],
+             colours: list[tuple[int, int, int]]) -> None:
+        pygame.draw.rect(surface, (25, 28, 33), rect, border_radius=6)
+        pygame.draw.rect(surface, C.PANEL_BORDER, rect, 1, border_radius=6)
+        title_surf = self._render(title, C.ACCENT, self.title_font)
+        surface.blit(title_surf, (rect.x + 10, rect.y + 5))
+        y = rect.y + 7 + title_surf.get_height()
+        clip = surface.get_clip()
+        surface.set_clip(rect.inflate(-8, -4))
+        for line, colour in zip(lines, colours, strict=False):
+            text = self._render(line, colour, self.font)
+            surface.blit(text, (rect.x + 10, y))
+            y += self.font.get_linesize()
+        surface.set_clip(clip)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        if self.rect.width <= 0:
+            return
+        hover_w = min(330, max(250, self.rect.width // 3))
+        left = pygame.Rect(self.rect.x, self.rect.y, self.rect.width - hover_w - 8,
+                           self.rect.height)
+        right = pygame.Rect(left.right + 8, self.rect.y, hover_w, self.rect.height)
+        if self.arithmetic:
+            lines = self.arithmetic
+            colours = [C.TEXT, C.WARNING, C.TEXT_DIM]
+        else:
+            lines, colours = [self.arithmetic_note], [C.TEXT_DIM]
+        self._box(surface, left, "LAST UPDATE", lines, colours)
+        hover = self.hover or ["Hover a cell to see its Q-values,", "visits and last TD errors."]
+        hover_colours = [C.TEXT] * len(hover) if self.hover else [C.TEXT_DIM] * 2
+        self._box(surface, right, "CELL UNDER THE MOUSE", hover, hover_colours)

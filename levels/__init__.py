@@ -14,10 +14,10 @@ from levels.level import (
     Rewards,
     bundled_level_names,
     bundled_level_path,
-    generate_maze,
     load_level,
     save_level,
 )
+from levels.generate import generate_maze
 
 ENV_ID = "GridMaze-v0"
 

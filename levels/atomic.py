@@ -16,8 +16,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     target = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        os.chmod(tmp_name, _mode_for(target))
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle:  # owns fd from here, so it is closed on any error
+            os.chmod(tmp_name, _mode_for(target))
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

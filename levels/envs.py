@@ -20,14 +20,13 @@ import dataclasses
 import difflib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 from gymnasium.envs.registration import parse_env_id
 
 import levels  # noqa: F401  (registers GridMaze-v0)
-from levels.level import Level, LevelError, bundled_level_names, load_level
+from levels.level import Level, LevelError, bundled_level_names, load_level, path_exists
 
 GRIDMAZE_ID = "GridMaze-v0"
 
@@ -134,7 +133,7 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def _looks_like_path(text: str) -> bool:
-    if text.lower().endswith(".txt") or Path(text).exists():
+    if text.lower().endswith(".txt") or path_exists(text):
         return True
     has_sep = os.sep in text or "/" in text or (os.altsep is not None and os.altsep in text)
     return has_sep and text.partition(":")[0].strip() not in gym.registry and not _known_name(text)

@@ -39,9 +39,9 @@ class GridMazeEnv(gym.Env):
     either perpendicular way, 1/3 each.
 
     ## Observation Space
-    ``Discrete(n_cells * 2**k)`` for k small cheeses: ``state = row * ncols + col + n_cells * mask``,
-    where bit i of ``mask`` is set once small cheese i (reading order) is eaten. With no small
-    cheese this is FrozenLake's numbering.
+    ``Discrete(n_cells * 2**k)`` for k small cheeses:
+    ``state = row * ncols + col + n_cells * mask``, where bit i of ``mask`` is set once small
+    cheese i (reading order) is eaten. With no small cheese this is FrozenLake's numbering.
 
     ## Rewards
     Entering a tile gives the level's reward for it (small cheese only while uneaten) plus
@@ -53,8 +53,8 @@ class GridMazeEnv(gym.Env):
     (inside the env, so no TimeLimit wrapper is registered).
 
     ## Arguments
-    ``GridMazeEnv(level, render_mode=None)``: ``level`` is a :class:`Level`, a bundled level name or a
-    level file path; ``render_mode`` is ``"ansi"`` or ``"rgb_array"``.
+    ``GridMazeEnv(level, render_mode=None)``: ``level`` is a :class:`Level`, a bundled level
+    name or a level file path; ``render_mode`` is ``"ansi"`` or ``"rgb_array"``.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -207,7 +207,7 @@ class GridMazeEnv(gym.Env):
 
 
 class TransitionModel(Mapping):
-    """``env.P`` as toy-text code expects it (``P[s][a]``, ``len(P)``, ``for s in P``), built lazily.
+    """``env.P`` as toy-text code uses it (``P[s][a]``, ``len(P)``, ``for s in P``), built lazily.
 
     A real dict of lists would cost seconds and gigabytes for the largest levels; this builds the
     list for one state on access from the env's arrays. Read-only: the model follows the level.

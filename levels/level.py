@@ -92,7 +92,8 @@ class LevelError(ValueError):
 
     def with_path(self, path: str | os.PathLike[str] | None) -> LevelError:
         """The same error, naming the file it came from."""
-        return LevelError(self.message, path=path, line=self.line, column=self.column, cell=self.cell)
+        return LevelError(self.message, path=path, line=self.line, column=self.column,
+                          cell=self.cell)
 
 
 def _rebuild_error(message, path, line, column, cell) -> LevelError:
@@ -101,7 +102,7 @@ def _rebuild_error(message, path, line, column, cell) -> LevelError:
 
 @dataclass(frozen=True)
 class Rewards:
-    """Reward for entering each kind of tile; ``step`` is added to every move, even a blocked one."""
+    """Reward for entering each kind of tile; ``step`` is added to every move, even blocked ones."""
 
     cheese: float = 1.0
     big_cheese: float = 10.0
@@ -308,11 +309,12 @@ def _check_size(nrows: int, ncols: int) -> None:
 def _settings_problems(level: Level, lines: dict[str, int]) -> list[LevelError]:
     found = []
     name = level.name
-    if not isinstance(name, str) or not name or name != name.strip() or "\n" in name or "\r" in name:
+    if not isinstance(name, str) or not name or name != name.strip() or set(name) & {"\n", "\r"}:
         found.append(LevelError("name must be one line of text without spaces at either end",
                                 line=lines.get("name")))
     ms = level.max_steps
-    if isinstance(ms, bool) or not isinstance(ms, int | np.integer) or not 1 <= ms <= MAX_STEPS_LIMIT:
+    whole = isinstance(ms, int | np.integer) and not isinstance(ms, bool)
+    if not whole or not 1 <= ms <= MAX_STEPS_LIMIT:
         found.append(LevelError(f"max_steps must be a whole number from 1 to {MAX_STEPS_LIMIT}, "
                                 f"got {ms!r}", line=lines.get("max_steps")))
     if not isinstance(level.slippery, bool | np.bool_):
@@ -320,7 +322,8 @@ def _settings_problems(level: Level, lines: dict[str, int]) -> list[LevelError]:
                                 line=lines.get("slippery")))
     for key in _REWARD_KEYS:
         value = getattr(level.rewards, key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
             found.append(LevelError(f"reward.{key} must be a finite number, got {value!r}",
                                     line=lines.get(f"reward.{key}")))
     return found
@@ -336,9 +339,10 @@ def _grid_problems(grid: tuple[str, ...], first_line: int) -> list[LevelError]:
     for r, row in enumerate(grid):
         line = first_line + r
         if len(row) != width:
+            short = min(len(row), width)
             found.append(LevelError(f"this row has {len(row)} cells but the first row (line "
-                                    f"{first_line}) has {width}", line=line,
-                                    column=min(len(row), width) + 1, cell=(r, min(len(row), width))))
+                                    f"{first_line}) has {width}", line=line, column=short + 1,
+                                    cell=(r, short)))
         for c, ch in enumerate(row):
             if ch not in TILES:
                 found.append(LevelError(f"{ch!r} is not a tile; tiles are {_TILE_LIST}",
@@ -350,7 +354,8 @@ def _grid_problems(grid: tuple[str, ...], first_line: int) -> list[LevelError]:
                     (r0, c0) = starts[0]
                     found.append(LevelError(
                         f"a second start 'S' (the first is on line {first_line + r0}, column "
-                        f"{c0 + 1}); a level has exactly one", line=line, column=c + 1, cell=(r, c)))
+                        f"{c0 + 1}); a level has exactly one",
+                        line=line, column=c + 1, cell=(r, c)))
                 starts.append((r, c))
             elif ch == "c":
                 cheeses += 1
@@ -397,7 +402,8 @@ def _parse(text: str, path: str | os.PathLike[str] | None) -> Level:
         value_col = len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip()))
         if key not in SETTING_KEYS:
             near = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
-            hint = f"; did you mean '{near[0]}'?" if near else f"; settings are {', '.join(SETTING_KEYS)}"
+            hint = (f"; did you mean '{near[0]}'?" if near
+                    else f"; settings are {', '.join(SETTING_KEYS)}")
             raise LevelError(f"unknown setting {key_raw.strip()!r}{hint}", line=i, column=key_col)
         if key in settings:
             raise LevelError(f"{key} is set twice (first on line {settings[key][0]})",
@@ -405,6 +411,8 @@ def _parse(text: str, path: str | os.PathLike[str] | None) -> Level:
         if not value:
             raise LevelError(f"{key} has no value", line=i, column=value_col)
         settings[key] = (i, value, value_col)
+    values = {key: _setting_value(key, value, line, col)
+              for key, (line, value, col) in settings.items()}
     if grid_start is None:
         if not any(line.strip() for line in lines):
             raise LevelError("the file is empty; a level needs a grid of tiles")
@@ -414,16 +422,20 @@ def _parse(text: str, path: str | os.PathLike[str] | None) -> Level:
         rows.pop()
     for r, row in enumerate(rows):
         line_no = grid_start + r
+        problem = None
         if not row:
-            raise LevelError("blank line inside the grid; rows must be consecutive", line=line_no)
-        if ":" in row and row.partition(":")[0].strip().lower() in SETTING_KEYS:
-            raise LevelError("settings must come before the grid", line=line_no, column=1)
+            problem = LevelError("blank line inside the grid; rows must be consecutive",
+                                 line=line_no)
+        elif ":" in row and row.partition(":")[0].strip().lower() in SETTING_KEYS:
+            problem = LevelError("settings must come before the grid", line=line_no, column=1)
+        if problem is not None:  # report a bad tile on an earlier row first, in text order
+            earlier = [e for e in _grid_problems(tuple(rows[:r]), grid_start)
+                       if e.line is not None and e.column is not None and e.line < line_no]
+            raise earlier[0] if earlier else problem
     words = rows[0].split()
     if words and (words[0].lower() in SETTING_KEYS or words[0].lower().startswith("reward.")):
         raise LevelError(f"{words[0]!r} looks like a setting; write settings as 'key: value'",
                          line=grid_start, column=1)
-    values = {key: _setting_value(key, value, line, col)
-              for key, (line, value, col) in settings.items()}
     if "name" not in values:
         values["name"] = Path(os.fspath(path)).stem if path is not None else "untitled"
     rewards = Rewards(**{k[7:]: values.pop(k) for k in list(values) if k.startswith("reward.")})
@@ -463,10 +475,9 @@ def bundled_level_names() -> list[str]:
 
 def bundled_level_path(name: str) -> Path:
     """The file of a bundled level; LevelError naming the close ones if there is none."""
-    path = BUNDLED_DIR / f"{name}.txt"
-    if os.sep in name or "/" in name or not path.is_file():
+    if name not in bundled_level_names():
         raise LevelError(f"no bundled level named {name!r}{_suggest(name)}")
-    return path
+    return BUNDLED_DIR / f"{name}.txt"
 
 
 def _suggest(name: str) -> str:
@@ -483,11 +494,11 @@ def load_level(name_or_path: str | os.PathLike[str]) -> Level:
     plain_name = bool(spec) and "/" not in spec and os.sep not in spec and not Path(spec).suffix
     if not spec.strip():
         raise LevelError("no level name or file path was given")
-    if plain_name and (BUNDLED_DIR / f"{spec}.txt").is_file():
+    if plain_name and spec in bundled_level_names():
         path = BUNDLED_DIR / f"{spec}.txt"
     else:
         path = Path(spec)
-        if not path.exists():
+        if not path_exists(path):
             if plain_name:
                 raise LevelError(f"no bundled level or file named {spec!r}{_suggest(spec)}")
             raise LevelError("no such file", path=path)
@@ -502,6 +513,14 @@ def load_level(name_or_path: str | os.PathLike[str]) -> Level:
     return Level.from_text(text, path=path)
 
 
+def path_exists(path: str | os.PathLike[str]) -> bool:
+    """``Path.exists`` that answers False for names the OS refuses (too long, NUL bytes)."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def save_level(level: Level, path: str | os.PathLike[str]) -> None:
     """Write a level file atomically (never half-written); refuses an invalid level."""
     try:
@@ -509,60 +528,3 @@ def save_level(level: Level, path: str | os.PathLike[str]) -> None:
     except LevelError as err:
         raise err.with_path(path) from None
     atomic_write_text(path, level.to_text())
-
-
-# ---- random mazes ------------------------------------------------------------------------------
-def generate_maze(nrows: int, ncols: int, seed: int | None = None) -> Level:
-    """A random perfect maze (randomised depth-first search), solvable by construction and check.
-
-    Passages are carved between the cells with even coordinates, so the outer border needs no
-    wall. The start is top-left; the goal is the reachable cell farthest from it; a few small
-    cheeses, and poison or a big cheese in other dead ends (never on the way to the goal), make it
-    interesting; at most 3 small cheeses, so the state space stays within 8x the cells. Same
-    arguments, same maze.
-    """
-    _check_size(nrows, ncols)
-    rng = np.random.default_rng(seed)
-    g = np.full((nrows, ncols), "#", dtype="<U1")
-    g[0, 0] = "."
-    stack = [(0, 0)]
-    while stack:
-        r, c = stack[-1]
-        options = [(r + dr, c + dc, dr // 2, dc // 2) for dr, dc in ((0, 2), (2, 0), (0, -2), (-2, 0))
-                   if 0 <= r + dr < nrows and 0 <= c + dc < ncols and g[r + dr, c + dc] == "#"]
-        if not options:
-            stack.pop()
-            continue
-        nr, nc, hr, hc = options[rng.integers(len(options))]
-        g[r + hr, c + hc] = g[nr, nc] = "."
-        stack.append((nr, nc))
-    # An even side leaves a wall strip along the far edge: open some of it into dead ends.
-    if nrows % 2 == 0:
-        g[-1, :] = np.where((g[-2, :] == ".") & (rng.random(ncols) < 0.5), ".", g[-1, :])
-    if ncols % 2 == 0:
-        g[:, -1] = np.where((g[:, -2] == ".") & (rng.random(nrows) < 0.5), ".", g[:, -1])
-    if (g == ".").sum() < 2:  # 1x2 or 2x1 and the coin said no
-        g[(0, 1) if ncols > 1 else (1, 0)] = "."
-    g[0, 0] = "S"
-    level = Level(grid=tuple("".join(row) for row in g))
-    dist = level.distances_from_start()
-    goal = np.unravel_index(int(np.argmax(dist)), dist.shape)
-    g[goal] = "G"
-    dead_ends = [(r, c) for r in range(nrows) for c in range(ncols) if g[r, c] == "." and
-                 sum(0 <= r + dr < nrows and 0 <= c + dc < ncols and g[r + dr, c + dc] != "#"
-                     for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))) == 1]
-    rng.shuffle(dead_ends)
-    n_cells = int((g != "#").sum())
-    for tile, count in (("P", n_cells // 40), ("C", 1 if n_cells >= 20 else 0)):
-        for _ in range(count):
-            if dead_ends:
-                g[dead_ends.pop()] = tile
-    floors = [(r, c) for r in range(nrows) for c in range(ncols) if g[r, c] == "."]
-    for i in rng.permutation(len(floors))[: min(3, n_cells // 25)]:
-        g[floors[i]] = "c"
-    level = Level(grid=tuple("".join(row) for row in g), name=f"maze {nrows}x{ncols} seed {seed}",
-                  max_steps=int(min(MAX_STEPS_LIMIT, max(100, 4 * n_cells))))
-    reach = level.distances_from_start()
-    if reach[goal] < 0 or level.problems():  # cannot happen: dead ends are never on the way
-        raise RuntimeError(f"generate_maze({nrows}, {ncols}, {seed}) built an unsolvable maze")
-    return level

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import levels.atomic
+from levels.generate import generate_maze
 from levels.level import (
     MAX_SMALL_CHEESES,
     TILES,
@@ -19,7 +20,6 @@ from levels.level import (
     Rewards,
     bundled_level_names,
     bundled_level_path,
-    generate_maze,
     load_level,
     save_level,
 )
@@ -61,11 +61,13 @@ def test_frozenlake_map_pasted_is_a_level():
     [
         ("S.\n.x\n", 2, 2, "'x' is not a tile; tiles are S . F # H G C c P"),
         ("name: a\nS.......\nS.G...\n", 3, None, "second start"),
-        ("S.......\n........\n......\n", 3, 7, "this row has 6 cells but the first row (line 1) has 8"),
+        ("S.......\n........\n......\n", 3, 7,
+         "this row has 6 cells but the first row (line 1) has 8"),
         ("max_steps: 5\nmax_steps: 6\nSG\n", 2, 1, "max_steps is set twice (first on line 1)"),
         ("max_step: 5\nSG\n", 1, 1, "did you mean 'max_steps'?"),
         ("reward.chese: 5\nSG\n", 1, 1, "did you mean 'reward.cheese'?"),
-        ("name: x\nmax_steps: ten\nSG\n", 2, 12, "max_steps must be a whole number from 1 to 100000, got 'ten'"),
+        ("name: x\nmax_steps: ten\nSG\n", 2, 12,
+         "max_steps must be a whole number from 1 to 100000, got 'ten'"),
         ("max_steps: 0\nSG\n", 1, 12, "from 1 to 100000, got '0'"),
         ("max_steps: 100001\nSG\n", 1, 12, "got '100001'"),
         ("slippery: maybe\nSG\n", 1, 11, "slippery must be true or false"),
@@ -95,7 +97,9 @@ def test_bad_levels_say_where(text, line, column, words):
     assert (err.line, err.path) == (line, "bad.txt")
     if column is not None:
         assert err.column == column
-    where = f"line {line}, column {err.column}: " if err.column else (f"line {line}: " if line else "")
+    where = f"line {line}: " if line else ""
+    if err.column:
+        where = f"line {line}, column {err.column}: "
     assert str(err) == f"bad.txt: {where}{err.message}"
 
 
@@ -113,9 +117,9 @@ def test_error_str_without_path_and_pickling():
 
 
 # ---- hypothesis ---------------------------------------------------------------------------------
-_LEVELISH = st.text(alphabet=list(TILES) + list(":;\n\r \t.xé") + ["max_steps", "name", "reward.goal",
-                                                                 "slippery", "true", "7", "-1e3"],
-                    max_size=200)
+_PIECES = list(TILES) + list(":;\n\r \t.xé") + ["max_steps", "name", "reward.goal", "slippery",
+                                                "true", "7", "-1e3", "\r\n"]
+_LEVELISH = st.lists(st.sampled_from(_PIECES), max_size=120).map("".join)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,7 +139,8 @@ def test_arbitrary_text_gives_level_or_level_error(text):
 def valid_levels(draw):
     nrows = draw(st.integers(1, 7))
     ncols = draw(st.integers(2 if nrows == 1 else 1, 7))
-    cells = draw(st.lists(st.sampled_from(".F#HGCcP"), min_size=nrows * ncols, max_size=nrows * ncols))
+    n = nrows * ncols
+    cells = draw(st.lists(st.sampled_from(".F#HGCcP"), min_size=n, max_size=n))
     seen = 0
     for i, ch in enumerate(cells):  # at most 8 small cheeses
         if ch == "c":
@@ -263,7 +268,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["level.txt"]  # no temp files left
 
 
-# ---- generated mazes ------------------------------------------------------------------------------
+# ---- generated mazes ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("nrows", "ncols"), [(1, 2), (2, 1), (2, 2), (3, 3), (4, 7), (9, 9),
                                               (10, 20), (21, 21), (64, 64)])
 def test_generated_mazes_are_solvable(nrows, ncols):

@@ -1,0 +1,355 @@
+"""The headless face of RL Sandbox: ``main.py train | eval | levels`` (and ``play`` for the app).
+
+Flags for hyperparameters are built from the config dataclasses, so their defaults, ranges and
+help are the ones the app's sliders use. Exit status: 0 success, 2 bad input (one sentence on
+stderr), 1 anything else. Bad input is caught before training starts and files are written
+atomically, so no failure leaves a partial file. Heavy modules (gymnasium, numba, the app) are
+imported inside the commands, which keeps ``--help`` instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agents.config import TabularConfig
+
+PROG = "main.py"
+
+
+class BadInput(ValueError):
+    """A command-line mistake; the message is one sentence."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake in one line (no usage dump) and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+    return value
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One ``--name`` flag per field of ``cls``, with its default, range and help text."""
+    for f in dataclasses.fields(cls):
+        flag = "--" + f.name.replace("_", "-")
+        lo, hi = f.metadata.get("range", (None, None))
+        choices = f.metadata.get("choices")
+        text = f.metadata.get("help", "")
+        if choices:
+            parser.add_argument(flag, dest=f.name, choices=choices, default=f.default,
+                                help=f"{text} (default {f.default})")
+        else:
+            span = f", range [{lo:g}, {hi:g}]" if lo is not None and hi is not None else ""
+            parser.add_argument(flag, dest=f.name, type=float, default=f.default,
+                                metavar="X", help=f"{text} (default {f.default:g}{span})")
+
+
+# ---- agents: kind -> builder (the DQN engineer adds "dqn") -----------------------------------------
+def _build_tabular(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict]:
+    import gymnasium
+
+    from agents.schedules import make_schedule
+    from agents.tabular import make_tabular
+
+    if not isinstance(env.observation_space, gymnasium.spaces.Discrete):
+        raise BadInput("tabular agents need a Discrete observation space; try --agent dqn")
+    cfg = TabularConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TabularConfig)})
+    steps = args.steps if cfg.schedule == "linear" else None
+    schedule = make_schedule(cfg.schedule, cfg.epsilon, cfg.epsilon_min, cfg.epsilon_decay, steps)
+    agent = make_tabular(args.agent, env.observation_space.n, env.action_space.n,
+                         alpha=cfg.alpha, gamma=cfg.gamma, epsilon=cfg.epsilon,
+                         initial_q=cfg.initial_q, seed=args.seed)
+    return agent, schedule, dataclasses.asdict(cfg)
+
+
+AgentBuilder = Callable[[argparse.Namespace, Any], tuple[Any, Any, dict]]
+AGENT_BUILDERS: dict[str, AgentBuilder] = {
+    "q-learning": _build_tabular, "sarsa": _build_tabular, "expected-sarsa": _build_tabular,
+}
+CONFIG_FLAGS: list[type] = [TabularConfig]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``main.py`` argument parser (subcommands play, train, eval, levels)."""
+    parser = _Parser(prog=PROG, description="RL Sandbox: draw a maze, watch agents learn it.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    play = sub.add_parser("play", help="open the app (the default with no command)")
+    play.add_argument("env", nargs="?", default="mouse", help="level or Gymnasium id (default mouse)")
+    play.add_argument("--device", default=None, help="torch device for DQN (default auto)")
+
+    train = sub.add_parser("train", help="train an agent headless and save it")
+    train.add_argument("--env", required=True,
+                       help="bundled level, level file, or Gymnasium id with keyword arguments, "
+                            "e.g. FrozenLake-v1:is_slippery=False,map_name=8x8")
+    train.add_argument("--agent", choices=list(AGENT_BUILDERS), default="q-learning")
+    length = train.add_mutually_exclusive_group(required=True)
+    length.add_argument("--episodes", type=_positive_int, help="train this many episodes")
+    length.add_argument("--steps", type=_positive_int, help="train this many env steps")
+    for cls in CONFIG_FLAGS:
+        _add_config_flags(train, cls)
+    train.add_argument("--max-steps", type=_positive_int, default=None,
+                       help="episode step limit (default: the env's own)")
+    train.add_argument("--seed", type=int, default=0, help="seed of agent and env (default 0)")
+    train.add_argument("--turbo", action=argparse.BooleanOptionalAction, default=True,
+                       help="compiled stepping when the env has a tabular model (default on)")
+    train.add_argument("--out", required=True, help="agent file to write (.npz for tabular)")
+    train.add_argument("--export-hf", metavar="DIR", default=None,
+                       help="also write the Hugging Face Deep RL course's model folder")
+    train.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+
+    ev = sub.add_parser("eval", help="evaluate a saved agent greedily")
+    ev.add_argument("--agent-file", required=True)
+    ev.add_argument("--env", default=None, help="env to evaluate on (default: the one trained on)")
+    ev.add_argument("--episodes", type=_positive_int, default=100)
+    ev.add_argument("--seed", type=int, default=None,
+                    help="episode i is seeded seed+i (default: the course's 100 evaluation seeds)")
+    ev.add_argument("--json", action="store_true")
+
+    lv = sub.add_parser("levels", help="list the bundled levels")
+    lv.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    command = args.command or "play"
+    if args.command is None:
+        args.env, args.device = "mouse", None
+    from agents.config import ConfigError
+    from agents.storage import AgentFileError
+
+    bad_input: tuple[type[BaseException], ...] = (BadInput, ConfigError, AgentFileError)
+    try:
+        from levels.envs import EnvSpecError
+        from levels.level import LevelError
+        bad_input += (EnvSpecError, LevelError)
+        return {"play": cmd_play, "train": cmd_train, "eval": cmd_eval,
+                "levels": cmd_levels}[command](args)
+    except bad_input as exc:
+        print(f"{PROG} {command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG} {command}: interrupted; nothing was saved", file=sys.stderr)
+        return 1
+    except Exception as exc:  # anything unexpected: one line, status 1
+        print(f"{PROG} {command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+# ---- commands ------------------------------------------------------------------------------------
+def cmd_play(args: argparse.Namespace) -> int:
+    """Open the app on ``args.env``."""
+    try:
+        from app.main import run_app
+    except ImportError:
+        print(f"{PROG}: the app is not built yet; it will open a window on {args.env!r} where "
+              "you draw a maze and watch agents learn it", file=sys.stderr)
+        return 1
+    return int(run_app(args.env, device=args.device))
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Refuse an output path that cannot be written, before any training time is spent."""
+    if path.is_dir():
+        raise BadInput(f"{what} {path} is a folder; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise BadInput(f"cannot write {what} {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise BadInput(f"cannot write {what} {path}: permission denied")
+
+
+def _check_folder(path: Path, what: str) -> None:
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"{what} {path} is a file, not a folder")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise BadInput(f"cannot write {what} {path}: permission denied")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train, save, optionally export for the Hugging Face course, report."""
+    from agents.storage import save_agent, suffix_for_kind
+
+    out = Path(args.out)
+    _check_writable(out, "--out")
+    suffix = suffix_for_kind(args.agent)
+    if suffix and out.suffix.lower() != suffix:
+        raise BadInput(f"--out {out}: {args.agent} agents are saved as {suffix} files")
+    if args.export_hf:
+        _check_folder(Path(args.export_hf), "--export-hf")
+    # Validate every hyperparameter before building anything (one sentence for the first problem).
+    for cls in CONFIG_FLAGS:
+        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)}
+        cls(**values)
+
+    from levels.envs import make_env
+
+    env, resolved = make_env(args.env, max_steps=args.max_steps)
+    if resolved.notice:
+        print(resolved.notice, file=sys.stderr)
+    if args.export_hf and resolved.level is not None:
+        raise BadInput("--export-hf needs a Gymnasium env such as Taxi-v4; the course's tools "
+                       "cannot load RL Sandbox levels")
+    agent, schedule, hyper = AGENT_BUILDERS[args.agent](args, env)
+
+    from agents.session import TrainingSession
+
+    session = TrainingSession(env, agent, schedule=schedule, seed=args.seed, turbo=args.turbo,
+                              env_spec=resolved)
+    seconds = _train_loop(session, args.episodes, args.steps)
+    recent = session.recent_returns(100)
+    meta = {"env": resolved.spec, "env_id": resolved.env_id, "max_steps": args.max_steps,
+            "seed": args.seed, "episodes": session.episode, "steps": session.total_steps,
+            "hyperparameters": hyper, "turbo": args.turbo}
+    save_agent(out, session.agent, meta)
+    summary = {
+        "agent": args.agent, "env": resolved.spec, "episodes": session.episode,
+        "steps": session.total_steps, "seconds": round(seconds, 4),
+        "steps_per_second": round(session.total_steps / seconds, 1) if seconds > 0 else None,
+        "mean_return_last_100": float(recent.mean()) if len(recent) else None,
+        "out": str(out), "seed": args.seed, "turbo": args.turbo,
+    }
+    if args.export_hf:
+        summary.update(_export(args, session, resolved, hyper))
+    _report(summary, args.json)
+    return 0
+
+
+def _train_loop(session: Any, episodes: int | None, steps: int | None) -> float:
+    """Advance in ~0.2 s slices so the progress bar moves; returns the training seconds."""
+    from tqdm import tqdm
+
+    total = episodes if episodes is not None else steps
+    unit = "episode" if episodes is not None else "step"
+    done = 0
+    start = time.perf_counter()
+    with tqdm(total=total, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
+              leave=False) as bar:
+        while done < total:
+            if episodes is not None:
+                report = session.advance(sys.maxsize, 0.2, max_episodes=total - done)
+                n = len(report.episodes)
+            else:
+                report = session.advance(total - done, 0.2)
+                n = report.steps
+            if report.error:
+                raise RuntimeError(report.error)
+            done += n
+            bar.update(n)
+    return time.perf_counter() - start
+
+
+def _export(args: argparse.Namespace, session: Any, resolved: Any, hyper: dict) -> dict:
+    from agents.course import eval_seeds
+    from agents.evaluation import evaluate
+    from agents.storage import export_hf
+    from levels.envs import make_env
+
+    seeds = eval_seeds(100)
+    eval_env, _ = make_env(args.env, max_steps=args.max_steps)
+    result = evaluate(eval_env, session.agent, seeds)
+    from agents.fast import time_limit
+
+    export_hf(
+        args.export_hf, qtable=session.agent.q, env_id=resolved.env_id, env_kwargs=resolved.kwargs,
+        max_steps=args.max_steps or time_limit(eval_env) or 0,
+        n_training_episodes=session.episode, n_eval_episodes=len(seeds), eval_seed=seeds,
+        learning_rate=hyper["alpha"], gamma=hyper["gamma"], max_epsilon=hyper["epsilon"],
+        min_epsilon=hyper["epsilon_min"], decay_rate=hyper["epsilon_decay"],
+        mean_reward=result.mean_reward, std_reward=result.std_reward, algorithm=args.agent,
+    )
+    return {"export_hf": str(args.export_hf), "hf_mean_reward": result.mean_reward,
+            "hf_std_reward": result.std_reward}
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Greedy evaluation of a saved agent on seeded episodes."""
+    from agents.course import eval_seeds
+    from agents.evaluation import evaluate
+    from agents.storage import check_fits, load_agent
+    from levels.envs import make_env
+
+    agent, meta = load_agent(args.agent_file)
+    spec = args.env or meta.get("env")
+    if not spec:
+        raise BadInput(f"{args.agent_file} does not say which env it was trained on; pass --env")
+    env, resolved = make_env(spec, max_steps=meta.get("max_steps"))
+    if resolved.notice:
+        print(resolved.notice, file=sys.stderr)
+    check_fits(args.agent_file, agent, meta, env)
+    seeds = eval_seeds(args.episodes, args.seed)
+    result = evaluate(env, agent, seeds)
+    summary = {
+        "agent": meta.get("kind"), "env": resolved.spec, "agent_file": str(args.agent_file),
+        "greedy": True, "mean_reward": result.mean_reward, "std_reward": result.std_reward,
+        "success_rate": result.success_rate, "mean_length": result.mean_length,
+        "episodes": result.episodes,
+        "seeds": "course" if args.seed is None else f"{args.seed}..{args.seed + args.episodes - 1}",
+    }
+    _report(summary, args.json)
+    return 0
+
+
+def cmd_levels(args: argparse.Namespace) -> int:
+    """List the bundled levels: name, size, one line of description."""
+    from levels.level import bundled_level_names, bundled_level_path, load_level
+
+    rows = []
+    for name in bundled_level_names():
+        level = load_level(name)
+        rows.append({"name": name, "size": f"{level.nrows}x{level.ncols}",
+                     "description": _describe(bundled_level_path(name), level)})
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        width = max((len(r["name"]) for r in rows), default=4)
+        for r in rows:
+            print(f"{r['name']:<{width}}  {r['size']:>5}  {r['description']}")
+    return 0
+
+
+def _describe(path: Path, level: Any) -> str:
+    """First sentence of the level file's ``;`` comment, else a summary of its settings."""
+    comment = " ".join(line.lstrip(";").strip() for line in path.read_text("utf-8").splitlines()
+                       if line.startswith(";"))
+    if comment:
+        first = comment.split(". ")[0].rstrip(".")
+        return textwrap.shorten(first, width=72, placeholder="...")
+    kind = "slippery" if level.slippery else "deterministic"
+    return f"{kind}, up to {level.max_steps} steps"
+
+
+def _report(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+        return
+    for key, value in summary.items():
+        text = f"{value:.4g}" if isinstance(value, float) else value
+        print(f"{key:>22}: {text}")

@@ -1,0 +1,235 @@
+"""Save and load DQN agents: one torch file of weights and plain metadata, never a pickle.
+
+File layout (``torch.save`` of a dict, read back with ``torch.load(weights_only=True)``)::
+
+    {"format": "rl-sandbox-dqn", "version": 1,
+     "state_dict": online network, "target_state_dict": target network,
+     "optimizer_state_dict": Adam moments (so training can resume),
+     "meta": {JSON-able: hyperparameters, observation/action spaces, counters, caller's meta}}
+
+``weights_only=True`` means a file carrying any pickled Python object is refused by torch before
+anything in it runs; we turn that, a foreign or damaged file, and a model made for other
+observation or action shapes into one sentence each.  Saving goes through an in-memory buffer and
+``atomic_write_bytes``, and a diverged agent is never saved, so a good file on disk survives a
+crash or a NaN.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agents.config import ConfigError
+from agents.dqn import DQN, resolve_device
+from levels.atomic import atomic_write_bytes
+
+FORMAT = "rl-sandbox-dqn"
+VERSION = 1
+
+try:  # the storage module's error, when it exists, so one ``except`` catches every agent file
+    from agents.storage import AgentFileError as _FileErrorBase
+except ImportError:  # pragma: no cover - depends on which modules exist yet
+    _FileErrorBase = ValueError
+
+
+class DQNFileError(_FileErrorBase):
+    """A DQN file that cannot be saved or loaded; the message names the file and the reason."""
+
+
+def space_meta(space: gym.Space) -> dict[str, Any]:
+    """The JSON-able facts about a space that decide whether a network fits it."""
+    if isinstance(space, gym.spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, gym.spaces.Box):
+        return {"type": "Box", "shape": list(space.shape), "dtype": str(space.dtype)}
+    raise DQNFileError(f"DQN files describe Box or Discrete spaces only, not {space}")
+
+
+def space_from_meta(meta: dict[str, Any]) -> gym.Space:
+    """Rebuild a space with the saved shape (Box bounds are not needed by the network)."""
+    if meta.get("type") == "Discrete":
+        return gym.spaces.Discrete(int(meta["n"]), start=int(meta.get("start", 0)))
+    if meta.get("type") == "Box":
+        return gym.spaces.Box(-np.inf, np.inf, shape=tuple(int(d) for d in meta["shape"]),
+                              dtype=np.dtype(meta["dtype"]))
+    raise ValueError(f"unknown space type {meta.get('type')!r}")
+
+
+def describe(obs: dict[str, Any], act: dict[str, Any]) -> str:
+    """'observations of shape (4,) and 2 actions' / '16 discrete observations and 4 actions'."""
+    if obs.get("type") == "Discrete":
+        what = f"{obs.get('n')} discrete observations"
+    else:
+        what = f"observations of shape {tuple(obs.get('shape', ()))}"
+    return f"{what} and {act.get('n')} actions"
+
+
+def is_dqn_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a torch zip archive (what ``save_dqn`` writes) rather than, say, a .npz.
+
+    Both are zip files; torch's holds a ``data.pkl`` record.  Nothing is unpickled here.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith("/data.pkl") or name == "data.pkl"
+                       for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def save_dqn(path: str | os.PathLike[str], agent: DQN, meta: dict[str, Any] | None = None) -> None:
+    """Write ``agent`` and ``meta`` (plain JSON data: env spec, notes, ...) to ``path`` atomically.
+
+    Raises:
+        DQNFileError: the agent diverged (its weights are NaN or overflowing) or ``meta`` is not
+            plain JSON data; the file on disk is left untouched.
+    """
+    name = Path(path).name
+    if agent.diverged is not None or not all(
+            bool(torch.isfinite(p).all()) for p in agent.q_net.parameters()):
+        raise DQNFileError(f"{name} was not written: this agent's training diverged, so its "
+                           f"weights are not worth keeping (the file on disk is unchanged)")
+    try:
+        user_meta = json.loads(json.dumps(meta or {}, allow_nan=False))
+    except (TypeError, ValueError) as err:
+        raise DQNFileError(f"{name} was not written: its metadata must be plain JSON data "
+                           f"({err})") from None
+    hyperparameters = {k: list(v) if isinstance(v, tuple) else v
+                       for k, v in vars(agent.config).items()}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "state_dict": _cpu(agent.q_net.state_dict()),
+        "target_state_dict": _cpu(agent.target_net.state_dict()),
+        "optimizer_state_dict": _cpu(agent.optimizer.state_dict()),
+        "meta": {
+            **user_meta,
+            "agent": "dqn",
+            "hyperparameters": hyperparameters,
+            "observation_space": space_meta(agent.observation_space),
+            "action_space": space_meta(agent.action_space),
+            "num_steps": agent.num_steps,
+            "num_updates": agent.num_updates,
+            "epsilon": float(agent.epsilon),
+            "seed": agent.seed,
+            "torch_version": torch.__version__,
+        },
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _cpu(tree: Any) -> Any:
+    """A copy of a (nested) state dict with every tensor on the CPU, so any machine can load it."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu()
+    if isinstance(tree, dict):
+        return {key: _cpu(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_cpu(value) for value in tree)
+    return tree
+
+
+def read_payload(path: str | os.PathLike[str], device: str = "cpu") -> dict[str, Any]:
+    """The checked payload of a DQN file (weights only), or DQNFileError in one sentence."""
+    name = Path(path).name
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DQNFileError(f"{name}: no such file") from None
+    except OSError as err:
+        raise DQNFileError(f"{name} cannot be read: {err.strerror or err}") from None
+    if not data.startswith(b"PK\x03\x04"):
+        raise DQNFileError(f"{name} is not an RL Sandbox DQN file (it is not a torch archive)")
+    try:
+        payload = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
+    except pickle.UnpicklingError:
+        raise DQNFileError(f"{name} carries pickled Python objects, not just weights, so it "
+                           f"was refused unopened") from None
+    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError):
+        raise DQNFileError(f"{name} is truncated or damaged and cannot be loaded") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise DQNFileError(f"{name} is a torch file but not an RL Sandbox DQN file")
+    version = payload.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise DQNFileError(f"{name} has no valid format version")
+    if version > VERSION:
+        raise DQNFileError(f"{name} was written by a newer RL Sandbox (format version {version}; "
+                           f"this one reads up to {VERSION})")
+    meta = payload.get("meta")
+    if (not isinstance(meta, dict) or not isinstance(payload.get("state_dict"), dict)
+            or not all(isinstance(meta.get(k), dict) for k in
+                       ("hyperparameters", "observation_space", "action_space"))):
+        raise DQNFileError(f"{name} is damaged: its weights or metadata are missing")
+    return payload
+
+
+def load_dqn(path: str | os.PathLike[str], expect_env: Any = None,
+             device: str = "auto") -> tuple[DQN, dict[str, Any]]:
+    """Load a DQN saved by :func:`save_dqn`; ``(agent, meta)``.
+
+    Args:
+        path: the file.
+        expect_env: an env (anything with ``observation_space`` and ``action_space``) the agent
+            must fit; a model for other observation or action shapes is refused.
+        device: where to put the network (``"auto"``, ``"cpu"``, ``"cuda"``, ...).
+
+    Raises:
+        DQNFileError: the file is missing, foreign, pickled, damaged or made for other shapes.
+    """
+    name = Path(path).name
+    device = resolve_device(device)  # a bad device is the caller's error, not the file's
+    payload = read_payload(path)
+    meta = payload["meta"]
+    obs_meta, act_meta = meta["observation_space"], meta["action_space"]
+    if expect_env is not None:
+        want_obs = space_meta(expect_env.observation_space)
+        want_act = space_meta(expect_env.action_space)
+        if not _same_shape(obs_meta, want_obs) or not _same_shape(act_meta, want_act):
+            raise DQNFileError(f"{name} holds a DQN for {describe(obs_meta, act_meta)}, but this "
+                               f"env has {describe(want_obs, want_act)}")
+    hp = dict(meta["hyperparameters"])
+    if isinstance(hp.get("hidden"), list):
+        hp["hidden"] = tuple(hp["hidden"])
+    try:
+        agent = DQN(space_from_meta(obs_meta), space_from_meta(act_meta), device=device,
+                    seed=meta.get("seed"), **hp)
+    except ConfigError as err:
+        raise DQNFileError(f"{name} has invalid hyperparameters: {err}") from None
+    except (ValueError, KeyError, TypeError):
+        raise DQNFileError(f"{name} is damaged: its spaces or hyperparameters are unreadable") \
+            from None
+    try:
+        agent.q_net.load_state_dict(payload["state_dict"])
+        agent.target_net.load_state_dict(payload.get("target_state_dict", payload["state_dict"]))
+        if isinstance(payload.get("optimizer_state_dict"), dict):
+            agent.optimizer.load_state_dict(payload["optimizer_state_dict"])
+    except (RuntimeError, KeyError, ValueError, TypeError):
+        raise DQNFileError(f"{name} is damaged: its weights do not fit the network its own "
+                           f"metadata describes") from None
+    agent.num_steps = int(meta.get("num_steps", 0))
+    agent.num_updates = int(meta.get("num_updates", 0))
+    epsilon = meta.get("epsilon")
+    if isinstance(epsilon, (int, float)) and math.isfinite(epsilon) and 0 <= epsilon <= 1:
+        agent.epsilon = float(epsilon)
+    return agent, meta
+
+
+def _same_shape(saved: dict[str, Any], current: dict[str, Any]) -> bool:
+    """Same space type and size (Box dtype may differ: the network casts to float32)."""
+    if saved.get("type") != current["type"]:
+        return False
+    if current["type"] == "Discrete":
+        return saved.get("n") == current["n"] and saved.get("start", 0) == current["start"]
+    return list(saved.get("shape", [])) == current["shape"]

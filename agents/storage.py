@@ -1,0 +1,334 @@
+"""Agent files: save and load trained agents without ever unpickling anything.
+
+A tabular agent is a ``.npz`` archive (read with ``allow_pickle=False``) holding ``q`` and ``meta``,
+a JSON string: format marker and version, agent kind, table shape, hyperparameters, the env spec
+it was trained on (``ResolvedEnv.spec``), seed, episodes and steps. Loading checks, in order: the
+file exists, it is an intact ``.npz``, it is ours, its version is known, and its table fits the
+env it is loaded for; each failure is an ``AgentFileError`` with one sentence.
+
+Other agent kinds plug in with ``register_format(AgentFormat(suffix, kinds, save, load))``; the
+DQN's ``.pt`` format is registered by ``agents.dqn_storage`` on import, which ``save_agent`` and
+``load_agent`` trigger lazily (torch stays out of tabular runs).
+
+``export_hf`` writes the Hugging Face Deep RL course's model folder (``q-learning.pkl``, a model
+card with the evaluation, ``results.json``) so a learner can publish with the course's tools. The
+pickle is only ever written here, never read.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import io
+import json
+import os
+import pickle
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from levels.atomic import atomic_write_bytes
+
+FORMAT = "rl-sandbox-agent"
+VERSION = 1
+
+
+class AgentFileError(ValueError):
+    """An agent file that cannot be written or used; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class AgentFormat:
+    """How one family of agents is stored: ``save(path, agent, meta)``, ``load(path) -> (agent, meta)``."""
+
+    suffix: str
+    kinds: tuple[str, ...]
+    save: Callable[[Path, Any, dict], None]
+    load: Callable[[Path], tuple[Any, dict]]
+
+
+_FORMATS: dict[str, AgentFormat] = {}
+# Suffixes whose format is registered by a module we import only when needed (torch stays out).
+_LAZY_FORMATS = {".pt": "agents.dqn_storage"}
+
+
+def register_format(fmt: AgentFormat) -> None:
+    """Add (or replace) the storage format for ``fmt.suffix``."""
+    _FORMATS[fmt.suffix] = fmt
+
+
+def _format_for_kind(kind: str) -> AgentFormat | None:
+    fmt = next((f for f in _FORMATS.values() if kind in f.kinds), None)
+    if fmt is None:  # maybe a format registered by a module not imported yet
+        for module in _LAZY_FORMATS.values():
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                continue
+        fmt = next((f for f in _FORMATS.values() if kind in f.kinds), None)
+    return fmt
+
+
+def suffix_for_kind(kind: str) -> str | None:
+    """The file suffix agents of ``kind`` are saved with (None if no format knows the kind)."""
+    fmt = _format_for_kind(kind)
+    return fmt.suffix if fmt else None
+
+
+def _format_for_suffix(path: Path) -> AgentFormat | None:
+    suffix = path.suffix.lower()
+    if suffix not in _FORMATS and suffix in _LAZY_FORMATS:
+        try:
+            importlib.import_module(_LAZY_FORMATS[suffix])
+        except ImportError:
+            return None
+    return _FORMATS.get(suffix)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} cannot be stored in agent metadata")
+
+
+def agent_meta(agent: Any, meta: dict | None = None) -> dict:
+    """The metadata stored with ``agent``: ours (format, kind, shape) plus the caller's ``meta``."""
+    out = {"format": FORMAT, "version": VERSION, "kind": agent.kind}
+    hp = {name: getattr(agent, name) for name in ("alpha", "gamma", "epsilon", "initial_q")
+          if hasattr(agent, name)}
+    out.update(meta or {})
+    out["hyperparameters"] = {**hp, **(meta or {}).get("hyperparameters", {})}
+    q = getattr(agent, "q", None)
+    if isinstance(q, np.ndarray):
+        out["n_states"], out["n_actions"] = int(q.shape[0]), int(q.shape[1])
+    out["saved_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return out
+
+
+def save_agent(path: str | os.PathLike[str], agent: Any, meta: dict | None = None) -> None:
+    """Write ``agent`` and ``meta`` (env spec, seed, episodes, steps, ...) to ``path`` atomically.
+
+    Raises:
+        AgentFileError: the suffix does not fit the agent kind, or the file cannot be written.
+    """
+    path = Path(path)
+    kind = getattr(agent, "kind", "?")
+    fmt = _format_for_kind(kind)
+    if fmt is None:
+        raise AgentFileError(f"there is no file format for {kind!r} agents")
+    if path.suffix.lower() != fmt.suffix:
+        raise AgentFileError(
+            f"{path}: {kind} agents are saved as {fmt.suffix} files; use a name ending in "
+            f"{fmt.suffix}"
+        )
+    try:
+        fmt.save(path, agent, agent_meta(agent, meta))
+    except OSError as exc:
+        raise AgentFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def load_agent(path: str | os.PathLike[str], expect_env: Any = None) -> tuple[Any, dict]:
+    """Read an agent file; with ``expect_env`` (an env or ``(n_states, n_actions)``) check it fits.
+
+    Raises:
+        AgentFileError: missing, unreadable, truncated or foreign file, unknown version or kind,
+            or a table of another shape than ``expect_env``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise AgentFileError(f"agent file {path} does not exist")
+    if path.is_dir():
+        raise AgentFileError(f"{path} is a folder, not an agent file")
+    fmt = _format_for_suffix(path)
+    if fmt is None:
+        known = ", ".join(sorted({*_FORMATS, *_LAZY_FORMATS}))
+        raise AgentFileError(f"{path} is not an agent file: expected a name ending in {known}")
+    agent, meta = fmt.load(path)
+    if expect_env is not None:
+        check_fits(path, agent, meta, expect_env)
+    return agent, meta
+
+
+def _env_shape(env: Any) -> tuple[int | None, int | None]:
+    if isinstance(env, tuple):
+        return env
+    obs, act = env.observation_space, env.action_space
+    return getattr(obs, "n", None), getattr(act, "n", None)
+
+
+def check_fits(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -> None:
+    """Raise AgentFileError unless ``agent`` (read from ``path``) fits ``env``'s spaces."""
+    q = getattr(agent, "q", None)
+    if not isinstance(q, np.ndarray):
+        check = getattr(agent, "check_env", None)  # non-tabular agents check themselves
+        if check is not None:
+            check(env)
+        return
+    n_states, n_actions = _env_shape(env)
+    if (n_states, n_actions) != q.shape:
+        where = meta.get("env") or "another env"
+        raise AgentFileError(
+            f"{path} was trained on {where} ({q.shape[0]} states, {q.shape[1]} actions) and "
+            f"does not fit this env ({n_states} states, {n_actions} actions)"
+        )
+
+
+# ---- tabular: .npz ---------------------------------------------------------------------------
+def _save_npz(path: Path, agent: Any, meta: dict) -> None:
+    buffer = io.BytesIO()
+    text = json.dumps(meta, default=_jsonable, sort_keys=True)
+    np.savez_compressed(buffer, q=np.asarray(agent.q, dtype=np.float64), meta=np.array(text))
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _load_npz(path: Path) -> tuple[Any, dict]:
+    from agents.tabular import AGENT_KINDS, make_tabular
+
+    unreadable = f"{path} is not a readable agent file: it is truncated, corrupt or not an .npz"
+    foreign = f"{path} is an .npz archive but not an RL Sandbox agent file"
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a bare .npy array
+            raise AgentFileError(f"{path} is a numpy array, not an RL Sandbox agent file")
+        with data:
+            if not {"q", "meta"} <= set(data.files):
+                raise AgentFileError(foreign)
+            q = np.array(data["q"])
+            raw = data["meta"]
+    except AgentFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, KeyError):
+        raise AgentFileError(unreadable) from None
+    try:
+        meta = json.loads(str(raw[()]))
+    except (ValueError, TypeError, IndexError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise AgentFileError(foreign)
+    if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
+        raise AgentFileError(
+            f"{path} was written by a newer RL Sandbox (format {meta.get('version')!r}); "
+            f"this one reads format {VERSION}"
+        )
+    kind = meta.get("kind")
+    if kind not in AGENT_KINDS:
+        raise AgentFileError(f"{path} holds an unknown agent kind {kind!r}")
+    if q.ndim != 2 or q.dtype.kind != "f" or 0 in q.shape:
+        raise AgentFileError(f"{path} has a damaged Q-table of shape {q.shape}")
+    hp = {k: v for k, v in meta.get("hyperparameters", {}).items()
+          if k in ("alpha", "gamma", "epsilon", "initial_q")}
+    try:
+        agent = make_tabular(kind, q.shape[0], q.shape[1], **hp)
+    except ValueError as exc:
+        raise AgentFileError(f"{path} has invalid hyperparameters: {exc}") from None
+    agent.q[...] = q
+    return agent, meta
+
+
+register_format(AgentFormat(".npz", ("q-learning", "sarsa", "expected-sarsa"), _save_npz, _load_npz))
+
+
+# ---- the Hugging Face Deep RL course's format ---------------------------------------------------
+def export_hf(
+    directory: str | os.PathLike[str], *, qtable: np.ndarray, env_id: str, env_kwargs: dict,
+    max_steps: int, n_training_episodes: int, n_eval_episodes: int, eval_seed: list[int],
+    learning_rate: float, gamma: float, max_epsilon: float, min_epsilon: float,
+    decay_rate: float, mean_reward: float, std_reward: float, algorithm: str = "q-learning",
+) -> list[Path]:
+    """Write the course's model folder: ``q-learning.pkl``, ``README.md``, ``results.json``.
+
+    The pickle holds the course's dict (plus ``map_name`` / ``slippery`` for FrozenLake, as its
+    ``push_to_hub`` adds), so the course's ``load_from_hub`` and ``evaluate_agent`` read it.
+    Returns the written paths.
+
+    Raises:
+        AgentFileError: ``directory`` cannot be created or written.
+    """
+    folder = Path(directory)
+    model = {
+        "env_id": env_id, "max_steps": int(max_steps),
+        "n_training_episodes": int(n_training_episodes), "n_eval_episodes": int(n_eval_episodes),
+        "eval_seed": [int(s) for s in eval_seed], "learning_rate": float(learning_rate),
+        "gamma": float(gamma), "max_epsilon": float(max_epsilon),
+        "min_epsilon": float(min_epsilon), "decay_rate": float(decay_rate),
+        "qtable": np.array(qtable, dtype=np.float64),
+    }
+    env_name = env_id
+    if env_kwargs.get("map_name"):
+        model["map_name"] = env_kwargs["map_name"]
+        env_name += "-" + str(env_kwargs["map_name"])
+    if env_kwargs.get("is_slippery", True) is False:
+        model["slippery"] = False
+        env_name += "-no_slippery"
+    results = {"env_id": env_id, "mean_reward": float(mean_reward),
+               "n_eval_episodes": int(n_eval_episodes),
+               "eval_datetime": datetime.datetime.now().isoformat()}
+    files = {
+        "q-learning.pkl": pickle.dumps(model),
+        "README.md": _model_card(env_name, env_id, env_kwargs, algorithm, mean_reward, std_reward,
+                                 n_eval_episodes).encode("utf-8"),
+        "results.json": json.dumps(results, indent=2).encode("utf-8"),
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            atomic_write_bytes(folder / name, data)
+    except OSError as exc:
+        raise AgentFileError(f"cannot write the Hugging Face export to {folder}: "
+                             f"{exc.strerror or exc}") from None
+    return [folder / name for name in files]
+
+
+def _model_card(env_name: str, env_id: str, env_kwargs: dict, algorithm: str, mean: float,
+                std: float, n_eval: int) -> str:
+    """The course's model card: YAML metadata (tags, model-index with mean_reward) and usage."""
+    pretty = {"q-learning": "Q-Learning", "sarsa": "SARSA", "expected-sarsa": "Expected SARSA"}
+    name = pretty.get(algorithm, algorithm)
+    repo = f"q-{env_name}"
+    kwargs = "".join(f", {k}={v!r}" for k, v in env_kwargs.items())
+    return f"""---
+tags:
+- {env_name}
+- q-learning
+- reinforcement-learning
+- custom-implementation
+model-index:
+- name: {repo}
+  results:
+  - task:
+      type: reinforcement-learning
+      name: reinforcement-learning
+    dataset:
+      name: {env_name}
+      type: {env_name}
+    metrics:
+    - type: mean_reward
+      value: {mean:.2f} +/- {std:.2f}
+      name: mean_reward
+      verified: false
+---
+
+# **{name}** Agent playing **{env_id}**
+This is a trained model of a **{name}** agent playing **{env_id}**, trained with RL Sandbox.
+
+Evaluation: mean reward {mean:.2f} +/- {std:.2f} over {n_eval} greedy episodes.
+
+## Usage
+
+```python
+model = load_from_hub(repo_id="<username>/{repo}", filename="q-learning.pkl")
+
+# Don't forget to check if you need to add additional attributes (is_slippery=False etc)
+env = gym.make(model["env_id"]{kwargs})
+
+evaluate_agent(env, model["max_steps"], model["n_eval_episodes"], model["qtable"], model["eval_seed"])
+```
+"""
+

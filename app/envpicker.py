@@ -1,0 +1,201 @@
+"""The env picker: a pygame_gui window to choose a world from a list or type any env id.
+
+The list offers :data:`app.envfactory.APP_ENVS`; picking an entry fills the text line with its
+spec, which the user may edit or replace with any installed Gymnasium id, a bundled level name or
+a level file. The slippery check box applies to envs with an ``is_slippery`` argument (FrozenLake,
+CliffWalking) and is disabled for the rest.
+
+Open (or Enter, or a double click on an entry) calls ``on_choose(spec)``. The callback opens the
+world; if it raises a ``ValueError`` (``WorldError``, ``EnvSpecError``, ``LevelError`` are all
+ValueErrors) the window stays open and shows the sentence in red, so the user can fix the id and
+the app keeps its previous world. If the callback returns, the window closes. Cancel, Esc or the
+title bar's close button call ``on_cancel()`` and close it.
+
+The window handles its own widgets' events in :meth:`process_event`, which the UI manager calls
+for every event: the app only feeds events to ``manager.process_events`` as usual.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import (
+    UIButton, UICheckBox, UILabel, UISelectionList, UITextBox, UITextEntryLine, UIWindow,
+)  # fmt: skip
+
+from app import colors as C
+from app.envfactory import APP_ENVS, AppEnv, accepts_slippery, slippery_of, with_slippery
+
+SIZE = (500, 540)
+PAD = 12
+ROW = 32
+ERROR_H = 60  #: room for a two-line error sentence
+
+
+class EnvPicker(UIWindow):
+    """A window listing the app's envs, a slippery toggle, a line for any id, Open and Cancel.
+
+    Args:
+        manager: the app's UI manager.
+        on_choose: called with the chosen spec; raise ``ValueError`` to keep the window open and
+            show the message, return to close it.
+        on_cancel: called when the user closes the window without choosing.
+        initial_spec: pre-fills the text line (the current world's spec, say).
+        rect: where the window goes; centred on the screen if None.
+        envs: the entries to list (default :data:`APP_ENVS`).
+    """
+
+    def __init__(self, manager: pygame_gui.UIManager, on_choose: Callable[[str], object], *,
+                 on_cancel: Callable[[], object] | None = None, initial_spec: str = "",
+                 rect: pygame.Rect | None = None, envs: list[AppEnv] | None = None) -> None:
+        if rect is None:
+            width, height = manager.window_resolution
+            rect = pygame.Rect(0, 0, min(SIZE[0], width - 20), min(SIZE[1], height - 20))
+            rect.center = (width // 2, height // 2)
+        super().__init__(rect, manager, window_display_title="Open an environment",
+                         object_id="#env_picker")
+        self.on_choose = on_choose
+        self.on_cancel = on_cancel
+        self.envs = {entry.label: entry for entry in (APP_ENVS if envs is None else envs)}
+        self.error_text = ""
+        self.chosen: str | None = None
+        inner = self.get_container().get_rect()
+        w = inner.width - 2 * PAD
+        y = PAD
+        UILabel(pygame.Rect(PAD, y, w, 24), "Environments", manager, container=self,
+                object_id=ObjectID(class_id="@section_heading"))
+        y += 26
+        initial = next((e.label for e in self.envs.values() if e.spec == initial_spec), None)
+        below_list = 8 + ROW + 26 + ROW + 6 + ERROR_H + 6 + ROW + PAD  # toggle .. buttons
+        list_h = max(96, inner.height - y - below_list)
+        self.env_list = UISelectionList(pygame.Rect(PAD, y, w, list_h), list(self.envs), manager,
+                                        container=self, default_selection=initial)
+        y += list_h + 8
+        self.slippery = UICheckBox(pygame.Rect(PAD, y + 4, 20, 20), "Slippery ice", manager,
+                                   container=self, initial_state=True,
+                                   tool_tip_text="FrozenLake and CliffWalking: moves may slip "
+                                                 "sideways (is_slippery)")
+        y += ROW
+        UILabel(pygame.Rect(PAD, y, w, 24), "Or type any Gymnasium id, level name or file:",
+                manager, container=self)
+        y += 26
+        self.entry = UITextEntryLine(pygame.Rect(PAD, y, w, ROW), manager, container=self,
+                                     initial_text=initial_spec)
+        self.entry.set_tooltip("e.g. CartPole-v1, FrozenLake-v1:map_name='8x8', mouse, "
+                               "levels/my_maze.txt")
+        y += ROW + 6
+        buttons_y = inner.height - PAD - ROW
+        self.error_box = UITextBox("", pygame.Rect(PAD, y, w, max(ERROR_H, buttons_y - y - 6)),
+                                   manager, container=self, object_id="#env_picker_error")
+        self.error_box.hide()
+        self.cancel_button = UIButton(pygame.Rect(inner.width - PAD - 2 * 110 - 8, buttons_y,
+                                                  110, ROW), "Cancel", manager, container=self,
+                                      tool_tip_text="Keep the current world (Esc)")
+        self.open_button = UIButton(pygame.Rect(inner.width - PAD - 110, buttons_y, 110, ROW),
+                                    "Open", manager, container=self,
+                                    object_id=ObjectID(class_id="@primary_button"),
+                                    tool_tip_text="Open the world (Enter)")
+        self._handlers: dict[tuple[int, object], Callable[[pygame.event.Event], None]] = {
+            (pygame_gui.UI_BUTTON_PRESSED, self.open_button): lambda e: self.choose(),
+            (pygame_gui.UI_BUTTON_PRESSED, self.cancel_button): lambda e: self.cancel(),
+            (pygame_gui.UI_SELECTION_LIST_NEW_SELECTION, self.env_list): self._picked,
+            (pygame_gui.UI_SELECTION_LIST_DOUBLE_CLICKED_SELECTION, self.env_list):
+                self._double_clicked,
+            (pygame_gui.UI_TEXT_ENTRY_CHANGED, self.entry): lambda e: self._text_changed(),
+            (pygame_gui.UI_TEXT_ENTRY_FINISHED, self.entry): lambda e: self.choose(),
+        }
+        if initial is not None:
+            self._select(self.envs[initial])
+        else:
+            self._text_changed()
+
+    # -- what the user chose -------------------------------------------------------------------
+    @property
+    def spec(self) -> str:
+        """The spec Open would pass: the text line, with the slippery choice where it applies."""
+        text = self.entry.get_text().strip()
+        if text and self.slippery.is_enabled and accepts_slippery(text):
+            return with_slippery(text, bool(self.slippery.get_state()))
+        return text
+
+    def choose(self) -> None:
+        """Open: hand the spec to ``on_choose``; close on success, show the error otherwise."""
+        if not self.alive():
+            return
+        try:
+            spec = self.spec
+            if not spec:
+                raise ValueError("type an environment id or pick one from the list")
+            self.on_choose(spec)
+        except ValueError as err:
+            self.show_error(str(err))
+            return
+        self.chosen = spec
+        self.kill()
+
+    def cancel(self) -> None:
+        """Close without choosing."""
+        if not self.alive():
+            return
+        self.kill()
+        if self.on_cancel is not None:
+            self.on_cancel()
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` in red above the buttons (an empty message hides the box)."""
+        self.error_text = message
+        if message:
+            colour = C.hex_color(C.ERROR)
+            self.error_box.set_text(f"<font color='{colour}'>{html.escape(message)}</font>")
+            self.error_box.show()
+        else:
+            self.error_box.set_text("")
+            self.error_box.hide()
+
+    # -- events --------------------------------------------------------------------------------
+    def process_event(self, event: pygame.event.Event) -> bool:
+        """Window behaviour (drag, close) plus this window's widget events and Esc."""
+        consumed = super().process_event(event)
+        handler = self._handlers.get((event.type, getattr(event, "ui_element", None)))
+        if handler is not None:
+            handler(event)
+            return True
+        if (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.alive()
+                and self.window_stack is not None and self.window_stack.is_window_at_top(self)):
+            self.cancel()
+            return True
+        return consumed
+
+    def on_close_window_button_pressed(self) -> None:
+        self.cancel()
+
+    def _picked(self, event: pygame.event.Event) -> None:
+        entry = self.envs.get(event.text)
+        if entry is not None:
+            self._select(entry)
+
+    def _double_clicked(self, event: pygame.event.Event) -> None:
+        self._picked(event)
+        self.choose()
+
+    def _select(self, entry: AppEnv) -> None:
+        self.entry.set_text(entry.spec)
+        if entry.slippery is not None:
+            self.slippery.set_state(entry.slippery)
+        self._text_changed()
+
+    def _text_changed(self) -> None:
+        """Enable the slippery box only where it means something; follow a typed is_slippery."""
+        text = self.entry.get_text().strip()
+        if accepts_slippery(text):
+            self.slippery.enable()
+            typed = slippery_of(text)
+            if typed is not None and typed != self.slippery.get_state():
+                self.slippery.set_state(typed)
+        else:
+            self.slippery.disable()
+        self.show_error("")

@@ -1,0 +1,31 @@
+"""Entry point of the desktop app (``python main.py`` and ``python main.py play LEVEL``).
+
+Kept tiny and import-light: the first frame must be on screen within ~1.5 s, so nothing heavy
+(torch, numba compilation, value iteration) happens before it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def run_app(spec: str = "mouse", device: str | None = None) -> int:
+    """Open the sandbox window on ``spec`` (a bundled level name or a level file) and run it.
+
+    Returns the process exit code: 0 after a normal close, 2 when ``spec`` cannot be opened (one
+    sentence on stderr), 1 when the display cannot be opened.
+    """
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    from app.app import App, StartError
+
+    try:
+        app = App(spec, device=device)
+    except StartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return app.run()
+
+
+if __name__ == "__main__":  # python -m app.main [LEVEL]
+    sys.exit(run_app(*sys.argv[1:2]))

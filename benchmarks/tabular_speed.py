@@ -1,0 +1,133 @@
+"""How much faster is turbo than the course's own Python loop, at the same evaluation score?
+
+Runs, in one process, for Taxi-v4 (the course's Taxi-v3) and FrozenLake 8x8 (slippery and not):
+
+* the Hugging Face Deep RL course's training as the course writes it (unit 2): a numpy Q-table,
+  ``random.uniform`` epsilon-greedy with ``np.argmax`` / ``env.action_space.sample()``, a Python
+  loop over ``env.step`` of ``gym.make(...)``, ``max_steps`` per episode, the course's
+  hyperparameters;
+* the same training through ``TrainingSession`` in turbo (``--episodes`` as the course counts
+  them, the env made with the same step limit);
+
+and prints env steps per second of each, their ratio, and both greedy evaluation scores (the
+course's 100 evaluation seeds). Run: ``python -m benchmarks.tabular_speed [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+import gymnasium as gym
+import numpy as np
+
+from agents.course import EVAL_SEEDS, FROZENLAKE, TAXI
+from agents.schedules import ExponentialSchedule
+from agents.evaluation import evaluate
+from agents.session import TrainingSession
+from agents.tabular import make_tabular
+
+CASES = [
+    ("Taxi-v4", {}, TAXI),
+    ("FrozenLake-v1", {"map_name": "8x8", "is_slippery": False}, FROZENLAKE),
+    ("FrozenLake-v1", {"map_name": "8x8", "is_slippery": True}, FROZENLAKE),
+]
+
+
+def course_train(env: gym.Env, hp: dict, episodes: int) -> tuple[np.ndarray, int]:
+    """The course's ``train`` (unit 2), counting env steps on the side."""
+    qtable = np.zeros((env.observation_space.n, env.action_space.n))
+    lr, gamma = hp["learning_rate"], hp["gamma"]
+    max_eps, min_eps, decay = hp["max_epsilon"], hp["min_epsilon"], hp["decay_rate"]
+    steps = 0
+    for episode in range(episodes):
+        epsilon = min_eps + (max_eps - min_eps) * np.exp(-decay * episode)
+        state, info = env.reset()
+        for _ in range(hp["max_steps"]):
+            if random.uniform(0, 1) > epsilon:
+                action = np.argmax(qtable[state])
+            else:
+                action = env.action_space.sample()
+            new_state, reward, terminated, truncated, info = env.step(action)
+            qtable[state][action] = qtable[state][action] + lr * (
+                reward + gamma * np.max(qtable[new_state]) - qtable[state][action]
+            )
+            steps += 1
+            if terminated or truncated:
+                break
+            state = new_state
+    return qtable, steps
+
+
+def course_eval(env: gym.Env, qtable: np.ndarray, max_steps: int) -> float:
+    """The course's ``evaluate_agent`` with its evaluation seeds (argmax, first maximum)."""
+    rewards = []
+    for seed in EVAL_SEEDS:
+        state, info = env.reset(seed=seed)
+        total = 0.0
+        for _ in range(max_steps):
+            state, reward, terminated, truncated, info = env.step(int(np.argmax(qtable[state])))
+            total += reward
+            if terminated or truncated:
+                break
+        rewards.append(total)
+    return float(np.mean(rewards))
+
+
+def run_case(env_id: str, kwargs: dict, hp: dict, episodes: int, seed: int) -> dict:
+    max_steps = hp["max_steps"]
+    random.seed(seed)
+    env = gym.make(env_id, **kwargs)
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    t = time.perf_counter()
+    qtable, course_steps = course_train(env, hp, episodes)
+    course_s = time.perf_counter() - t
+    course_score = course_eval(gym.make(env_id, **kwargs), qtable, max_steps)
+
+    turbo_env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
+    agent = make_tabular("q-learning", turbo_env.observation_space.n, turbo_env.action_space.n,
+                         alpha=hp["learning_rate"], gamma=hp["gamma"])
+    schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"], hp["decay_rate"])
+    session = TrainingSession(turbo_env, agent, schedule=schedule, seed=seed, turbo=True)
+    session.advance(1, max_episodes=1)  # compile (or load the cached kernel) outside the timing
+    session.reset(seed)
+    t = time.perf_counter()
+    report = session.advance(sys.maxsize, max_episodes=episodes)
+    turbo_s = time.perf_counter() - t
+    assert report.turbo and len(report.episodes) == episodes
+    eval_env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
+    turbo_score = evaluate(eval_env, agent, list(EVAL_SEEDS)).mean_reward
+    name = env_id + "".join(f" {k}={v}" for k, v in kwargs.items())
+    return {"name": name, "episodes": episodes,
+            "course_sps": course_steps / course_s, "course_score": course_score,
+            "turbo_sps": report.steps / turbo_s, "turbo_score": turbo_score,
+            "course_s": course_s, "turbo_s": turbo_s}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the episodes")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rows = []
+    for env_id, kwargs, hp in CASES:
+        episodes = hp["n_training_episodes"] // (10 if args.quick else 1)
+        rows.append(run_case(env_id, kwargs, hp, episodes, args.seed))
+        r = rows[-1]
+        print(f"done {r['name']}: course {r['course_s']:.1f} s, turbo {r['turbo_s']:.3f} s",
+              file=sys.stderr)
+    header = (f"{'env':<44} {'episodes':>8} {'course steps/s':>15} {'turbo steps/s':>14} "
+              f"{'ratio':>7} {'course eval':>11} {'turbo eval':>10}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['name']:<44} {r['episodes']:>8} {r['course_sps']:>15,.0f} "
+              f"{r['turbo_sps']:>14,.0f} {r['turbo_sps'] / r['course_sps']:>6.0f}x "
+              f"{r['course_score']:>11.2f} {r['turbo_score']:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Random mazes for the app's "generate" button: solvable by construction, checked anyway."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from levels.level import MAX_STEPS_LIMIT, Level, _check_size
+
+
+def generate_maze(nrows: int, ncols: int, seed: int | None = None) -> Level:
+    """A random perfect maze (randomised depth-first search), solvable by construction and check.
+
+    Passages are carved between the cells with even coordinates, so the outer border needs no
+    wall. The start is top-left; the goal is the reachable cell farthest from it; a few small
+    cheeses, and poison or a big cheese in other dead ends (never on the way to the goal), make it
+    interesting; at most 3 small cheeses, so the state space stays within 8x the cells. Same
+    arguments, same maze.
+    """
+    _check_size(nrows, ncols)
+    rng = np.random.default_rng(seed)
+    g = np.full((nrows, ncols), "#", dtype="<U1")
+    g[0, 0] = "."
+    stack = [(0, 0)]
+    while stack:
+        r, c = stack[-1]
+        options = [(r + dr, c + dc, dr // 2, dc // 2)
+                   for dr, dc in ((0, 2), (2, 0), (0, -2), (-2, 0))
+                   if 0 <= r + dr < nrows and 0 <= c + dc < ncols and g[r + dr, c + dc] == "#"]
+        if not options:
+            stack.pop()
+            continue
+        nr, nc, hr, hc = options[rng.integers(len(options))]
+        g[r + hr, c + hc] = g[nr, nc] = "."
+        stack.append((nr, nc))
+    # An even side leaves a wall strip along the far edge: open some of it into dead ends.
+    if nrows % 2 == 0:
+        g[-1, :] = np.where((g[-2, :] == ".") & (rng.random(ncols) < 0.5), ".", g[-1, :])
+    if ncols % 2 == 0:
+        g[:, -1] = np.where((g[:, -2] == ".") & (rng.random(nrows) < 0.5), ".", g[:, -1])
+    if (g == ".").sum() < 2:  # 1x2 or 2x1 and the coin said no
+        g[(0, 1) if ncols > 1 else (1, 0)] = "."
+    g[0, 0] = "S"
+    level = Level(grid=tuple("".join(row) for row in g))
+    dist = level.distances_from_start()
+    goal = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    g[goal] = "G"
+    dead_ends = [(r, c) for r in range(nrows) for c in range(ncols) if g[r, c] == "." and
+                 sum(0 <= r + dr < nrows and 0 <= c + dc < ncols and g[r + dr, c + dc] != "#"
+                     for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))) == 1]
+    rng.shuffle(dead_ends)
+    n_cells = int((g != "#").sum())
+    for tile, count in (("P", n_cells // 40), ("C", 1 if n_cells >= 20 else 0)):
+        for _ in range(count):
+            if dead_ends:
+                g[dead_ends.pop()] = tile
+    floors = [(r, c) for r in range(nrows) for c in range(ncols) if g[r, c] == "."]
+    for i in rng.permutation(len(floors))[: min(3, n_cells // 25)]:
+        g[floors[i]] = "c"
+    level = Level(grid=tuple("".join(row) for row in g), name=f"maze {nrows}x{ncols} seed {seed}",
+                  max_steps=int(min(MAX_STEPS_LIMIT, max(100, 4 * n_cells))))
+    reach = level.distances_from_start()
+    if reach[goal] < 0 or level.problems():  # cannot happen: dead ends are never on the way
+        raise RuntimeError(f"generate_maze({nrows}, {ncols}, {seed}) built an unsolvable maze")
+    return level
