@@ -46,9 +46,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_config_flags(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One ``--name`` flag per field of ``cls``, with its default, range and help text."""
+def _add_config_flags(parser: argparse.ArgumentParser, cls: type, seen: set[str]) -> None:
+    """One ``--name`` flag per field of ``cls``, with its default, range and help text (a field
+    another config already turned into a flag is skipped: the first class's default wins)."""
     for f in dataclasses.fields(cls):
+        if f.name in seen:
+            continue
+        seen.add(f.name)
         flag = "--" + f.name.replace("_", "-")
         lo, hi = f.metadata.get("range", (None, None))
         choices = f.metadata.get("choices")
@@ -62,7 +66,7 @@ def _add_config_flags(parser: argparse.ArgumentParser, cls: type) -> None:
                                 metavar="X", help=f"{text} (default {f.default:g}{span})")
 
 
-# ---- agents: kind -> builder (the DQN engineer adds "dqn") -----------------------------------------
+# ---- agents: kind -> builder (the DQN engineer adds "dqn") -------------------------------------
 def _build_tabular(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict]:
     import gymnasium
 
@@ -71,7 +75,8 @@ def _build_tabular(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict]:
 
     if not isinstance(env.observation_space, gymnasium.spaces.Discrete):
         raise BadInput("tabular agents need a Discrete observation space; try --agent dqn")
-    cfg = TabularConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TabularConfig)})
+    cfg = TabularConfig(**{f.name: getattr(args, f.name)
+                           for f in dataclasses.fields(TabularConfig)})
     steps = args.steps if cfg.schedule == "linear" else None
     schedule = make_schedule(cfg.schedule, cfg.epsilon, cfg.epsilon_min, cfg.epsilon_decay, steps)
     agent = make_tabular(args.agent, env.observation_space.n, env.action_space.n,
@@ -84,7 +89,8 @@ AgentBuilder = Callable[[argparse.Namespace, Any], tuple[Any, Any, dict]]
 AGENT_BUILDERS: dict[str, AgentBuilder] = {
     "q-learning": _build_tabular, "sarsa": _build_tabular, "expected-sarsa": _build_tabular,
 }
-CONFIG_FLAGS: list[type] = [TabularConfig]
+# kind -> the config dataclass whose fields are its flags (checked before any env is built).
+AGENT_CONFIGS: dict[str, type] = {kind: TabularConfig for kind in AGENT_BUILDERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     play = sub.add_parser("play", help="open the app (the default with no command)")
-    play.add_argument("env", nargs="?", default="mouse", help="level or Gymnasium id (default mouse)")
+    play.add_argument("env", nargs="?", default="mouse",
+                      help="level or Gymnasium id (default mouse)")
     play.add_argument("--device", default=None, help="torch device for DQN (default auto)")
 
     train = sub.add_parser("train", help="train an agent headless and save it")
@@ -104,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     length = train.add_mutually_exclusive_group(required=True)
     length.add_argument("--episodes", type=_positive_int, help="train this many episodes")
     length.add_argument("--steps", type=_positive_int, help="train this many env steps")
-    for cls in CONFIG_FLAGS:
-        _add_config_flags(train, cls)
+    seen: set[str] = set()
+    for cls in dict.fromkeys(AGENT_CONFIGS.values()):
+        _add_config_flags(train, cls, seen)
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="episode step limit (default: the env's own)")
     train.add_argument("--seed", type=int, default=0, help="seed of agent and env (default 0)")
@@ -205,9 +213,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.export_hf:
         _check_folder(Path(args.export_hf), "--export-hf")
     # Validate every hyperparameter before building anything (one sentence for the first problem).
-    for cls in CONFIG_FLAGS:
-        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)}
-        cls(**values)
+    cls = AGENT_CONFIGS[args.agent]
+    cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
 
     from levels.envs import make_env
 

@@ -1,4 +1,4 @@
-"""The Hugging Face Deep RL course, unit 2 (Q-learning): its settings and evaluation seeds, in one place.
+"""The Hugging Face Deep RL course, unit 2 (Q-learning): its settings and evaluation seeds.
 
 Source: huggingface/deep-rl-class, ``notebooks/unit2/unit2.ipynb`` (also ``unit2.mdx``), the Taxi-v3
 hyperparameter cell ("DO NOT MODIFY EVAL_SEED"). Each seed fixes the taxi's starting position, so

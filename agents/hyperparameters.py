@@ -17,7 +17,7 @@ SCHEDULE_KNOBS = ("schedule", "epsilon", "epsilon_min", "epsilon_decay")
 
 
 def schedule_knobs(schedule: Any) -> dict[str, Any]:
-    """The TabularConfig-style knobs (schedule, epsilon, epsilon_min, epsilon_decay) of a schedule."""
+    """The TabularConfig knobs (schedule, epsilon, epsilon_min, epsilon_decay) of a schedule."""
     defaults = config.TabularConfig()
     if isinstance(schedule, ExponentialSchedule):
         return {"schedule": "exponential", "epsilon": schedule.eps_max,
@@ -30,7 +30,9 @@ def schedule_knobs(schedule: Any) -> dict[str, Any]:
 
 
 def plan_change(agent: Any, schedule: Any, kw: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """Validate the changes ``kw`` (name -> value); return the schedule to use next and the agent attributes to set.
+    """Validate the changes ``kw`` (name -> value).
+
+    Returns the schedule to use next and the agent attributes to set.
 
     Raises:
         ConfigError: an unknown name or a value outside its range.

@@ -1,4 +1,4 @@
-"""TrainingSession: one env, one agent, stepped by its caller (the app each frame, the CLI in a loop).
+"""TrainingSession: one env, one agent, stepped by its caller (the app each frame, the CLI).
 
 ``advance`` runs steps until a step count, an episode count or a time budget runs out and reports
 what happened; ``snapshot`` gives a view what it needs to draw. Two paths run the same MDP:
@@ -163,8 +163,8 @@ class TrainingSession:
         """True when the compiled path can run this agent on this env."""
         agent = self.agent
         q = getattr(agent, "q", None)
-        if not (self.discrete and getattr(agent, "kind", None) in RULES and isinstance(q, np.ndarray)
-                and q.dtype == np.float64 and q.flags.c_contiguous
+        if not (self.discrete and getattr(agent, "kind", None) in RULES
+                and isinstance(q, np.ndarray) and q.dtype == np.float64 and q.flags.c_contiguous
                 and q.shape == self._last_td.shape):
             return False
         if not self._model_tried:

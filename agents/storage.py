@@ -44,7 +44,11 @@ class AgentFileError(ValueError):
 
 @dataclass(frozen=True)
 class AgentFormat:
-    """How one family of agents is stored: ``save(path, agent, meta)``, ``load(path) -> (agent, meta)``."""
+    """How one family of agents is stored.
+
+    ``save(path, agent, meta)`` writes atomically; ``load(path) -> (agent, meta)`` raises
+    AgentFileError (or a subclass) with one sentence.
+    """
 
     suffix: str
     kinds: tuple[str, ...]
@@ -232,7 +236,8 @@ def _load_npz(path: Path) -> tuple[Any, dict]:
     return agent, meta
 
 
-register_format(AgentFormat(".npz", ("q-learning", "sarsa", "expected-sarsa"), _save_npz, _load_npz))
+register_format(AgentFormat(".npz", ("q-learning", "sarsa", "expected-sarsa"), _save_npz,
+                            _load_npz))
 
 
 # ---- the Hugging Face Deep RL course's format ---------------------------------------------------
@@ -328,7 +333,8 @@ model = load_from_hub(repo_id="<username>/{repo}", filename="q-learning.pkl")
 # Don't forget to check if you need to add additional attributes (is_slippery=False etc)
 env = gym.make(model["env_id"]{kwargs})
 
-evaluate_agent(env, model["max_steps"], model["n_eval_episodes"], model["qtable"], model["eval_seed"])
+evaluate_agent(env, model["max_steps"], model["n_eval_episodes"], model["qtable"],
+               model["eval_seed"])
 ```
 """
 

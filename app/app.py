@@ -99,7 +99,7 @@ class App:
         self.running = True
         self.dialogs = Dialogs(self.manager)
         self.status = StatusBar(self.font)
-        self.info = InfoStrip(self.mono, self.small_bold)
+        self.info = InfoStrip(self.mono, self.small_bold, self.mono_small)
         self.board = Board((0, 0, 100, 100), level.nrows, level.ncols)
         self.editor = Editor(level, self.board)
         self.editor.set_tool("3")
@@ -175,7 +175,8 @@ class App:
         regular, bold = data / "NotoSans-Regular.ttf", data / "NotoSans-Bold.ttf"
         self.font = pygame.font.Font(str(regular), 14)
         self.small_bold = pygame.font.Font(str(bold), 12)
-        self.mono = pygame.font.Font(str(data / "FiraCode-Regular.ttf"), 13)
+        self.mono = pygame.font.Font(str(data / "FiraCode-Regular.ttf"), 14)
+        self.mono_small = pygame.font.Font(str(data / "FiraCode-Regular.ttf"), 13)
 
     # ==== layout ==================================================================================
     def _layout(self) -> None:
@@ -568,10 +569,14 @@ class App:
             self._pause()
             self.status.set_problem(f"Level not usable: {problems[0].message}. Training is off "
                                     "until it is fixed.")
+            self.info.set_problem([f"{problems[0].message}.",
+                                   "Training is off until the level is valid: fix it with the "
+                                   "paint tools (keys 1-9) or undo (Ctrl+Z)."])
             self.controls.set_training_enabled(False)
             return
         self.valid = True
         self.status.set_problem(None)
+        self.info.set_problem(None)
         self.controls.set_training_enabled(True)
         env = GridMazeEnv(level)
         old_level = self.session_level
@@ -727,7 +732,7 @@ class App:
     def _cmd_generate(self, size: tuple[int, int]) -> None:
         if not self._size_ok(size):
             return
-        from levels.level import generate_maze
+        from levels import generate_maze
 
         def make() -> None:
             seed = int(np.random.default_rng().integers(1 << 31))
@@ -843,14 +848,15 @@ class App:
         dirs = ("left", "down", "right", "up")
 
         def fmt(v: float) -> str:
-            return "  \u2014  " if not np.isfinite(v) else f"{v:+.3f}"
+            return "\u2014" if not np.isfinite(v) else f"{v:+.3f}"
 
-        head = f"cell ({r}, {c})   s{state}   visits {visits:,}" if state >= 0 else \
-            f"cell ({r}, {c})   (no state)"
-        qline = "Q   " + "  ".join(f"{ARROWS[d]}{fmt(v)}" for d, v in zip(dirs, q, strict=True))
+        head = f"cell ({r}, {c})  \u00b7  s{state}  \u00b7  visits {visits:,}" if state >= 0 \
+            else f"cell ({r}, {c})  \u00b7  no state here"
         td = values.last_td[r, c].tolist() if values.last_td is not None else [np.nan] * 4
-        tdline = "TD  " + "  ".join(f"{ARROWS[d]}{fmt(v)}" for d, v in zip(dirs, td, strict=True))
-        self.info.set_hover([head, qline, tdline])
+        lines = [head, "     Q-value    last TD error"]
+        for d, qv, tv in zip(dirs, q, td, strict=True):
+            lines.append(f" {ARROWS[d]}  {fmt(qv):>8}    {fmt(tv):>8}")
+        self.info.set_hover(lines)
 
     def board_view(self) -> BoardView:
         """What the board draws this frame."""
@@ -887,7 +893,12 @@ class App:
         screen.fill(C.BACKGROUND)
         self.board.draw(screen, self.board_view())
         self.editor.draw(screen)
+        if not self.valid:
+            self._draw_problem_banner(screen)
         self.info.draw(screen)
+        if self.board.hover is not None and not self.editor.drawing:
+            self.info.draw_hover_card(screen, self.board.cell_rect(*self.board.hover),
+                                      self.board.rect.union(self.info.rect))
         screen.fill(C.PANEL, self.chart_area)
         pygame.draw.line(screen, C.PANEL_BORDER, self.chart_area.topleft,
                          self.chart_area.bottomleft)
@@ -904,6 +915,11 @@ class App:
         self.status.draw(screen)
         self.manager.draw_ui(screen)
         pygame.display.flip()
+
+    def _draw_problem_banner(self, screen: pygame.Surface) -> None:
+        """An invalid level: a red frame around the board (the problem is written below it)."""
+        frame = self.board.board_rect.inflate(6, 6)
+        pygame.draw.rect(screen, C.PROBLEM, frame, 3, border_radius=4)
 
     # ==== for tests and benchmarks ================================================================
     @property

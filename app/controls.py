@@ -237,20 +237,9 @@ class Controls:
         y = 10
         # Level ------------------------------------------------------------------------------
         y = self._heading(y, "LEVEL")
-        options = s.level_options or [s.level_choice]
-        choice = s.level_choice if s.level_choice in options else options[0]
-        menu_w = self.inner_width - 190
-        self.level_menu = UIDropDownMenu(
-            options,
-            choice,
-            pygame.Rect(MARGIN, y, menu_w, ROW),
-            self.manager,
-            container=self.panel,
-            expansion_height_limit=260,
-        )
-        self.level_menu.set_tooltip("Bundled levels: pick one to load it (unsaved edits are asked)")
-        self._handlers[self.level_menu] = self._on_level
-        x = MARGIN + menu_w + 10
+        self._level_menu_rect = pygame.Rect(MARGIN, y, self.inner_width - 190, ROW)
+        self._make_level_menu()
+        x = MARGIN + self._level_menu_rect.width + 10
         size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", self.manager,
                              container=self.panel)
         size_label.set_tooltip("Rows x columns used by New, Generate and Resize")
@@ -531,14 +520,31 @@ class Controls:
             else:
                 widget.disable()
 
+    def _make_level_menu(self) -> None:
+        s = self.state
+        options = list(s.level_options)
+        if s.level_choice not in options:
+            options.insert(0, s.level_choice)  # an opened file, a new or generated level
+        self.level_menu = UIDropDownMenu(
+            options,
+            s.level_choice,
+            self._level_menu_rect,
+            self.manager,
+            container=self.panel,
+            expansion_height_limit=260,
+        )
+        self.level_menu.set_tooltip("Bundled levels: pick one to load it (unsaved edits are "
+                                    "asked about first)")
+        self._handlers[self.level_menu] = self._on_level
+
     def set_level_choice(self, name: str) -> None:
         """Show ``name`` in the level drop-down (without loading anything)."""
+        if name == self.state.level_choice and self.level_menu.selected_option[0] == name:
+            return
         self.state.level_choice = name
-        if name in self.level_menu.options_list or any(
-            opt[0] == name for opt in self.level_menu.options_list
-        ):
-            self.level_menu.selected_option = (name, name)
-            self.level_menu.rebuild()
+        self._handlers.pop(self.level_menu, None)
+        self.level_menu.kill()
+        self._make_level_menu()
 
     def set_readout(self, text: str) -> None:
         if self.readout.text != text:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import collections
 import time
+from typing import Any
 
 import pygame
 
 from app import colors as C
 
 BG = (25, 28, 33)
+CARD_BG = (25, 28, 33)
 BORDER = C.PANEL_BORDER
 TEXT = C.TEXT
 MUTED = C.TEXT_DIM
@@ -150,45 +152,51 @@ def _reward(x: float) -> str:
 
 
 def format_td_update(update: object, action_names: tuple[str, ...], kind: str) -> list[str]:
-    """The last TD update as arithmetic, e.g.
-    ``Q(s0, right) <- 0.000 + 0.10 x (1 + 0.99 x 0.000 - 0.000) = 0.100``,
-    then the TD target and TD error named, then where the bootstrap value came from.
+    """The last TD update as the course writes it, then the TD target and TD error named, e.g.
+
+    ``Q(s0, right) <- 0.000 + 0.10 x (1 + 0.99 x 0.000 - 0.000) = 0.100``
+    ``TD target = 1 + 0.99 x 0.000 = 1.000   (bootstrap = max over a of Q(s7, a))``
+    ``TD error  = 1.000 - 0.000 = 1.000``
     """
-    u = update
-    a = action_names[u.action] if u.action < len(action_names) else str(u.action)  # type: ignore[attr-defined]
-    s, s2 = f"s{u.state}", f"s{u.next_state}"  # type: ignore[attr-defined]
-    r, g = _reward(u.reward), f"{u.gamma:.2f}"  # type: ignore[attr-defined]
-    line1 = (f"Q({s}, {a}) <- {_num(u.old_q)} + {u.alpha:.2f} x ({r} + {g} x "  # type: ignore[attr-defined]
-             f"{_num(u.bootstrap)} - {_num(u.old_q)}) = {_num(u.new_q)}")  # type: ignore[attr-defined]
-    line2 = (f"TD target = {r} + {g} x {_num(u.bootstrap)} = {_num(u.target)}    "  # type: ignore[attr-defined]
-             f"TD error = {_num(u.target)} - {_num(u.old_q)} = {_num(u.td_error)}")  # type: ignore[attr-defined]
-    if u.terminated:  # type: ignore[attr-defined]
-        source = f"{s2} is terminal, so nothing is bootstrapped"
+    u: Any = update
+    a = action_names[u.action] if u.action < len(action_names) else str(u.action)
+    s, s2 = f"s{u.state}", f"s{u.next_state}"
+    r, g = _reward(u.reward), f"{u.gamma:.2f}"
+    line1 = (f"Q({s}, {a}) <- {_num(u.old_q)} + {u.alpha:.2f} x ({r} + {g} x "
+             f"{_num(u.bootstrap)} - {_num(u.old_q)}) = {_num(u.new_q)}")
+    if u.terminated:
+        source = f"{s2} is terminal: nothing to bootstrap"
     elif kind == "sarsa":
         source = f"bootstrap = Q({s2}, a') for the action SARSA takes next"
     elif kind == "expected-sarsa":
-        source = f"bootstrap = expected Q({s2}, .) under the \u03b5-greedy policy"
+        source = f"bootstrap = expected Q({s2}, a) under \u03b5-greedy"
     else:
         source = f"bootstrap = max over a of Q({s2}, a)"
-    line3 = f"reward {r} for {a} from {s} to {s2};  {source}"
+    line2 = f"TD target = {r} + {g} x {_num(u.bootstrap)} = {_num(u.target)}    ({source})"
+    line3 = f"TD error  = {_num(u.target)} - {_num(u.old_q)} = {_num(u.td_error)}"
     return [line1, line2, line3]
 
 
 class InfoStrip:
-    """Two read-outs under the board: the last update as arithmetic, and the hovered cell.
+    """The box under the board that shows the last update as arithmetic, plus the hover card.
 
     The arithmetic is what the course writes on the board; it is shown at slow speed (<= 20
-    steps/s), while stepping and while driving by hand. At higher speed a line says so.
+    steps/s), while stepping and while driving by hand. The hover card floats next to the cell
+    under the mouse with its four Q-values, visit count and last TD errors.
     """
 
-    def __init__(self, font: pygame.font.Font, title_font: pygame.font.Font) -> None:
+    def __init__(self, font: pygame.font.Font, title_font: pygame.font.Font,
+                 card_font: pygame.font.Font | None = None) -> None:
         self.font = font
+        self.card_font = card_font or font
         self.title_font = title_font
         self.rect = pygame.Rect(0, 0, 0, 0)
+        self.title = "LAST UPDATE"
         self.arithmetic: list[str] = []
         self.arithmetic_note = "Press N or Right arrow to take one step and see its update here."
         self.hover: list[str] = []
-        self._cache: dict[tuple[str, tuple[int, int, int]], pygame.Surface] = {}
+        self.problem: list[str] | None = None
+        self._cache: dict[tuple[str, tuple[int, int, int], int], pygame.Surface] = {}
 
     @property
     def arithmetic_text(self) -> str:
@@ -206,6 +214,10 @@ class InfoStrip:
     def set_hover(self, lines: list[str]) -> None:
         self.hover = list(lines)
 
+    def set_problem(self, lines: list[str] | None) -> None:
+        """While the level is invalid the box explains why instead of showing arithmetic."""
+        self.problem = list(lines) if lines else None
+
     def process_event(self, event: pygame.event.Event) -> bool:
         return False
 
@@ -214,7 +226,7 @@ class InfoStrip:
 
     def _render(self, text: str, colour: tuple[int, int, int], font: pygame.font.Font
                 ) -> pygame.Surface:
-        key = (text, colour)
+        key = (text, colour, id(font))
         surface = self._cache.get(key)
         if surface is None:
             if len(self._cache) > 256:
@@ -223,34 +235,57 @@ class InfoStrip:
             self._cache[key] = surface
         return surface
 
-    def _box(self, surface: pygame.Surface, rect: pygame.Rect, title: str, lines: list[str],
-             colours: list[tuple[int, int, int]]) -> None:
-        pygame.draw.rect(surface, (25, 28, 33), rect, border_radius=6)
-        pygame.draw.rect(surface, C.PANEL_BORDER, rect, 1, border_radius=6)
-        title_surf = self._render(title, C.ACCENT, self.title_font)
-        surface.blit(title_surf, (rect.x + 10, rect.y + 5))
-        y = rect.y + 7 + title_surf.get_height()
-        clip = surface.get_clip()
-        surface.set_clip(rect.inflate(-8, -4))
-        for line, colour in zip(lines, colours, strict=False):
-            text = self._render(line, colour, self.font)
-            surface.blit(text, (rect.x + 10, y))
-            y += self.font.get_linesize()
-        surface.set_clip(clip)
-
     def draw(self, surface: pygame.Surface) -> None:
-        if self.rect.width <= 0:
+        """The arithmetic box."""
+        rect = self.rect
+        if rect.width <= 0 or rect.height <= 0:
             return
-        hover_w = min(330, max(250, self.rect.width // 3))
-        left = pygame.Rect(self.rect.x, self.rect.y, self.rect.width - hover_w - 8,
-                           self.rect.height)
-        right = pygame.Rect(left.right + 8, self.rect.y, hover_w, self.rect.height)
-        if self.arithmetic:
-            lines = self.arithmetic
-            colours = [C.TEXT, C.WARNING, C.TEXT_DIM]
+        pygame.draw.rect(surface, CARD_BG, rect, border_radius=6)
+        pygame.draw.rect(surface, C.PANEL_BORDER, rect, 1, border_radius=6)
+        if self.problem:
+            title = self._render("LEVEL PROBLEM", C.ERROR, self.title_font)
+            lines, colours = self.problem, [C.ERROR] + [C.TEXT_DIM] * (len(self.problem) - 1)
+        else:
+            title = self._render(self.title, C.ACCENT, self.title_font)
+        surface.blit(title, (rect.x + 12, rect.y + 6))
+        if self.problem:
+            pass
+        elif self.arithmetic:
+            lines, colours = self.arithmetic, [C.TEXT, C.WARNING, C.WARNING]
         else:
             lines, colours = [self.arithmetic_note], [C.TEXT_DIM]
-        self._box(surface, left, "LAST UPDATE", lines, colours)
-        hover = self.hover or ["Hover a cell to see its Q-values,", "visits and last TD errors."]
-        hover_colours = [C.TEXT] * len(hover) if self.hover else [C.TEXT_DIM] * 2
-        self._box(surface, right, "CELL UNDER THE MOUSE", hover, hover_colours)
+        clip = surface.get_clip()
+        surface.set_clip(rect.inflate(-8, -4))
+        y = rect.y + 10 + title.get_height()
+        for line, colour in zip(lines, colours, strict=False):
+            surface.blit(self._render(line, colour, self.font), (rect.x + 12, y))
+            y += self.font.get_linesize() + 1
+        surface.set_clip(clip)
+
+    def draw_hover_card(self, surface: pygame.Surface, cell_rect: pygame.Rect,
+                        bounds: pygame.Rect) -> None:
+        """The hovered cell's numbers in a small card beside the cell, kept inside ``bounds``."""
+        if not self.hover:
+            return
+        font = self.card_font
+        texts = [self._render(line, C.TEXT if i else C.ACCENT, font)
+                 for i, line in enumerate(self.hover)]
+        w = max(t.get_width() for t in texts) + 20
+        h = len(texts) * (font.get_linesize() + 1) + 14
+        card = pygame.Rect(0, 0, w, h)
+        card.midleft = (cell_rect.right + 10, cell_rect.centery)
+        if card.right > bounds.right:
+            card.midright = (cell_rect.left - 10, cell_rect.centery)
+        if card.left < bounds.left:
+            card.midtop = (cell_rect.centerx, cell_rect.bottom + 8)
+            if card.bottom > bounds.bottom:
+                card.midbottom = (cell_rect.centerx, cell_rect.top - 8)
+        card.clamp_ip(bounds)
+        shadow = card.move(3, 4)
+        pygame.draw.rect(surface, (10, 11, 14), shadow, border_radius=6)
+        pygame.draw.rect(surface, CARD_BG, card, border_radius=6)
+        pygame.draw.rect(surface, C.PANEL_BORDER, card, 1, border_radius=6)
+        y = card.y + 7
+        for text in texts:
+            surface.blit(text, (card.x + 10, y))
+            y += font.get_linesize() + 1

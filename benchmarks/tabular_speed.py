@@ -7,7 +7,7 @@ Runs, in one process, for Taxi-v4 (the course's Taxi-v3) and FrozenLake 8x8 (sli
   loop over ``env.step`` of ``gym.make(...)``, ``max_steps`` per episode, the course's
   hyperparameters;
 * the same training through ``TrainingSession`` in turbo (``--episodes`` as the course counts
-  them, the env made with the same step limit);
+  them, the env made with the same step limit), and through its Python path for reference;
 
 and prints env steps per second of each, their ratio, and both greedy evaluation scores (the
 course's 100 evaluation seeds). Run: ``python -m benchmarks.tabular_speed [--quick]``.
@@ -87,24 +87,26 @@ def run_case(env_id: str, kwargs: dict, hp: dict, episodes: int, seed: int) -> d
     course_s = time.perf_counter() - t
     course_score = course_eval(gym.make(env_id, **kwargs), qtable, max_steps)
 
-    turbo_env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
-    agent = make_tabular("q-learning", turbo_env.observation_space.n, turbo_env.action_space.n,
-                         alpha=hp["learning_rate"], gamma=hp["gamma"])
-    schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"], hp["decay_rate"])
-    session = TrainingSession(turbo_env, agent, schedule=schedule, seed=seed, turbo=True)
-    session.advance(1, max_episodes=1)  # compile (or load the cached kernel) outside the timing
-    session.reset(seed)
-    t = time.perf_counter()
-    report = session.advance(sys.maxsize, max_episodes=episodes)
-    turbo_s = time.perf_counter() - t
-    assert report.turbo and len(report.episodes) == episodes
-    eval_env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
-    turbo_score = evaluate(eval_env, agent, list(EVAL_SEEDS)).mean_reward
-    name = env_id + "".join(f" {k}={v}" for k, v in kwargs.items())
-    return {"name": name, "episodes": episodes,
-            "course_sps": course_steps / course_s, "course_score": course_score,
-            "turbo_sps": report.steps / turbo_s, "turbo_score": turbo_score,
-            "course_s": course_s, "turbo_s": turbo_s}
+    out = {"name": env_id + "".join(f" {k}={v}" for k, v in kwargs.items()),
+           "episodes": episodes, "course_sps": course_steps / course_s,
+           "course_score": course_score, "course_s": course_s}
+    for label, turbo in (("turbo", True), ("python", False)):
+        env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
+        agent = make_tabular("q-learning", env.observation_space.n, env.action_space.n,
+                             alpha=hp["learning_rate"], gamma=hp["gamma"])
+        schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"], hp["decay_rate"])
+        session = TrainingSession(env, agent, schedule=schedule, seed=seed, turbo=turbo)
+        session.advance(1, max_episodes=1)  # compile (or load the cached kernel) untimed
+        session.reset(seed)
+        t = time.perf_counter()
+        report = session.advance(sys.maxsize, max_episodes=episodes)
+        seconds = time.perf_counter() - t
+        assert report.turbo is turbo and len(report.episodes) == episodes
+        eval_env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
+        out[f"{label}_sps"] = report.steps / seconds
+        out[f"{label}_s"] = seconds
+        out[f"{label}_score"] = evaluate(eval_env, agent, list(EVAL_SEEDS)).mean_reward
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -120,14 +122,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"done {r['name']}: course {r['course_s']:.1f} s, turbo {r['turbo_s']:.3f} s",
               file=sys.stderr)
     header = (f"{'env':<44} {'episodes':>8} {'course steps/s':>15} {'turbo steps/s':>14} "
-              f"{'ratio':>7} {'course eval':>11} {'turbo eval':>10}")
+              f"{'ratio':>6} {'course eval':>11} {'turbo eval':>10} {'session python':>15}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(f"{r['name']:<44} {r['episodes']:>8} {r['course_sps']:>15,.0f} "
-              f"{r['turbo_sps']:>14,.0f} {r['turbo_sps'] / r['course_sps']:>6.0f}x "
-              f"{r['course_score']:>11.2f} {r['turbo_score']:>10.2f}")
-
+              f"{r['turbo_sps']:>14,.0f} {r['turbo_sps'] / r['course_sps']:>5.0f}x "
+              f"{r['course_score']:>11.2f} {r['turbo_score']:>10.2f} "
+              f"{r['python_sps']:>8,.0f} ({r['python_score']:.2f})")
+    print("session python = TrainingSession without turbo (the app's recording path): "
+          "steps/s (eval)")
 
 if __name__ == "__main__":
     main()

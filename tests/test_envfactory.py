@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -15,6 +16,7 @@ from app.envfactory import (
 from app.envpicker import EnvPicker
 
 SCREEN = (800, 600)
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 @pytest.fixture
@@ -68,17 +70,26 @@ def test_closing_a_rendered_cartpole_keeps_the_window_and_fonts(screen):
     assert_pygame_alive()
 
 
-def test_the_trap_is_real_a_plain_close_quits_pygame(screen):
-    """Guards the test above: without close_env, Gymnasium's close() shuts pygame down."""
+TRAP = """
+import gymnasium as gym, pygame
+from app.envfactory import close_env
+pygame.init(); pygame.display.set_mode((32, 32))
+for close in (close_env, lambda env: env.close()):
     env = gym.make("CartPole-v1", render_mode="rgb_array")
     env.reset(seed=0)
     env.render()
-    env.close()
-    try:
-        assert not pygame.display.get_init()
-    finally:
-        pygame.init()
-        pygame.display.set_mode(SCREEN)
+    close(env)
+    print(pygame.display.get_init(), pygame.font.get_init())
+"""
+
+
+def test_the_trap_is_real_a_plain_close_quits_pygame():
+    """Guards the test above: close_env keeps pygame, Gymnasium's own close() shuts it down.
+    In a subprocess, so no other test's display or fonts are shut down."""
+    out = subprocess.run([sys.executable, "-c", TRAP], capture_output=True, text=True,
+                         check=True, env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
+                                          "PYTHONPATH": ROOT})
+    assert out.stdout.split() == ["True", "True", "False", "False"]
 
 
 def test_close_env_also_protects_envs_that_check_hasattr(screen):
@@ -230,7 +241,7 @@ def test_importing_the_factory_leaves_classic_control_and_torch_unloaded():
             "print(sorted(m for m in sys.modules if 'classic_control' in m or m == 'torch' "
             "or m == 'PIL'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={"SDL_VIDEODRIVER": "dummy", "PYTHONPATH": "."})
+                         check=True, env={"SDL_VIDEODRIVER": "dummy", "PYTHONPATH": ROOT})
     assert out.stdout.strip() == "[]"
 
 
@@ -238,7 +249,7 @@ def test_importing_the_factory_leaves_classic_control_and_torch_unloaded():
 @pytest.fixture
 def manager(screen):
     pygame.event.clear()
-    return pygame_gui.UIManager(SCREEN, "app/theme.json")
+    return pygame_gui.UIManager(SCREEN, str(Path(ROOT) / "app" / "theme.json"))
 
 
 def pump(manager, frames=3):

@@ -134,7 +134,7 @@ def _reference(env: gym.Env, agent, eps: float, uniforms: np.ndarray, n_steps: i
     lambda: gym.make("Taxi-v4", max_episode_steps=20),
 ], ids=["frozenlake", "cliff", "taxi"])
 def test_kernel_matches_env_and_agent_bit_for_bit(kind: str, make) -> None:
-    """Same uniforms -> same transitions (env.step) and same Q (agent.update), truncation included."""
+    """Same uniforms -> same transitions (env.step) and same Q (agent.update), truncations too."""
     env = make()
     n_s, n_a = env.observation_space.n, env.action_space.n
     eps, n_steps = 0.3, 600
