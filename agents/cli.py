@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import TabularConfig
+from agents.presets import add_dqn_arguments, build_dqn, check_dqn_arguments
 
 PROG = "main.py"
 
@@ -88,6 +89,7 @@ def _build_tabular(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict]:
 AgentBuilder = Callable[[argparse.Namespace, Any], tuple[Any, Any, dict]]
 AGENT_BUILDERS: dict[str, AgentBuilder] = {
     "q-learning": _build_tabular, "sarsa": _build_tabular, "expected-sarsa": _build_tabular,
+    "dqn": build_dqn,
 }
 # kind -> the config dataclass whose fields are its flags (checked before any env is built).
 AGENT_CONFIGS: dict[str, type] = {kind: TabularConfig for kind in AGENT_BUILDERS}
@@ -114,12 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     seen: set[str] = set()
     for cls in dict.fromkeys(AGENT_CONFIGS.values()):
         _add_config_flags(train, cls, seen)
+    add_dqn_arguments(train)
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="episode step limit (default: the env's own)")
     train.add_argument("--seed", type=int, default=0, help="seed of agent and env (default 0)")
     train.add_argument("--turbo", action=argparse.BooleanOptionalAction, default=True,
                        help="compiled stepping when the env has a tabular model (default on)")
-    train.add_argument("--out", required=True, help="agent file to write (.npz for tabular)")
+    train.add_argument("--out", required=True,
+                       help="agent file to write (.npz for tabular, .pt for dqn)")
     train.add_argument("--export-hf", metavar="DIR", default=None,
                        help="also write the Hugging Face Deep RL course's model folder")
     train.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
@@ -215,6 +219,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     # Validate every hyperparameter before building anything (one sentence for the first problem).
     cls = AGENT_CONFIGS[args.agent]
     cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+    if args.agent == "dqn":
+        check_dqn_arguments(args)
 
     from levels.envs import make_env
 

@@ -127,6 +127,9 @@ class DQNConfig:
     n_step: int = knob(1, 1, 100, "steps summed into each return before bootstrapping")
     loss: str = knob("huber", None, None, "TD loss: huber or mse", choices=DQN_LOSSES)
     max_grad_norm: float = knob(10.0, 0.0, 1e6, "gradient-norm clip (0 turns clipping off)")
+    adam_eps: float = knob(
+        1e-8, 1e-12, 1.0, "Adam's epsilon; larger values damp the steps once gradients get small"
+    )
     hidden: tuple[int, ...] = knob((64, 64), None, None, "hidden layer widths of the MLP")
     epsilon_start: float = knob(1.0, 0.0, 1.0, "exploration rate at step 0")
     epsilon_end: float = knob(0.05, 0.0, 1.0, "exploration rate after the linear decay")

@@ -14,7 +14,6 @@ on one device; values come back with ``.cpu()`` before numpy sees them.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import re
@@ -99,6 +98,18 @@ class QNetwork(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
         self.head = nn.Linear(widths[-1], n_actions)
         self.value = nn.Linear(widths[-1], 1) if dueling else None
+        self._collect()
+
+    def _collect(self) -> None:
+        """Plain references to (bias, weight) pairs: ``nn.Module.__getattr__`` is slow."""
+        self._hidden = [(layer.bias, layer.weight) for layer in self.layers]
+        self._head = (self.head.bias, self.head.weight)
+        self._value = None if self.value is None else (self.value.bias, self.value.weight)
+
+    def _apply(self, fn: Any, recurse: bool = True) -> QNetwork:
+        out = super()._apply(fn, recurse)  # .to(device) may swap the parameters
+        self._collect()
+        return out
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Q-values ``[batch, n_actions]`` of a batch of stored observations."""
@@ -106,12 +117,12 @@ class QNetwork(nn.Module):
             h = F.one_hot(obs, self.n_inputs).to(torch.float32)
         else:
             h = obs.to(torch.float32).flatten(1)
-        for layer in self.layers:
-            h = torch.addmm(layer.bias, h, layer.weight.t()).relu_()
-        q = torch.addmm(self.head.bias, h, self.head.weight.t())
-        if self.value is not None:  # Q = V + A - mean(A)
-            q = torch.addmm(self.value.bias, h, self.value.weight.t()) + q \
-                - q.mean(dim=1, keepdim=True)
+        for bias, weight in self._hidden:
+            h = torch.addmm(bias, h, weight.t()).relu_()
+        q = torch.addmm(self._head[0], h, self._head[1].t())
+        if self._value is not None:  # Q = V + A - mean(A)
+            value = torch.addmm(self._value[0], h, self._value[1].t())
+            q = value + q - q.mean(dim=1, keepdim=True)
         return q
 
 
@@ -203,29 +214,44 @@ class DQN:
         self._device = torch.device(self.device)
         if self.config.threads > 0:
             torch.set_num_threads(self.config.threads)  # process-wide, see STYLE.md
+        self._sample_gen = torch.Generator(device=self._device)
+        self._set_seed(seed)
+        self._build()
+
+    def _set_seed(self, seed: int | None) -> None:
+        """Three streams from one seed: epsilon-greedy, weight initialisation, replay sampling."""
         self.seed = seed
         seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
         self.rng = np.random.default_rng(int(seeds[0]))
-        self._init_gen = torch.Generator().manual_seed(int(seeds[1]) >> 1)
-        self._sample_gen = torch.Generator(device=self._device).manual_seed(int(seeds[2]) >> 1)
-        self._build()
+        self._init_seed = int(seeds[1]) >> 1
+        self._sample_gen.manual_seed(int(seeds[2]) >> 1)
+
+    def reseed(self, seed: int | None) -> None:
+        """Restart the random streams from ``seed`` (the session calls this with its own seed).
+
+        An agent that has not learned or loaded anything yet also redraws its initial weights,
+        so the session's seed alone decides a run, and ``reset`` replays it exactly.
+        """
+        self._set_seed(seed)
+        if self._pristine:
+            self._init_weights()
 
     # -- construction -------------------------------------------------------------------------
 
     def _build(self) -> None:
         """Fresh networks, optimizer, replay ring and counters (also used by ``reset_q``)."""
         cfg = self.config
-        net = QNetwork(self.n_inputs, self.n_actions, cfg.hidden, cfg.dueling,
-                       one_hot=self._obs_start is not None)
-        init_network(net, self._init_gen)  # on the CPU, so every device starts from the same
-        self.q_net = net.to(self._device)
-        self.target_net = copy.deepcopy(self.q_net).requires_grad_(False)
+        self.q_net = self._new_network(self._device)
+        self.target_net = self._new_network(self._device).requires_grad_(False)
+        self._init_weights()
         self._params = list(self.q_net.parameters())
         self._target_params = list(self.target_net.parameters())
         try:
-            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate, fused=True)
+            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate,
+                                              eps=cfg.adam_eps, fused=True)
         except (RuntimeError, TypeError):  # a device without a fused kernel
-            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate)
+            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate,
+                                              eps=cfg.adam_eps)
         self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
                                    self._device, self._sample_gen)
         self.nstep = NStepAccumulator(cfg.n_step, cfg.gamma)
@@ -233,14 +259,30 @@ class DQN:
         self.num_updates = 0
         self.diverged: str | None = None
         self._max_abs_reward = 0.0
+        self._schedule_key: tuple | None = None
         self.epsilon = cfg.epsilon_start
         self.history: dict[str, deque[float]] = {
             name: deque(maxlen=HISTORY_LEN)
             for name in ("step", "loss", "mean_q", "td_error")
         }
 
+    def _new_network(self, device: torch.device | str) -> QNetwork:
+        """An uninitialised network (built on the meta device: no draws from torch's global RNG)."""
+        with torch.device("meta"):
+            net = QNetwork(self.n_inputs, self.n_actions, self.config.hidden,
+                           self.config.dueling, one_hot=self._obs_start is not None)
+        return net.to_empty(device=device)
+
+    def _init_weights(self) -> None:
+        """Initial weights from the seed, drawn on the CPU so every device starts the same."""
+        cpu = self._new_network("cpu")
+        init_network(cpu, torch.Generator().manual_seed(self._init_seed))
+        self.q_net.load_state_dict(cpu.state_dict())
+        self.target_net.load_state_dict(cpu.state_dict())
+        self._pristine = True
+
     def reset_q(self) -> None:
-        """Forget everything learned: new weights (next draws of the seed's stream), empty replay."""
+        """Forget everything learned: the seed's initial weights, empty replay, zero counters."""
         self._build()
 
     def set_hyperparameters(self, **changes: Any) -> None:
@@ -261,7 +303,8 @@ class DQN:
         self.nstep.gamma = new.gamma
         self.config = new
         for group in self.optimizer.param_groups:
-            group["lr"] = self.learning_rate
+            group["lr"] = self.current_learning_rate
+            group["eps"] = new.adam_eps
         if "epsilon_start" in changes or "epsilon_end" in changes:
             self.epsilon = self.epsilon_at(self.num_steps)
 
@@ -299,19 +342,31 @@ class DQN:
     # -- learning -----------------------------------------------------------------------------
 
     @property
-    def learning_rate(self) -> float:
-        """Current step size: linear from ``learning_rate`` to ``learning_rate * learning_rate_end``."""
+    def current_learning_rate(self) -> float:
+        """Step size now: falls linearly to ``learning_rate * learning_rate_end`` at total steps."""
         cfg = self.config
         progress = min(1.0, self.num_steps / cfg.total_steps)
         return cfg.learning_rate * (1.0 - (1.0 - cfg.learning_rate_end) * progress)
 
-    def epsilon_at(self, step: int) -> float:
-        """The linear exploration schedule: start to end over ``exploration_fraction`` of the run."""
+    @property
+    def epsilon_schedule(self) -> LinearSchedule | ConstantSchedule:
+        """The linear schedule: start to end over ``exploration_fraction`` of the total steps.
+
+        ``update`` follows it; a ``TrainingSession`` should be given it as its schedule (the
+        session sets ``epsilon`` before every step, so the two then agree step for step).
+        """
         cfg = self.config
-        steps = int(cfg.exploration_fraction * cfg.total_steps)
-        if steps < 1:
-            return ConstantSchedule(cfg.epsilon_end).value(step, 0)
-        return LinearSchedule(cfg.epsilon_start, cfg.epsilon_end, steps).value(step, 0)
+        key = (cfg.epsilon_start, cfg.epsilon_end, cfg.exploration_fraction, cfg.total_steps)
+        if self._schedule_key != key:  # rebuilt only when the knobs change
+            steps = int(cfg.exploration_fraction * cfg.total_steps)
+            self._schedule = (LinearSchedule(cfg.epsilon_start, cfg.epsilon_end, steps)
+                              if steps >= 1 else ConstantSchedule(cfg.epsilon_end))
+            self._schedule_key = key
+        return self._schedule
+
+    def epsilon_at(self, step: int) -> float:
+        """Epsilon of the agent's own schedule after ``step`` env steps."""
+        return self.epsilon_schedule.value(step, 0)
 
     def update(self, state: Any, action: int, reward: float, next_state: Any, terminated: bool,
                next_action: int | None = None, truncated: bool = False) -> DQNStats | None:
@@ -322,6 +377,7 @@ class DQN:
         """
         if self.diverged is not None:
             raise TrainingDiverged(self.diverged)
+        self._pristine = False
         cfg = self.config
         action -= self._action_start
         if abs(reward) > self._max_abs_reward:
@@ -359,7 +415,7 @@ class DQN:
         on every step.
         """
         cfg = self.config
-        lr = self.learning_rate
+        lr = self.current_learning_rate
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         loss_fn = F.smooth_l1_loss if cfg.loss == "huber" else F.mse_loss
@@ -416,3 +472,25 @@ class DQN:
     def end_episode(self) -> None:
         """Drop n-step leftovers of an episode the caller abandons (reset without an ending)."""
         self.nstep.clear()
+
+    def check_env(self, env: Any) -> None:
+        """Raise ``DQNFileError`` unless ``env``'s spaces have this agent's shapes."""
+        from agents.dqn_storage import check_spaces
+
+        check_spaces("this DQN", self.observation_space, self.action_space, env)
+
+
+def _config_property(name: str) -> property:
+    """``agent.<name>`` reads ``agent.config.<name>``; assigning goes through validation."""
+
+    def get(self: DQN) -> Any:
+        return getattr(self.config, name)
+
+    def set(self: DQN, value: Any) -> None:
+        self.set_hyperparameters(**{name: value})
+
+    return property(get, set, doc=str(DQNConfig.__dataclass_fields__[name].metadata["help"]))
+
+
+for _name in DQNConfig.__dataclass_fields__:  # the session's live changes use setattr
+    setattr(DQN, _name, _config_property(_name))

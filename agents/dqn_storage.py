@@ -16,6 +16,7 @@ crash or a NaN.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -81,10 +82,13 @@ def is_dqn_file(path: str | os.PathLike[str]) -> bool:
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            return any(name.endswith("/data.pkl") or name == "data.pkl"
-                       for name in archive.namelist())
+            return _has_torch_record(archive)
     except (OSError, zipfile.BadZipFile):
         return False
+
+
+def _has_torch_record(archive: zipfile.ZipFile) -> bool:
+    return any(name == "data.pkl" or name.endswith("/data.pkl") for name in archive.namelist())
 
 
 def save_dqn(path: str | os.PathLike[str], agent: DQN, meta: dict[str, Any] | None = None) -> None:
@@ -104,15 +108,14 @@ def save_dqn(path: str | os.PathLike[str], agent: DQN, meta: dict[str, Any] | No
     except (TypeError, ValueError) as err:
         raise DQNFileError(f"{name} was not written: its metadata must be plain JSON data "
                            f"({err})") from None
-    hyperparameters = {k: list(v) if isinstance(v, tuple) else v
-                       for k, v in vars(agent.config).items()}
+    hyperparameters = dataclasses.asdict(agent.config)
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "state_dict": _cpu(agent.q_net.state_dict()),
         "target_state_dict": _cpu(agent.target_net.state_dict()),
         "optimizer_state_dict": _cpu(agent.optimizer.state_dict()),
-        "meta": {
+        "meta": json.loads(json.dumps({  # plain types only: weights_only refuses anything else
             **user_meta,
             "agent": "dqn",
             "hyperparameters": hyperparameters,
@@ -122,8 +125,8 @@ def save_dqn(path: str | os.PathLike[str], agent: DQN, meta: dict[str, Any] | No
             "num_updates": agent.num_updates,
             "epsilon": float(agent.epsilon),
             "seed": agent.seed,
-            "torch_version": torch.__version__,
-        },
+            "torch_version": str(torch.__version__),
+        })),
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -150,8 +153,15 @@ def read_payload(path: str | os.PathLike[str], device: str = "cpu") -> dict[str,
         raise DQNFileError(f"{name}: no such file") from None
     except OSError as err:
         raise DQNFileError(f"{name} cannot be read: {err.strerror or err}") from None
+    foreign = DQNFileError(f"{name} is not an RL Sandbox DQN file (it is not a torch archive)")
     if not data.startswith(b"PK\x03\x04"):
-        raise DQNFileError(f"{name} is not an RL Sandbox DQN file (it is not a torch archive)")
+        raise foreign
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if not _has_torch_record(archive):
+                raise foreign
+    except zipfile.BadZipFile:
+        raise DQNFileError(f"{name} is truncated or damaged and cannot be loaded") from None
     try:
         payload = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
     except pickle.UnpicklingError:
@@ -194,11 +204,7 @@ def load_dqn(path: str | os.PathLike[str], expect_env: Any = None,
     meta = payload["meta"]
     obs_meta, act_meta = meta["observation_space"], meta["action_space"]
     if expect_env is not None:
-        want_obs = space_meta(expect_env.observation_space)
-        want_act = space_meta(expect_env.action_space)
-        if not _same_shape(obs_meta, want_obs) or not _same_shape(act_meta, want_act):
-            raise DQNFileError(f"{name} holds a DQN for {describe(obs_meta, act_meta)}, but this "
-                               f"env has {describe(want_obs, want_act)}")
+        _check_meta(f"{name} holds a DQN that", obs_meta, act_meta, expect_env)
     hp = dict(meta["hyperparameters"])
     if isinstance(hp.get("hidden"), list):
         hp["hidden"] = tuple(hp["hidden"])
@@ -218,12 +224,34 @@ def load_dqn(path: str | os.PathLike[str], expect_env: Any = None,
     except (RuntimeError, KeyError, ValueError, TypeError):
         raise DQNFileError(f"{name} is damaged: its weights do not fit the network its own "
                            f"metadata describes") from None
+    agent._pristine = False  # a session's reseed must not redraw loaded weights
     agent.num_steps = int(meta.get("num_steps", 0))
     agent.num_updates = int(meta.get("num_updates", 0))
     epsilon = meta.get("epsilon")
     if isinstance(epsilon, (int, float)) and math.isfinite(epsilon) and 0 <= epsilon <= 1:
         agent.epsilon = float(epsilon)
     return agent, meta
+
+
+def check_spaces(who: str, observation_space: gym.Space, action_space: gym.Space,
+                 env: Any) -> None:
+    """Raise DQNFileError unless ``env`` has the observation and action shapes of ``who``."""
+    _check_meta(who, space_meta(observation_space), space_meta(action_space), env)
+
+
+def _check_meta(who: str, obs_meta: dict[str, Any], act_meta: dict[str, Any], env: Any) -> None:
+    want_obs, want_act = _env_meta(env)
+    if not _same_shape(obs_meta, want_obs) or not _same_shape(act_meta, want_act):
+        raise DQNFileError(f"{who} was made for {describe(obs_meta, act_meta)}, but this env "
+                           f"has {describe(want_obs, want_act)}")
+
+
+def _env_meta(env: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        return space_meta(env.observation_space), space_meta(env.action_space)
+    except DQNFileError:
+        raise DQNFileError(f"a DQN cannot run on this env: it has {env.observation_space} "
+                           f"observations and {env.action_space} actions") from None
 
 
 def _same_shape(saved: dict[str, Any], current: dict[str, Any]) -> bool:
@@ -233,3 +261,15 @@ def _same_shape(saved: dict[str, Any], current: dict[str, Any]) -> bool:
     if current["type"] == "Discrete":
         return saved.get("n") == current["n"] and saved.get("start", 0) == current["start"]
     return list(saved.get("shape", [])) == current["shape"]
+
+
+def _register() -> None:
+    """Tell ``agents.storage`` that ``.pt`` files are ours (it imports us lazily for them)."""
+    try:
+        from agents.storage import AgentFormat, register_format
+    except ImportError:  # pragma: no cover - storage not built yet
+        return
+    register_format(AgentFormat(".pt", ("dqn",), save_dqn, load_dqn))
+
+
+_register()

@@ -16,7 +16,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agents.config import DQN_LOSSES, DQNConfig, field_help, field_range
+from agents.config import (
+    DQN_LOSSES,
+    ConfigError,
+    DQNConfig,
+    TabularConfig,
+    field_help,
+    field_range,
+)
 
 # RL Baselines3 Zoo, hyperparams/dqn.yml, as published (Stable-Baselines3 names).
 ZOO: dict[str, dict[str, Any]] = {
@@ -95,7 +102,7 @@ def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
         kind = float if isinstance(getattr(DQNConfig, name, None), float) else int
         lo, hi = field_range(DQNConfig, name)
         group.add_argument(flag, dest=f"dqn_{name}", type=kind, default=None,
-                           help=f"{field_help(DQNConfig, name)} [{lo:g}..{hi:g}]")
+                           metavar="X" if kind is float else "N", help=f"{field_help(DQNConfig, name)} [{lo:g}..{hi:g}]")
     group.add_argument("--no-double", dest="dqn_double", action="store_false", default=None,
                        help="plain DQN targets (max over the target network) instead of Double DQN")
     group.add_argument("--dueling", dest="dqn_dueling", action="store_true", default=None,
@@ -104,16 +111,22 @@ def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
                        help=field_help(DQNConfig, "loss"))
     group.add_argument("--hidden", dest="dqn_hidden", default=None, metavar="W,W",
                        help="hidden layer widths, comma-separated, e.g. 256,256")
-    group.add_argument("--device", dest="dqn_device", default="auto",
+    group.add_argument("--device", dest="dqn_device", default="auto", metavar="DEVICE",
                        help="auto (cuda if torch sees a GPU, else cpu), cpu, cuda or cuda:N")
-    group.add_argument("--preset", dest="dqn_preset", default="auto",
+    group.add_argument("--preset", dest="dqn_preset", default="auto", metavar="ENV",
                        help="auto (the env's preset if there is one), none, or an env id")
 
 
-def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]:
-    """Preset (per ``--preset``) overlaid with every DQN flag the user gave."""
-    from agents.config import ConfigError
+# Flags the tabular agents already define; a DQN takes them when they differ from their default.
+_SHARED = {"gamma": "gamma", "epsilon": "epsilon_start", "epsilon_min": "epsilon_end"}
 
+
+def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]:
+    """Preset (per ``--preset``) overlaid with every DQN flag the user gave.
+
+    ``--gamma``, ``--epsilon`` and ``--epsilon-min`` belong to the tabular flags and always have
+    a value, so they override the preset only when they differ from their default.
+    """
     choice = getattr(args, "dqn_preset", "auto") or "auto"
     if choice == "none":
         hp: dict[str, Any] = {}
@@ -124,6 +137,11 @@ def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]
             raise ConfigError(f"there is no DQN preset for {choice!r}; presets: "
                               f"{', '.join(PRESETS)}")
         hp = preset or {}
+    tabular = TabularConfig()
+    for flag, name in _SHARED.items():
+        value = getattr(args, flag, None)
+        if value is not None and value != getattr(tabular, flag):
+            hp[name] = value
     for name in (*_FLAGS, "double", "dueling", "loss"):
         value = getattr(args, f"dqn_{name}", None)
         if value is not None:
@@ -139,6 +157,11 @@ def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]
     return hp
 
 
+def check_dqn_arguments(args: argparse.Namespace) -> None:
+    """Refuse out-of-range DQN flags before any env is built (ConfigError, one sentence)."""
+    DQNConfig(**dqn_hyperparameters(args, env_id=""))
+
+
 def dqn_from_args(args: argparse.Namespace, env: Any, env_id: str, seed: int | None = None,
                   total_steps: int | None = None) -> Any:
     """Build the DQN the flags describe (imports torch, so only once a DQN is really chosen)."""
@@ -149,3 +172,22 @@ def dqn_from_args(args: argparse.Namespace, env: Any, env_id: str, seed: int | N
         hp["total_steps"] = int(total_steps)
     return DQN(env.observation_space, env.action_space,
                device=getattr(args, "dqn_device", "auto") or "auto", seed=seed, **hp)
+
+
+def build_dqn(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """``agents.cli.AGENT_BUILDERS["dqn"]``: ``(agent, epsilon schedule, hyperparameters)``.
+
+    The preset is the env's (its Gymnasium id); ``--steps`` becomes the schedules' total steps.
+    The session must be given the agent's own linear schedule, or it would hold epsilon fixed.
+    """
+    if getattr(args, "export_hf", None):
+        raise ConfigError("--export-hf writes the course's Q-table format; a DQN is saved as a "
+                          ".pt file only")
+    spec = getattr(env, "spec", None)
+    env_id = spec.id if spec is not None else str(getattr(args, "env", ""))
+    agent = dqn_from_args(args, env, env_id, seed=getattr(args, "seed", None),
+                          total_steps=getattr(args, "steps", None))
+    hyper = {name: list(value) if isinstance(value, tuple) else value
+             for name, value in vars(agent.config).items()}
+    hyper["device"] = agent.device
+    return agent, agent.epsilon_schedule, hyper

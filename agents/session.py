@@ -57,7 +57,8 @@ class TrainingSession:
         env: any Gymnasium env with a Discrete action space (tabular agents also need Discrete
             observations).
         agent: a tabular agent or a DQN (same protocol).
-        schedule: epsilon schedule (``agents.schedules``); None keeps ``agent.epsilon`` constant.
+        schedule: epsilon schedule (``agents.schedules``); None keeps ``agent.epsilon`` constant
+            (a DQN's None means its own ``epsilon_schedule``).
         seed: seeds the agent's Generator and the env; same seed, same run, bit for bit.
         turbo: use the compiled path when it can (learning mode, tabular, env with a model).
         env_spec: the ``ResolvedEnv`` (or spec string) the env came from, kept for agent files.
@@ -69,7 +70,9 @@ class TrainingSession:
         self.turbo = bool(turbo)
         self.env_spec = env_spec
         self.mode = "learn"
-        self.schedule = schedule if schedule is not None else ConstantSchedule(agent.epsilon)
+        if schedule is None:  # a DQN brings its own linear schedule; others keep epsilon fixed
+            schedule = getattr(agent, "epsilon_schedule", None) or ConstantSchedule(agent.epsilon)
+        self.schedule = schedule
         self._istate = np.zeros(N_ISTATE, dtype=np.int64)
         self._ep_return = np.zeros(1)
         self._ring = np.zeros(PATH_RING, dtype=np.int64)
@@ -281,7 +284,7 @@ class TrainingSession:
             except Exception as exc:
                 if not _diverged_error(exc):
                     raise
-                self.error = _DIVERGED.format(step=self._total_steps + 1)
+                self.error = str(exc)  # the DQN's own sentence (step, cause, learning rate)
             st[I_STEP] += 1
             if next_action is not None and not trunc:
                 st[I_NEXT_ACTION] = next_action

@@ -126,7 +126,7 @@ class SliderSpec:
 TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
     SliderSpec("alpha", "alpha \u03b1"),
     SliderSpec("gamma", "gamma \u03b3"),
-    SliderSpec("epsilon", "epsilon \u03b5"),
+    SliderSpec("epsilon", "\u03b5 start"),
     SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True),
 )
 
@@ -155,6 +155,7 @@ class PanelState:
     cols: int = 12
     playing: bool = False
     drive: bool = False
+    demo: bool = False
 
 
 Command = Callable[[str, Any], None]
@@ -250,7 +251,7 @@ class Controls:
         cells = self._row(y, 5)
         self.file_buttons = {
             "new": self._button(cells[0], "New", "Blank level of the size above (Ctrl+N)",
-                                lambda: self.on_command("new", self._size())),
+                                lambda: self.on_command("new", self.size())),
             "open": self._button(cells[1], "Open", "Open a level file (Ctrl+O)",
                                  lambda: self.on_command("open", None)),
             "save": self._button(cells[2], "Save", "Save the level to its file (Ctrl+S); "
@@ -258,10 +259,10 @@ class Controls:
                                  lambda: self.on_command("save", None)),
             "generate": self._button(cells[3], "Generate",
                                      "A random maze of the size above, always solvable",
-                                     lambda: self.on_command("generate", self._size())),
+                                     lambda: self.on_command("generate", self.size())),
             "resize": self._button(cells[4], "Resize",
                                    "Resize this level to the size above (keeps what fits)",
-                                   lambda: self.on_command("resize", self._size())),
+                                   lambda: self.on_command("resize", self.size())),
         }
         y += ROW + GAP + 2
         # Tools ------------------------------------------------------------------------------
@@ -358,7 +359,9 @@ class Controls:
         y = self._heading(y, "HYPERPARAMETERS  (apply at once)")
         for spec in specs:
             lo, hi = field_range(config_cls, spec.name)
-            tip = f"{spec.label.split()[0]}: {field_help(config_cls, spec.name)}"
+            tip = f"{spec.name.replace('_', ' ')}: {field_help(config_cls, spec.name)}"
+            if spec.name == "epsilon":
+                tip += "; set \u03b5 decay to 0 to hold \u03b5 at this value"
             value = self.state.hyper.get(spec.name, 0.0)
             if spec.log_decay:
                 slider = UIHorizontalSlider(
@@ -419,7 +422,7 @@ class Controls:
         self.panel.set_dimensions(self.rect.size)
 
     # -- reading widgets -----------------------------------------------------------------------
-    def _size(self) -> tuple[int, int]:
+    def size(self) -> tuple[int, int]:
         def read(entry: UITextEntryLine, fallback: int) -> int:
             try:
                 return int(entry.get_text())
@@ -468,6 +471,11 @@ class Controls:
 
     def process_event(self, event: pygame.event.Event) -> bool:
         """Dispatch a pygame_gui widget event to its handler; True when it was one of ours."""
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element in (
+                self.rows_entry, self.cols_entry):
+            event.ui_element.unfocus()  # Enter gives the keyboard back to the shortcuts
+            self.size()
+            return True
         if event.type not in self._WIDGET_EVENTS:
             return False
         handler = self._handlers.get(getattr(event, "ui_element", None))
@@ -499,15 +507,10 @@ class Controls:
             self.value_labels[name].set_text(format_number(value))
         self.play_button.set_text("Pause" if s.playing else "Play")
         self.drive_button.set_text("Driving (M)" if s.drive else "Drive (M)")
+        self.greedy_button.set_text("Stop run (G)" if s.demo else "Greedy (G)")
         for key, button in self.tool_buttons.items():
-            if key == s.tool:
-                button.select()
-            else:
-                button.unselect()
-        if s.drive:
-            self.drive_button.select()
-        else:
-            self.drive_button.unselect()
+            _show_selected(button, key == s.tool)
+        _show_selected(self.drive_button, s.drive)
         for key, box in self.overlay_boxes.items():
             if box.get_state() != bool(s.overlays.get(key)):
                 box.set_state(bool(s.overlays.get(key)))
@@ -519,6 +522,7 @@ class Controls:
                 widget.enable()
             else:
                 widget.disable()
+        _show_selected(self.drive_button, self.state.drive)
 
     def _make_level_menu(self) -> None:
         s = self.state
@@ -549,3 +553,13 @@ class Controls:
     def set_readout(self, text: str) -> None:
         if self.readout.text != text:
             self.readout.set_text(text)
+
+
+def _show_selected(button: UIButton, selected: bool) -> None:
+    """Select or unselect a button; a disabled one keeps its greyed-out look."""
+    if not button.is_enabled:
+        return
+    if selected and not button.is_selected:
+        button.select()
+    elif not selected and button.is_selected:
+        button.unselect()

@@ -27,13 +27,12 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("W A S D", "move the agent by hand; it learns from your moves"),
     ("M", "drive mode: the arrow keys move the agent instead of stepping"),
     ("1 - 9", "choose an editing tool (start, floor, wall, hole, goal, cheeses, poison, eraser)"),
-    ("Left drag", "paint with the current tool"),
+    ("Left click / drag", "paint with the current tool"),
     ("Right drag", "erase (paint floor)"),
     ("Ctrl+Z / Ctrl+Y", "undo / redo a level edit"),
     ("Ctrl+N", "new blank level of the size in the panel"),
     ("Ctrl+O / Ctrl+S", "open / save a level file"),
     ("Ctrl+Shift+S", "save the level under a new name"),
-    ("H", "toggle the hover readout"),
     ("F1", "this help"),
     ("Esc", "close a dialog / cancel"),
 )
@@ -117,7 +116,7 @@ class Dialogs:
         return tuple(self.manager.window_resolution)  # type: ignore[return-value]
 
     def open_level(self, start_dir: Path, on_pick: Callable[[Path], None]) -> UIFileDialog:
-        """File picker for an existing level file; ``on_pick(path)`` runs when the user picks one."""
+        """File picker for an existing level file; ``on_pick(path)`` runs once one is picked."""
         dialog = UIFileDialog(
             centered_rect(self._screen_size(), (560, 440)),
             self.manager,
@@ -181,7 +180,7 @@ class Dialogs:
     def error(self, title: str, message: str) -> UIMessageWindow:
         """Show a problem the user must read (a level that failed to load, a failed save)."""
         window = UIMessageWindow(
-            centered_rect(self._screen_size(), (520, 220 + 18 * (len(message) // 60))),
+            centered_rect(self._screen_size(), (560, 150 + 22 * (len(message) // 62))),
             html.escape(message),
             self.manager,
             window_title=title,
@@ -219,7 +218,7 @@ class Dialogs:
         return self.modal_open() or bool(self.messages) or help_open
 
     def close_top(self) -> bool:
-        """Esc: close the newest dialog (a question counts as cancelled). False when none is open."""
+        """Esc: close the newest dialog (a question counts as cancelled); False if none is open."""
         self._forget_dead()
         if self._choice_callbacks:
             dialog, callback = list(self._choice_callbacks.items())[-1]

@@ -40,7 +40,7 @@ def _solve(env: Any, gamma: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 class OptimalValues:
-    """Q* of the session's env, computed on request in the background and cached per (env, gamma)."""
+    """Q* of the session's env, computed in the background on request; cached per env and gamma."""
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None

@@ -1,0 +1,153 @@
+"""What the app reads back from the session each frame: Q-values per cell, charts, hover card.
+
+A mixin of :class:`app.app.App`. While training fast the session is re-read at most ~15 times a
+second (the board throttles its arrow layer to ~10 redraws a second anyway), so the frame budget
+goes to learning; at slow speed, while stepping and when paused it is re-read whenever something
+changed. The board is then given one :class:`app.board.BoardView` per frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from app.board import BoardView, Overlays
+from app.qview import cell_values, states_to_cells
+from app.statusbar import ARROWS
+from app.training import SLOW_SPEED
+
+FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
+DIRS = ("left", "down", "right", "up")
+
+
+class LiveView:
+    """Turns session snapshots into what the board, charts, readout and hover card show."""
+
+    session: Any
+    state: Any
+
+    def _training_fast(self) -> bool:
+        return self.playing and (self.state.speed is None or self.state.speed > SLOW_SPEED)
+
+    def _refresh_due(self, now: float) -> bool:
+        if self._training_fast():
+            return now - self._snap_time >= FAST_REFRESH_S
+        return self._need_refresh
+
+    def _refresh_view(self, now: float) -> bool:
+        """Re-read the session when something changed (throttled while training fast)."""
+        session = self.session
+        if session is None:
+            return False
+        fast = self._training_fast()
+        if not self._need_refresh or (fast and now - self._snap_time < FAST_REFRESH_S):
+            self._refresh_hover(now)
+            return False
+        self._need_refresh = False
+        self._snap_time = now
+        snap = session.snapshot()
+        self._snap = snap
+        self.rate.add(snap.total_steps, now)
+        grid = session.grid
+        if self.valid and grid is not None and snap.q is not None:
+            # Which cheeses-eaten situation the arrows show: the agent's own while it is watched
+            # step by step; the start situation (layer 0) while training fast and after pausing
+            # it, so the picture does not jump between layers as cheeses are eaten.
+            if fast:
+                self._layer_follows_agent = False
+            layer = int(grid.layer[self._display_state(snap)]) if self._layer_follows_agent else 0
+            self._values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
+            self._layer = layer
+        else:
+            self._values = None
+        if self.state.overlays.get("optimal") and self.valid and grid is not None:
+            self.optimal.request(session.env, float(session.agent.gamma))
+            self.controls.set_readout(self.optimal.readout(snap.q))
+        else:
+            self.controls.set_readout("")
+        self._trail_cells = states_to_cells(snap.trail, grid) if grid is not None and \
+            self.state.overlays.get("trail") else []
+        if snap.episode != self._chart_episode:
+            self._chart_episode = snap.episode
+            returns = snap.returns
+            self.returns_chart.set_learning_curve(returns, snap.episode - len(returns) + 1)
+            self._update_epsilon_chart(snap)
+        self._refresh_hover(now, force=True)
+        return True
+
+    def _display_state(self, snap: Any) -> int:
+        if self._anim is not None and self._shown_state is not None:
+            return self._shown_state
+        return int(snap.state)
+
+    def _update_epsilon_chart(self, snap: Any) -> None:
+        schedule = self.session.schedule if self.session is not None else None
+        if schedule is None:
+            return
+        episode = snap.episode
+        decay = float(self.state.hyper.get("epsilon_decay", 0.0))
+        horizon = max(100.0, episode * 1.25, min(5.0 / decay, 50_000.0) if decay > 0 else 0.0)
+        x = np.linspace(0.0, horizon, 160)
+        eps = np.array([schedule.value(0, int(e)) for e in x])
+        self.epsilon_chart.set_epsilon(x, eps, (float(episode), float(snap.epsilon)))
+
+    def _refresh_hover(self, now: float, force: bool = False) -> None:
+        cell = self.board.hover
+        if not force and cell == self._hover_cell and now - self._hover_time < 0.2:
+            return
+        self._hover_cell, self._hover_time = cell, now
+        values = self._values
+        if cell is None or values is None or self._snap is None:
+            self.info.set_hover([])
+            return
+        r, c = cell
+        if r >= values.value.shape[0] or c >= values.value.shape[1]:
+            self.info.set_hover([])
+            return
+        grid = self.session.grid if self.session is not None else None
+        state = int(grid.states_in_layer(self._layer)[r * grid.ncols + c]) \
+            if grid is not None else -1
+        visits = int(values.visits[r, c]) if values.visits is not None else 0
+        q = values.q_dir[r, c].tolist()
+
+        def fmt(v: float) -> str:
+            return "\u2014" if not np.isfinite(v) else f"{v:+.3f}"
+
+        head = f"cell ({r}, {c})  \u00b7  s{state}  \u00b7  visits {visits:,}" if state >= 0 \
+            else f"cell ({r}, {c})  \u00b7  no state here"
+        td = values.last_td[r, c].tolist() if values.last_td is not None else [np.nan] * 4
+        lines = [head, "     Q-value    last TD error"]
+        for d, qv, tv in zip(DIRS, q, td, strict=True):
+            lines.append(f" {ARROWS[d]}  {fmt(qv):>8}    {fmt(tv):>8}")
+        self.info.set_hover(lines)
+
+    def board_view(self) -> BoardView:
+        """What the board draws this frame."""
+        level = self.editor.level
+        snap = self._snap if self.valid else None
+        ov = Overlays(**{k: bool(v) for k, v in self.state.overlays.items()})
+        agent_pos = None
+        eaten: list[tuple[int, int]] = []
+        trail: list[tuple[int, int]] = []
+        optimal_mask = None
+        grid = self.session.grid if self.session is not None else None
+        if snap is not None and grid is not None and not self.editor.drawing:
+            if self._anim is not None:
+                (r0, c0), (r1, c1), t, dur = self._anim
+                f = min(1.0, t / dur) if dur > 0 else 1.0
+                f = f * f * (3 - 2 * f)  # ease in and out
+                agent_pos = (r0 + (r1 - r0) * f, c0 + (c1 - c0) * f)
+            else:
+                agent_pos = snap.position
+            layer = int(grid.layer[self._display_state(snap)])
+            cheeses = level.small_cheeses
+            eaten = [cell for i, cell in enumerate(cheeses) if layer >> i & 1]
+            if ov.trail:
+                trail = self._trail_cells
+            if ov.optimal:
+                optimal_mask = self.optimal.mask(grid, self._layer)
+        return BoardView(tiles=level.grid, values=self._values if self.valid else None,
+                         agent_pos=agent_pos, eaten=frozenset(eaten), trail=trail,
+                         optimal_mask=optimal_mask, problem_cells=self.problem_cells,
+                         overlays=ov)

@@ -1,0 +1,150 @@
+"""How the app holds up: frame times while training flat out, throughput, and start-up time.
+
+Run headless: ``python benchmarks/ui_frames.py`` (sets SDL's dummy drivers itself). Prints:
+
+* frame time p50 / p95 / max on a 20x20 and a 50x50 maze, training at maximum speed with every
+  overlay on and the mouse over a cell (targets: 20x20 p95 <= 16.7 ms, 50x50 p95 <= 33 ms);
+* training throughput at maximum speed inside the app against the same session driven headless
+  right afterwards (target: >= 50 %);
+* time from ``python main.py`` to the first frame on screen (target <= 1.5 s), measured in a
+  subprocess that exits after its first frame.
+
+Figures only: nothing here asserts, since wall-clock numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def maze_file(folder: Path, n: int, seed: int = 7) -> Path:
+    from levels import generate_maze, save_level
+
+    path = folder / f"maze{n}.txt"
+    save_level(generate_maze(n, n, seed=seed), path)
+    return path
+
+
+def app_run(level: Path, seconds: float, warmup_s: float = 1.5) -> dict:
+    """Train at max speed with every overlay on; returns frame times and steps per second."""
+    import pygame
+
+    from app.app import App
+
+    app = App(str(level), offer_recovery=False)
+    app.state.speed = None
+    for key in app.state.overlays:
+        app.state.overlays[key] = True
+    app.controls.sync()
+    app.run_frames(2)
+    hover = app.board.cell_rect(1, 1).center
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=hover, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app._cmd_play(True)
+    clock = pygame.time.Clock()
+    end = time.perf_counter() + warmup_s  # numba kernel load, value iteration, first layers
+    while time.perf_counter() < end:
+        app.run_frames(1, dt=clock.tick(60) / 1000.0)
+    app.frame_times.clear()
+    app.draw_times.clear()
+    training_s = [0.0]
+    advance = app.session.advance
+
+    def timed(*args, **kwargs):  # how much of the wall clock the session gets inside the app
+        report = advance(*args, **kwargs)
+        training_s[0] += report.seconds
+        return report
+
+    app.session.advance = timed
+    steps0, t0 = app.session.total_steps, time.perf_counter()
+    end = t0 + seconds
+    while time.perf_counter() < end:
+        app.run_frames(1, dt=clock.tick(60) / 1000.0)
+    elapsed = time.perf_counter() - t0
+    steps = app.session.total_steps - steps0
+    frames = [t * 1000 for t in app.frame_times]
+    draws = [t * 1000 for t in app.draw_times]
+    result = {
+        "frames": len(frames), "p50": percentile(frames, 50), "p95": percentile(frames, 95),
+        "max": max(frames), "draw_p50": percentile(draws, 50), "draw_p95": percentile(draws, 95),
+        "fps": len(frames) / elapsed, "steps_per_s": steps / elapsed,
+        "optimal_ready": app.optimal.ready, "training_share": training_s[0] / elapsed,
+    }
+    app._cmd_play(False)
+    result["headless_steps_per_s"] = headless_rate(app.session, seconds)
+    app.close()
+    return result
+
+
+def headless_rate(session: object, seconds: float) -> float:
+    """Steps per second of the very session the app just trained, now with nothing else to do
+    (same agent, same stage of learning, same episode lengths: a like-for-like comparison).
+    Back-to-back calls of ~12 ms, like the app's, so both pay the same per-call costs."""
+    steps0, t0 = session.total_steps, time.perf_counter()  # type: ignore[attr-defined]
+    while time.perf_counter() - t0 < seconds:
+        session.advance(10**9, time_budget_s=0.012)  # type: ignore[attr-defined]
+    return (session.total_steps - steps0) / (time.perf_counter() - t0)  # type: ignore[attr-defined]
+
+
+def startup_times(runs: int) -> list[float]:
+    """Seconds from starting ``python main.py`` to its first frame drawn."""
+    env = dict(os.environ, RL_SANDBOX_EXIT_AFTER_FIRST_FRAME="1")
+    env["RL_SANDBOX_STATE_DIR"] = tempfile.mkdtemp(prefix="rl-sandbox-bench-")
+    out = []
+    for _ in range(runs):
+        t0 = time.time()
+        proc = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        marks = [line for line in proc.stdout.splitlines() if line.startswith("first_frame_at")]
+        if proc.returncode != 0 or not marks:
+            raise RuntimeError(f"main.py did not draw a frame: {proc.stderr.strip()[-400:]}")
+        out.append(float(marks[-1].split()[1]) - t0)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="measuring time per case")
+    parser.add_argument("--startup-runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="rl-sandbox-bench-"))
+    os.environ["RL_SANDBOX_STATE_DIR"] = str(folder / "state")
+
+    times = startup_times(args.startup_runs)
+    print(f"start-up to first frame: median {statistics.median(times):.2f} s, "
+          f"max {max(times):.2f} s over {len(times)} runs (target <= 1.5 s)")
+
+    for n, target in ((20, 16.7), (50, 33.0)):
+        level = maze_file(folder, n)
+        r = app_run(level, args.seconds)
+        print(f"{n}x{n} maze, max speed, all overlays: frame p50 {r['p50']:.1f} ms, "
+              f"p95 {r['p95']:.1f} ms (target <= {target} ms), max {r['max']:.1f} ms; "
+              f"drawing p50 {r['draw_p50']:.1f} / p95 {r['draw_p95']:.1f} ms; "
+              f"{r['fps']:.0f} fps over {r['frames']} frames; Q* ready: {r['optimal_ready']}")
+        rate = r["headless_steps_per_s"]
+        print(f"{n}x{n} throughput: app {r['steps_per_s']:,.0f} steps/s, headless "
+              f"{rate:,.0f} steps/s, ratio {r['steps_per_s'] / rate:.0%} (target >= 50%); "
+              f"the session ran {r['training_share']:.0%} of the app's wall-clock time")
+
+
+if __name__ == "__main__":
+    main()
