@@ -1,10 +1,11 @@
 """Deep Q-Network: when the state space is too big for a table, an MLP approximates Q.
 
-Read top to bottom: the device rule, the network, the TD target (the one formula every switch
-changes), then the agent.  The agent speaks the tabular agents' protocol (``act``, ``greedy``,
-``update(..., truncated=...)``, ``q_values``, ``epsilon``) so ``TrainingSession`` drives either;
-``update`` stores the transition and, every ``train_freq`` env steps after ``learning_starts``,
-runs ``gradient_steps`` gradient steps.
+Read top to bottom: the device rule, the TD target (the one formula every switch changes), then
+the agent.  The network lives in ``agents/qnetwork.py``, the replay ring in ``agents/buffers.py``.
+The agent speaks the tabular agents' protocol (``act``, ``greedy``, ``update(..., truncated=)``,
+``q_values``, ``epsilon``) so ``TrainingSession`` drives either; ``update`` stores the transition
+and, every ``train_freq`` env steps after ``learning_starts``, runs ``gradient_steps`` gradient
+steps.
 
 Switches a learner can flip, each one flag: Double DQN (on by default), a dueling head, n-step
 returns, Huber or MSE loss, hard or Polyak (``tau < 1``) target updates.  Termination stops
@@ -29,6 +30,7 @@ from torch import nn
 
 from agents.buffers import NStepAccumulator, ReplayBuffer
 from agents.config import ConfigError, DQNConfig
+from agents.qnetwork import QNetwork, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule
 
 HISTORY_LEN = 10_000  # training rounds kept for the charts
@@ -45,7 +47,7 @@ class SpaceError(ValueError):
 
 @dataclass(frozen=True)
 class DQNStats:
-    """What one training round did, averaged over its gradient steps (for the app's charts)."""
+    """What a training round did, measured on its last batch (for the app's charts)."""
 
     loss: float
     mean_q: float
@@ -78,66 +80,6 @@ def resolve_device(requested: str = "auto") -> str:
             f"device {requested!r} does not exist: torch sees {torch.cuda.device_count()} GPU(s)"
         )
     return name
-
-
-class QNetwork(nn.Module):
-    """MLP from an observation to one Q-value per action, optionally with a dueling head.
-
-    Discrete observations arrive as integer indices and are one-hot encoded on the device
-    (``F.one_hot``), so the same network plays FrozenLake, Taxi and the sandbox's mazes.  The
-    forward pass calls ``addmm`` on the layers' parameters directly: on small batches torch's
-    per-call overhead, not arithmetic, is what a gradient step spends its time on.
-    """
-
-    def __init__(self, n_inputs: int, n_actions: int, hidden: tuple[int, ...], dueling: bool,
-                 one_hot: bool) -> None:
-        super().__init__()
-        self.n_inputs = n_inputs
-        self.one_hot = one_hot
-        widths = (n_inputs, *hidden)
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
-        self.head = nn.Linear(widths[-1], n_actions)
-        self.value = nn.Linear(widths[-1], 1) if dueling else None
-        self._collect()
-
-    def _collect(self) -> None:
-        """Plain references to (bias, weight) pairs: ``nn.Module.__getattr__`` is slow."""
-        self._hidden = [(layer.bias, layer.weight) for layer in self.layers]
-        self._head = (self.head.bias, self.head.weight)
-        self._value = None if self.value is None else (self.value.bias, self.value.weight)
-
-    def _apply(self, fn: Any, recurse: bool = True) -> QNetwork:
-        out = super()._apply(fn, recurse)  # .to(device) may swap the parameters
-        self._collect()
-        return out
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """Q-values ``[batch, n_actions]`` of a batch of stored observations."""
-        if self.one_hot:
-            h = F.one_hot(obs, self.n_inputs).to(torch.float32)
-        else:
-            h = obs.to(torch.float32).flatten(1)
-        for bias, weight in self._hidden:
-            h = torch.addmm(bias, h, weight.t()).relu_()
-        q = torch.addmm(self._head[0], h, self._head[1].t())
-        if self._value is not None:  # Q = V + A - mean(A)
-            value = torch.addmm(self._value[0], h, self._value[1].t())
-            q = value + q - q.mean(dim=1, keepdim=True)
-        return q
-
-
-def init_network(net: nn.Module, generator: torch.Generator) -> None:
-    """PyTorch's default Linear initialisation, drawn from the agent's own generator.
-
-    torch's default draws from the global RNG; drawing from ours keeps "same seed, same
-    parameters" true whatever else the process does.
-    """
-    with torch.no_grad():
-        for module in net.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
-                bound = 1.0 / math.sqrt(module.weight.shape[1])
-                nn.init.uniform_(module.bias, -bound, bound, generator=generator)
 
 
 def td_targets(online: nn.Module, target: nn.Module, next_obs: torch.Tensor,
@@ -373,7 +315,8 @@ class DQN:
         """Store one transition and train when it is time; stats when a gradient step ran.
 
         Raises:
-            TrainingDiverged: the loss or Q-values became NaN or infinite (now or earlier).
+            TrainingDiverged: the loss or a Q-value became NaN, infinite or absurdly large (in
+                this round or an earlier one: a diverged agent stays stopped until reset).
         """
         if self.diverged is not None:
             raise TrainingDiverged(self.diverged)

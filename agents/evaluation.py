@@ -1,11 +1,13 @@
 """Greedy evaluation on seeded episodes, the way the Hugging Face Deep RL course scores agents.
 
 Used by ``main.py eval``, the course export and the benchmark; any agent with ``greedy`` and an
-``rng`` attribute (tabular or DQN) can be evaluated.
+``rng`` attribute (tabular or DQN) can be evaluated. :func:`greedy_rollout` plays one greedy
+episode on a second env (the app records GIFs with it) without disturbing training.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,3 +59,70 @@ def evaluate(env: gymnasium.Env, agent: Any, seeds: list[int]) -> EvalResult:
         mean_length=float(np.mean(lengths)) if count else 0.0,
         episodes=count, returns=tuple(rets),
     )
+
+
+@dataclass(frozen=True)
+class RolloutStep:
+    """One step of a greedy rollout: the observation acted on, the action and what followed."""
+
+    obs: Any
+    action: int
+    reward: float
+    next_obs: Any
+    terminated: bool
+    truncated: bool
+
+
+def greedy_action_of(agent: Any, obs: Any, rng: np.random.Generator) -> int:
+    """The agent's greedy action in ``obs`` without touching the agent's own Generator.
+
+    A Q-table's ties are broken with ``rng`` exactly as the agent's ``greedy`` would with its own
+    (``agents.tabular.greedy_action``); other agents (a DQN) are asked directly: their greedy
+    choice draws nothing.
+    """
+    table = getattr(agent, "q", None)
+    if isinstance(table, np.ndarray):
+        from agents.tabular import greedy_action
+
+        return int(greedy_action(table[int(obs)].tolist(), rng))
+    return int(agent.greedy(obs))
+
+
+def iter_greedy_steps(env: gymnasium.Env, agent: Any, obs: Any, rng: np.random.Generator,
+                     max_steps: int | None = None) -> Iterator[RolloutStep]:
+    """Greedy steps from ``obs`` (the env's current observation) to the end of the episode (the
+    env's own time limit included) or ``max_steps``; tie-breaks draw from ``rng``."""
+    n = 0
+    while max_steps is None or n < max_steps:
+        action = greedy_action_of(agent, obs, rng)
+        next_obs, r, term, trunc, _ = env.step(action)
+        n += 1
+        yield RolloutStep(obs, action, float(r), next_obs, bool(term), bool(trunc))
+        if term or trunc:
+            return
+        obs = next_obs
+
+
+def iter_greedy_rollout(env: gymnasium.Env, agent: Any, seed: int,
+                        max_steps: int | None = None) -> Iterator[RolloutStep]:
+    """Play one greedy episode on ``env`` (reset with ``seed``), one step per ``next()``.
+
+    Meant for a second env opened just for this (a recording), so the training session's env,
+    episode and the agent's Generator are all left as they were: tie-breaks come from a private
+    Generator seeded with ``seed``, and nothing is learnt.
+    """
+    obs, _ = env.reset(seed=int(seed))
+    yield from iter_greedy_steps(env, agent, obs, np.random.default_rng(int(seed)), max_steps)
+
+
+def greedy_rollout(env: gymnasium.Env, agent: Any, seed: int,
+                   on_step: Callable[[RolloutStep], None] | None = None,
+                   max_steps: int | None = None) -> list[RolloutStep]:
+    """:func:`iter_greedy_rollout` to the end; ``on_step`` sees each step as it happens (after
+    ``env.step``, so ``env.render()`` there shows the new state, the final one included)."""
+    steps = []
+    for step in iter_greedy_rollout(env, agent, seed, max_steps):
+        if on_step is not None:
+            on_step(step)
+        steps.append(step)
+    return steps

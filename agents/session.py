@@ -114,6 +114,7 @@ class TrainingSession:
         self._total_steps = 0
         self.history = EpisodeHistory(HISTORY)
         self.error: str | None = None
+        self.last_action: int | None = None
         n_actions = int(self.env.action_space.n)
         self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
         self._last_td = np.full((self.n_states or 0, n_actions), np.nan)
@@ -199,6 +200,7 @@ class TrainingSession:
         eps_left = max_episodes if max_episodes is not None else sys.maxsize
         if self.turbo and self.mode == "learn" and not record and self.turbo_available:
             report.turbo = True
+            self.last_action = None  # the compiled path does not report its actions
             self._advance_turbo(int(max_steps), deadline, eps_left, report)
         else:
             learn = self.mode == "learn"
@@ -234,8 +236,9 @@ class TrainingSession:
                 self._env_stale = True
             report.steps += steps
             self._total_steps += steps
-            self._collect(runner.out_return[:n_eps].tolist(), runner.out_length[:n_eps].tolist(),
-                          runner.out_success[:n_eps].tolist(), report)
+            if n_eps:  # copies: the runner reuses its output arrays
+                self._collect(runner.out_return[:n_eps].copy(), runner.out_length[:n_eps].copy(),
+                              runner.out_success[:n_eps].copy(), report)
             eps_left -= n_eps
             if st[I_DIVERGED]:
                 self.error = _DIVERGED.format(step=self._total_steps)
@@ -243,12 +246,11 @@ class TrainingSession:
             if steps == 0 or (deadline is not None and time.perf_counter() >= deadline):
                 return
 
-    def _collect(self, rets: list[float], lengths: list[int], successes: list[bool],
+    def _collect(self, rets: np.ndarray, lengths: np.ndarray, successes: np.ndarray,
                  report: AdvanceReport) -> None:
-        start = self._episode
+        # Arrays all the way: no per-episode Python object (see records.EpisodeLog).
+        report.episodes.add_arrays(self._episode, rets, lengths, successes)
         self._episode += len(rets)
-        report.episodes.extend(map(EpisodeResult, range(start, self._episode), rets, lengths,
-                                   successes))
         self.history.extend(rets, lengths, successes)
 
     def _python_step(self, learn: bool, forced: int | None = None
@@ -269,6 +271,7 @@ class TrainingSession:
         else:
             a = int(agent.act(s))
         st[I_NEXT_ACTION] = -1
+        self.last_action = a
         obs, r, term, trunc, _ = self.env.step(a)
         r, term, trunc = float(r), bool(term), bool(trunc)
         update = None
@@ -422,8 +425,26 @@ class TrainingSession:
             current_path=self._ring_slice(int(st[I_CUR_START]), int(st[I_RPOS])),
             mode=self.mode,
             episode_step=int(st[I_EP_STEP]), episode_return=float(self._ep_return[0]),
-            error=self.error,
+            error=self.error, last_action=self.last_action,
         )
+
+    def state_q(self) -> np.ndarray | None:
+        """Q-values of the current state, one per action (a table row, or one forward pass of a
+        network); None for an agent that has neither."""
+        table = getattr(self.agent, "q", None)
+        if isinstance(table, np.ndarray) and self.discrete:
+            return table[self.state].copy()
+        if hasattr(self.agent, "q_values"):
+            batch = np.asarray([self.state]) if self.discrete else self._obs
+            return np.asarray(self.agent.q_values(batch), dtype=np.float64).reshape(-1)
+        return None
+
+    def render_frame(self) -> Any:
+        """``env.render()`` of where the session is (after compiled steps the env is moved there
+        first, so the picture is never a stale one)."""
+        if self._env_stale:
+            self._sync_env()
+        return self.env.render()
 
     @property
     def episode(self) -> int:

@@ -4,11 +4,14 @@ The panel never touches the session or the level. It turns widget events into na
 (``"play"``, ``("hyper", ("alpha", 0.3))``, ...) handed to one callback, and the app decides what
 they mean. Widget events dispatch through a ``{widget: handler}`` table, not an if-chain. The
 slider ranges and tooltips come from the hyperparameter dataclass's field metadata
-(``agents.config.TabularConfig``), so the app refuses exactly what the CLI refuses; another config
-class (DQN's) can be passed to :meth:`Controls.build_sliders` later.
+(``agents.config.TabularConfig``; a DQN's section is built by :mod:`app.dqncontrols` from
+``DQNConfig``), so the app refuses exactly what the CLI refuses.
 
-The panel has a fixed width; on window resize it only moves and stretches (cheap), and the chart
-area below it grows or shrinks.
+What the panel holds depends on the world and the agent (``PanelState``): paint tools only for a
+level (Gymnasium envs are not editable), overlay switches only where there is a board, the DQN's
+knobs instead of the tabular ones. :meth:`Controls.rebuild` builds the widgets again when one of
+those changes; the state survives. The panel has a fixed width; on window resize it only moves
+and stretches (cheap), and the chart area below it grows or shrinks.
 """
 
 from __future__ import annotations
@@ -31,6 +34,19 @@ from pygame_gui.elements import (
 )
 
 from agents.config import TabularConfig, field_help, field_range
+from app.scales import (  # noqa: F401  (re-exported: the panel's scales live in app.scales)
+    DECAY_HI,
+    DECAY_LO,
+    DECAY_POSITIONS,
+    SPEED_MAX_FINITE,
+    SPEED_POSITIONS,
+    decay_from_position,
+    format_number,
+    position_from_decay,
+    position_from_speed,
+    speed_from_position,
+    speed_label,
+)
 
 PANEL_WIDTH = 440
 MARGIN = 12
@@ -42,14 +58,9 @@ AGENTS: tuple[tuple[str, str], ...] = (
     ("Q-learning", "q-learning"),
     ("SARSA", "sarsa"),
     ("Expected SARSA", "expected-sarsa"),
+    ("DQN", "dqn"),
 )
-
-# Speed slider: positions 0..98 are 1 .. 100,000 steps/s on a log scale; the last one is "max".
-SPEED_POSITIONS = 100
-SPEED_MAX_FINITE = 100_000.0
-# Epsilon-decay slider: position 0 is "no decay", 1..100 span 1e-5 .. 1e-1 on a log scale.
-DECAY_POSITIONS = 100
-DECAY_LO, DECAY_HI = 1e-5, 1e-1
+COMPARE_OFF = "compare: off"
 
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("arrows", "Q arrows", "Four arrows per cell: length and colour show each action's Q-value"),
@@ -59,59 +70,6 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("optimal", "Optimal", "The exact optimal policy from value iteration, for comparison"),
     ("trail", "Trail", "The path of the last finished episode"),
 )
-
-
-def speed_from_position(pos: float) -> float | None:
-    """Steps per second for a speed-slider position; None means "as fast as the frame allows"."""
-    pos = int(round(pos))
-    if pos >= SPEED_POSITIONS:
-        return None
-    pos = max(0, pos)
-    return 10 ** (math.log10(SPEED_MAX_FINITE) * pos / (SPEED_POSITIONS - 1))
-
-
-def position_from_speed(speed: float | None) -> int:
-    """Inverse of :func:`speed_from_position` (nearest position)."""
-    if speed is None:
-        return SPEED_POSITIONS
-    speed = min(max(speed, 1.0), SPEED_MAX_FINITE)
-    return round(math.log10(speed) / math.log10(SPEED_MAX_FINITE) * (SPEED_POSITIONS - 1))
-
-
-def speed_label(speed: float | None) -> str:
-    if speed is None:
-        return "max"
-    if speed < 9.95:
-        return f"{speed:.1f}/s"
-    if speed < 1000:
-        return f"{speed:.0f}/s"
-    return f"{speed / 1000:.0f}k/s"
-
-
-def decay_from_position(pos: float) -> float:
-    """Epsilon decay per episode for a slider position (0 = constant epsilon)."""
-    pos = int(round(pos))
-    if pos <= 0:
-        return 0.0
-    t = (min(pos, DECAY_POSITIONS) - 1) / (DECAY_POSITIONS - 1)
-    return 10 ** (math.log10(DECAY_LO) + t * (math.log10(DECAY_HI) - math.log10(DECAY_LO)))
-
-
-def position_from_decay(decay: float) -> int:
-    if decay <= 0:
-        return 0
-    decay = min(max(decay, DECAY_LO), DECAY_HI)
-    t = (math.log10(decay) - math.log10(DECAY_LO)) / (math.log10(DECAY_HI) - math.log10(DECAY_LO))
-    return 1 + round(t * (DECAY_POSITIONS - 1))
-
-
-def format_number(value: float) -> str:
-    """Short, readable slider values: 0.1, 0.99, 0.0005."""
-    if value == 0:
-        return "0"
-    if abs(value) < 0.01:
-        return f"{value:.0e}" if abs(value) < 1e-4 else f"{value:.4f}".rstrip("0")
-    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -156,6 +114,12 @@ class PanelState:
     playing: bool = False
     drive: bool = False
     demo: bool = False
+    # issue 6: the world and agent shape the panel
+    agent_options: tuple[str, ...] = tuple(kind for _label, kind in AGENTS)
+    editable: bool = True  # a level (paint tools) rather than a Gymnasium env
+    board: bool = True  # a board to draw overlays on (not CartPole & co.)
+    compare_kind: str | None = None  # the second agent of compare mode
+    dqn: dict[str, Any] = field(default_factory=dict)  # the DQN section's values
 
 
 Command = Callable[[str, Any], None]
@@ -194,7 +158,18 @@ class Controls:
         self.tool_buttons: dict[str, UIButton] = {}
         self.overlay_boxes: dict[str, UICheckBox] = {}
         self.training_widgets: list[Any] = []
+        self.dqn_section: Any = None
         self.panel = UIPanel(self.rect, manager=manager, object_id="#side_panel")
+        self._build()
+
+    def rebuild(self) -> None:
+        """Build every widget again from ``self.state`` (world or agent kind changed)."""
+        for table in (self._handlers, self.sliders, self.value_labels, self.tool_buttons,
+                      self.overlay_boxes):
+            table.clear()
+        self.dqn_section = None
+        self.panel.kill()
+        self.panel = UIPanel(self.rect, manager=self.manager, object_id="#side_panel")
         self._build()
 
     # -- layout --------------------------------------------------------------------------------
@@ -237,10 +212,14 @@ class Controls:
         s = self.state
         y = 10
         # Level ------------------------------------------------------------------------------
-        y = self._heading(y, "LEVEL")
-        self._level_menu_rect = pygame.Rect(MARGIN, y, self.inner_width - 190, ROW)
+        y = self._heading(y, "LEVEL OR ENVIRONMENT")
+        self._level_menu_rect = pygame.Rect(MARGIN, y, self.inner_width - 190 - 84, ROW)
         self._make_level_menu()
-        x = MARGIN + self._level_menu_rect.width + 10
+        self.env_button = self._button(
+            pygame.Rect(MARGIN + self._level_menu_rect.width + 4, y, 80, ROW), "Env… (E)",
+            "Open a Gymnasium environment (FrozenLake, Taxi, CliffWalking, CartPole, ...) or "
+            "type any installed id (E)", lambda: self.on_command("env", None))
+        x = MARGIN + self._level_menu_rect.width + 84 + 10
         size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", self.manager,
                              container=self.panel)
         size_label.set_tooltip("Rows x columns used by New, Generate and Resize")
@@ -265,7 +244,27 @@ class Controls:
                                    lambda: self.on_command("resize", self.size())),
         }
         y += ROW + GAP + 2
-        # Tools ------------------------------------------------------------------------------
+        if s.editable:
+            y = self._tools(y)
+        y = self._agent(y)
+        if s.agent_kind == "dqn":
+            from app.dqncontrols import DQNSection
+
+            self.dqn_section = DQNSection(self)
+            y = self.dqn_section.build(y)
+        else:
+            y = self.build_sliders(y, self.config_cls, TABULAR_SLIDERS)
+        y = self._speed_slider(y)
+        y += 4
+        if s.board:
+            y = self._overlays(y)
+        self.content_height = y
+        if not s.editable:
+            for key in ("save", "resize"):
+                self.file_buttons[key].disable()
+        self.sync()
+
+    def _tools(self, y: int) -> int:
         y = self._heading(y, "PAINT  (keys 1-9; left drag paints, right drag erases)")
         per_row = 3
         for i, (key, label, tip) in enumerate(self.tools):
@@ -282,13 +281,15 @@ class Controls:
             self._handlers[button] = lambda _e, k=key: self.on_command("tool", k)
             self.tool_buttons[key] = button
         rows_of_tools = max(1, math.ceil(len(self.tools) / per_row))
-        y += rows_of_tools * (26 + 5) + 4
-        # Agent ------------------------------------------------------------------------------
+        return y + rows_of_tools * (26 + 5) + 4
+
+    def _agent(self, y: int) -> int:
+        s = self.state
         y = self._heading(y, "AGENT")
-        names = [label for label, _kind in AGENTS]
-        current = next((lbl for lbl, kind in AGENTS if kind == s.agent_kind), names[0])
+        offered = [(label, kind) for label, kind in AGENTS if kind in s.agent_options]
+        current = next((lbl for lbl, kind in offered if kind == s.agent_kind), offered[0][0])
         self.agent_menu = UIDropDownMenu(
-            [(label, kind) for label, kind in AGENTS],
+            offered,
             (current, s.agent_kind),
             pygame.Rect(MARGIN, y, 170, ROW),
             self.manager,
@@ -296,7 +297,8 @@ class Controls:
         )
         self.agent_menu.set_tooltip(
             "Q-learning bootstraps from the best next action (off-policy); SARSA from the action "
-            "it takes next; Expected SARSA from the average under its epsilon-greedy policy"
+            "it takes next; Expected SARSA from the average under its epsilon-greedy policy; "
+            "DQN learns a neural network (PyTorch) instead of a table"
         )
         self._handlers[self.agent_menu] = self._on_agent
         x = MARGIN + 170 + GAP
@@ -319,14 +321,38 @@ class Controls:
         self.reset_button = self._button(cells[2], "Reset", "Forget everything learnt: fresh "
                                          "Q-table, episode 0 (R)",
                                          lambda: self.on_command("reset", None))
+        y += 32 + GAP
+        cells = self._row(y, 3, 26)
+        for i, cell in enumerate(cells):  # three buttons, then room for the compare menu
+            cell.width = 88
+            cell.x = MARGIN + i * (88 + GAP)
+        menu_x = MARGIN + 3 * (88 + GAP)
+        cells.append(pygame.Rect(menu_x, y, MARGIN + self.inner_width - menu_x, 26))
+        self.agent_buttons = {
+            "save_agent": self._button(cells[0], "Save agent", "Save the agent to a file (.npz "
+                                       "for a Q-table, .pt for a DQN), as the CLI writes them",
+                                       lambda: self.on_command("save_agent", None)),
+            "load_agent": self._button(cells[1], "Load agent", "Open an agent file (from the app "
+                                       "or 'python main.py train'); its env opens with it",
+                                       lambda: self.on_command("load_agent", None)),
+            "record": self._button(cells[2], "Record GIF", "Record one greedy episode as an "
+                                   "animated GIF (F12 saves a screenshot)",
+                                   lambda: self.on_command("record", None)),
+        }
+        compare = [(COMPARE_OFF, "off")] + [(f"vs {label}", kind) for label, kind in offered]
+        chosen = next(((lbl, k) for lbl, k in compare if k == s.compare_kind), compare[0])
+        self.compare_menu = UIDropDownMenu(compare, chosen, cells[3], self.manager,
+                                           container=self.panel)
+        self.compare_menu.set_tooltip("Compare: a second agent learns the same world with the "
+                                      "same seed, side by side, curves overlaid")
+        self._handlers[self.compare_menu] = self._on_compare
         self.training_widgets = [self.play_button, self.step_button, self.reset_button,
-                                 self.greedy_button, self.drive_button]
-        y += 32 + GAP + 2
-        # Sliders ----------------------------------------------------------------------------
-        y = self.build_sliders(y, self.config_cls, TABULAR_SLIDERS)
-        y = self._speed_slider(y)
-        y += 4
-        # Overlays ---------------------------------------------------------------------------
+                                 self.greedy_button, self.drive_button,
+                                 self.agent_buttons["record"], self.agent_buttons["save_agent"]]
+        return y + 26 + GAP + 2
+
+    def _overlays(self, y: int) -> int:
+        s = self.state
         y = self._heading(y, "SHOW")
         for i, (key, label, tip) in enumerate(OVERLAYS):
             cells = self._row(y + (i // 3) * 24, 3, 22)
@@ -350,9 +376,7 @@ class Controls:
         )
         self.readout.set_tooltip("Largest |Q(s,a) - Q*(s,a)| over the states the agent can reach: "
                                  "0 means it has learnt the exact optimal values")
-        y += 22 + 6
-        self.content_height = y
-        self.sync()
+        return y + 22 + 6
 
     def build_sliders(self, y: int, config_cls: type, specs: Sequence[SliderSpec]) -> int:
         """One labelled slider per hyperparameter, range and tooltip from the dataclass metadata."""
@@ -441,6 +465,13 @@ class Controls:
         self.state.agent_kind = kind
         self.on_command("agent", kind)
 
+    def _on_compare(self, event: pygame.event.Event) -> None:
+        kind = getattr(event, "selected_option_id", None)
+        if kind is None:
+            kind = next((k for lbl, k in AGENTS if f"vs {lbl}" == event.text), "off")
+        self.state.compare_kind = None if kind == "off" else kind
+        self.on_command("compare", self.state.compare_kind)
+
     def _on_slider(self, spec: SliderSpec, lo: float, hi: float, event: pygame.event.Event) -> None:
         if spec.log_decay:
             value = min(decay_from_position(event.value), hi)
@@ -494,7 +525,11 @@ class Controls:
     def sync(self) -> None:
         """Make every widget show ``self.state`` (after a reset, a shortcut, a rebuild)."""
         s = self.state
+        if self.dqn_section is not None:
+            self.dqn_section.sync()
         for name, slider in self.sliders.items():
+            if self.dqn_section is not None and name != "speed":
+                continue
             if name == "speed":
                 slider.set_current_value(position_from_speed(s.speed), warn=False)
                 self.value_labels[name].set_text(speed_label(s.speed))
@@ -551,8 +586,9 @@ class Controls:
         self._make_level_menu()
 
     def set_readout(self, text: str) -> None:
-        if self.readout.text != text:
-            self.readout.set_text(text)
+        readout = self.readout if self.state.board else None
+        if readout is not None and readout.alive() and readout.text != text:
+            readout.set_text(text)
 
 
 def _show_selected(button: UIButton, selected: bool) -> None:

@@ -33,6 +33,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+N", "new blank level of the size in the panel"),
     ("Ctrl+O / Ctrl+S", "open / save a level file"),
     ("Ctrl+Shift+S", "save the level under a new name"),
+    ("E", "open a Gymnasium environment (FrozenLake, Taxi, CartPole, ...) or a level"),
+    ("F12", "save a screenshot (PNG); the status bar shows where"),
     ("F1", "this help"),
     ("Esc", "close a dialog / cancel"),
 )
@@ -139,6 +141,22 @@ class Dialogs:
             initial_file_path=str(initial_path),
             allowed_suffixes=LEVEL_SUFFIXES,
             allow_existing_files_only=False,
+            always_on_top=True,
+        )
+        dialog.set_blocking(True)
+        self._file_callbacks[dialog] = on_pick
+        return dialog
+
+    def pick_file(self, title: str, initial_path: Path, suffixes: set[str],
+                  on_pick: Callable[[Path], None], existing_only: bool) -> UIFileDialog:
+        """A file picker for other files than levels (agent files): same flow as the level's."""
+        dialog = UIFileDialog(
+            centered_rect(self._screen_size(), (560, 440)),
+            self.manager,
+            window_title=title,
+            initial_file_path=str(initial_path),
+            allowed_suffixes=set(suffixes),
+            allow_existing_files_only=existing_only,
             always_on_top=True,
         )
         dialog.set_blocking(True)

@@ -4,6 +4,12 @@ A mixin of :class:`app.app.App`. While training fast the session is re-read at m
 second (the board throttles its arrow layer to ~10 redraws a second anyway), so the frame budget
 goes to learning; at slow speed, while stepping and when paused it is re-read whenever something
 changed. The board is then given one :class:`app.board.BoardView` per frame.
+
+A DQN has no table: its arrows come from a forward pass over every state of the board
+(``snapshot(include_q=True)``), and its loss / mean-Q charts from the agent's statistics. Both
+are refreshed at most :data:`DQN_REFRESH_S` apart while it trains, not every frame. Envs shown
+as frames (CartPole, Taxi's picture) get the env's own rendering and the current state's
+Q-values as bars (``state_q``), the last action highlighted.
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from app import colors as C
 from app.board import BoardView, Overlays
+from app.charts import Series
+from app.gymview import taxi_situation
 from app.qview import cell_values, states_to_cells
 from app.statusbar import ARROWS
 from app.training import SLOW_SPEED
 
 FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
+DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a second
 DIRS = ("left", "down", "right", "up")
 
 
@@ -46,35 +56,111 @@ class LiveView:
             return False
         self._need_refresh = False
         self._snap_time = now
-        snap = session.snapshot()
+        dqn = session.agent.kind == "dqn"
+        with_q = not dqn or not self.playing or now - self._q_time >= DQN_REFRESH_S
+        if dqn and with_q:
+            self._q_time = now
+            self._show_dqn_stats(session.agent)
+        snap = session.snapshot(include_q=with_q and self.view_kind != "frame")
         self._snap = snap
         self.rate.add(snap.total_steps, now)
         grid = session.grid
         if self.valid and grid is not None and snap.q is not None:
             # Which cheeses-eaten situation the arrows show: the agent's own while it is watched
             # step by step; the start situation (layer 0) while training fast and after pausing
-            # it, so the picture does not jump between layers as cheeses are eaten.
+            # it, so the picture does not jump between layers as cheeses are eaten. Taxi's
+            # board always shows the passenger/destination situation the taxi is in.
             if fast:
                 self._layer_follows_agent = False
-            layer = int(grid.layer[self._display_state(snap)]) if self._layer_follows_agent else 0
+            follow = self._layer_follows_agent or self.view_kind == "taxi"
+            layer = int(grid.layer[self._display_state(snap)]) if follow else 0
             self._values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
             self._layer = layer
-        else:
+            if self.view_kind == "taxi":
+                self.taxi_caption = f"Q arrows for: {taxi_situation(layer)}"
+        elif with_q or not dqn:  # a DQN between two forward passes keeps its last arrows
             self._values = None
-        if self.state.overlays.get("optimal") and self.valid and grid is not None:
+        if self.view_kind in ("taxi", "frame"):
+            self._show_frame(snap)
+        if self.compare is not None:
+            self.compare.refresh(self, with_q)
+        if (self.state.overlays.get("optimal") and self.valid and grid is not None
+                and snap.q is not None and not dqn):
             self.optimal.request(session.env, float(session.agent.gamma))
             self.controls.set_readout(self.optimal.readout(snap.q))
         else:
             self.controls.set_readout("")
         self._trail_cells = states_to_cells(snap.trail, grid) if grid is not None and \
             self.state.overlays.get("trail") else []
-        if snap.episode != self._chart_episode:
-            self._chart_episode = snap.episode
-            returns = snap.returns
-            self.returns_chart.set_learning_curve(returns, snap.episode - len(returns) + 1)
+        episodes = (snap.episode, self.compare.snap.episode if self.compare is not None
+                    and self.compare.snap is not None else -1)
+        if episodes != self._chart_episode:
+            self._chart_episode = episodes
+            self._update_learning_curves(snap)
             self._update_epsilon_chart(snap)
         self._refresh_hover(now, force=True)
         return True
+
+    def _update_learning_curves(self, snap: Any) -> None:
+        returns = snap.returns
+        lane = self.compare
+        if lane is None or lane.snap is None:
+            self.returns_chart.set_learning_curve(returns, snap.episode - len(returns) + 1)
+            return
+        names = [self.lane_label(0), self.lane_label(1)]
+        other = lane.snap.returns
+        self.returns_chart.set_learning_curves({
+            names[0]: (returns, snap.episode - len(returns) + 1),
+            names[1]: (other, lane.snap.episode - len(other) + 1)})
+
+    def lane_label(self, i: int) -> str:
+        """Compare mode's name for the left (0) or right (1) agent."""
+        from app.agentfactory import label
+
+        kinds = [self.session.agent.kind, self.compare.session.agent.kind]
+        name = label(kinds[i])
+        return f"{name} ({'left' if i == 0 else 'right'})" if kinds[0] == kinds[1] else name
+
+    def _show_frame(self, snap: Any) -> None:
+        """The env's own picture and the Q-value bars of the current state."""
+        session = self.session
+        try:
+            self.gym_view.set_frame(session.render_frame())
+        except Exception as exc:  # third-party render code: keep the last picture, say why
+            self.status.notify(f"The env failed to render: {exc}", "warn")
+        names = self.world.action_names if self.world is not None else ()
+        q = session.state_q()
+        if q is not None and q.size != len(names):
+            q = None
+        self.gym_view.set_q(q, snap.last_action, names)
+        if self.view_kind == "frame":
+            self.gym_view.set_caption(f"step {snap.episode_step} · return "
+                                      f"{snap.episode_return:g} · Q-values now; amber: "
+                                      "the action just taken")
+
+    def _show_dqn_stats(self, agent: Any) -> None:
+        """The DQN's loss and mean-Q charts and its numbers in the info strip."""
+        stats = agent.stats_history()
+        steps = stats["step"]
+        self.loss_chart.set_series([Series("TD loss", stats["loss"], steps, C.SERIES[4])])
+        self.meanq_chart.set_series([Series("mean Q", stats["mean_q"], steps, C.SERIES[2])])
+        cfg = agent.config
+        self.info.title = f"DQN ON {str(agent.device).upper()}"
+        if self.session.error:  # the stop message stays until the agent is reset
+            self.info.set_arithmetic([], f"Training stopped: {self.session.error}. Press R to "
+                                         "reset the agent (or lower the learning rate).")
+            return
+        if steps.size:
+            line1 = (f"loss {stats['loss'][-1]:.4g}   mean Q {stats['mean_q'][-1]:.4g}   "
+                     f"|TD error| {stats['td_error'][-1]:.4g}   learning rate "
+                     f"{agent.current_learning_rate:.3g}")
+        else:
+            line1 = (f"collecting experience: training starts after {cfg.learning_starts:,} "
+                     f"steps (now {agent.num_steps:,})")
+        line2 = (f"{agent.num_updates:,} gradient steps   replay {agent.buffer.size:,} / "
+                 f"{cfg.buffer_size:,}   target every {cfg.target_update_interval:,} steps   "
+                 f"batch {cfg.batch_size}")
+        self.info.set_arithmetic([line1, line2, self._dqn_note])
 
     def _display_state(self, snap: Any) -> int:
         if self._anim is not None and self._shown_state is not None:
@@ -83,7 +169,7 @@ class LiveView:
 
     def _update_epsilon_chart(self, snap: Any) -> None:
         schedule = self.session.schedule if self.session is not None else None
-        if schedule is None:
+        if schedule is None or self.session.agent.kind == "dqn":
             return
         episode = snap.episode
         decay = float(self.state.hyper.get("epsilon_decay", 0.0))
@@ -125,6 +211,7 @@ class LiveView:
     def board_view(self) -> BoardView:
         """What the board draws this frame."""
         level = self.editor.level
+        tiles = self.world_tiles()
         snap = self._snap if self.valid else None
         ov = Overlays(**{k: bool(v) for k, v in self.state.overlays.items()})
         agent_pos = None
@@ -141,13 +228,13 @@ class LiveView:
             else:
                 agent_pos = snap.position
             layer = int(grid.layer[self._display_state(snap)])
-            cheeses = level.small_cheeses
+            cheeses = level.small_cheeses if self.world is None else ()
             eaten = [cell for i, cell in enumerate(cheeses) if layer >> i & 1]
             if ov.trail:
                 trail = self._trail_cells
             if ov.optimal:
                 optimal_mask = self.optimal.mask(grid, self._layer)
-        return BoardView(tiles=level.grid, values=self._values if self.valid else None,
+        return BoardView(tiles=tiles, values=self._values if self.valid else None,
                          agent_pos=agent_pos, eaten=frozenset(eaten), trail=trail,
                          optimal_mask=optimal_mask, problem_cells=self.problem_cells,
-                         overlays=ov)
+                         overlays=ov, quiet_tiles=self.quiet_tiles())

@@ -11,7 +11,8 @@ import sys
 
 
 def run_app(spec: str = "mouse", device: str | None = None) -> int:
-    """Open the sandbox window on ``spec`` (a bundled level name or a level file) and run it.
+    """Open the sandbox window on ``spec`` (a bundled level name, a level file or a Gymnasium id
+    such as ``CartPole-v1``) and run it.
 
     Returns the process exit code: 0 after a normal close, 2 when ``spec`` cannot be opened (one
     sentence on stderr), 1 when the display cannot be opened.

@@ -31,10 +31,10 @@ def reachable_states(arrays: dict[str, np.ndarray], start: np.ndarray) -> np.nda
 
 
 def _solve(env: Any, gamma: float) -> tuple[np.ndarray, np.ndarray]:
-    from agents.planning import value_iteration
+    from agents.planning import model_arrays, value_iteration
 
     base = env.unwrapped
-    arrays = base.transition_arrays()
+    arrays = model_arrays(env)  # our levels' arrays, or a toy-text env's P (FrozenLake, Taxi)
     q_star = value_iteration(arrays, gamma)
     return q_star, reachable_states(arrays, np.asarray(base.initial_state_distrib))
 
@@ -62,7 +62,9 @@ class OptimalValues:
 
     def request(self, env: Any, gamma: float) -> None:
         """Start computing Q* for ``env`` and ``gamma`` unless it is known or being computed."""
-        if not hasattr(env.unwrapped, "transition_arrays"):
+        base = env.unwrapped
+        if not (hasattr(base, "transition_arrays") or hasattr(base, "P")) or not hasattr(
+                base, "initial_state_distrib"):
             self.error = "no model to plan with"
             return
         key = (id(env.unwrapped), round(gamma, 6))

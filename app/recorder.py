@@ -4,6 +4,10 @@ Both go through :func:`levels.atomic.atomic_write_bytes`: the picture is encoded
 so a full disk or a crash never leaves half a file where the user expects a picture. Pillow is
 imported only when a GIF is written, keeping it out of the app's start-up.
 
+The app records with :class:`GreedyRecording`: one greedy episode on a second env opened for it,
+a slice per frame, so neither the window nor the training session is disturbed.
+:func:`record_greedy_episode` plays it through a session instead (its episode restarts).
+
 A recorded episode is kept as compressed frames (zlib of the raw pixels, ~50x smaller for
 CartPole), so a 500-step recording costs a few MB rather than ~360 MB of raw 600x400 frames.
 Frames are plain numpy data: :func:`write_gif` may run in a worker thread.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -208,3 +213,58 @@ def record_greedy_episode(session: Any, render_frame: Callable[[Any], Frame | No
     finally:
         session.set_mode(previous)
     return frames
+
+
+class GreedyRecording:
+    """A greedy episode recorded on an env of its own, a few steps per frame.
+
+    The training session is never touched: the episode runs on a second env the caller opened
+    for it (and closes afterwards) through :func:`agents.evaluation.iter_greedy_steps`, with
+    tie-breaks from a private Generator, so training continues exactly as if nothing had been
+    recorded. The first frame shows the reset state and the last one the final state.
+
+    Args:
+        env: the recording's own env, made with ``render_mode="rgb_array"``.
+        agent: the agent whose greedy policy is filmed.
+        seed: seeds the env's reset and the tie-breaks (same seed, same film).
+        max_frames: at most this many frames (a policy that never ends its episode stops here).
+    """
+
+    def __init__(self, env: Any, agent: Any, seed: int = 0, max_frames: int = 500) -> None:
+        from agents.evaluation import iter_greedy_steps
+
+        if max_frames < 2:
+            raise ValueError(f"max_frames must be at least 2, got {max_frames}")
+        self.env = env
+        obs, _ = env.reset(seed=int(seed))
+        self.frames: list[PackedFrame] = [PackedFrame.pack(as_rgb_array(env.render()))]
+        self._steps = iter_greedy_steps(env, agent, obs, np.random.default_rng(int(seed)),
+                                        max_steps=max_frames - 1)
+        self.episode_return = 0.0
+        self.length = 0
+        self.ended = False  # the episode ended (rather than running out of frames)
+        self.done = False
+
+    def advance(self, time_budget_s: float | None = None) -> bool:
+        """Record steps until the episode is over or ``time_budget_s`` is used; True when done."""
+        deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
+        while not self.done:
+            step = next(self._steps, None)
+            if step is None:
+                self.done = True
+                break
+            self.length += 1
+            self.episode_return += step.reward
+            self.frames.append(PackedFrame.pack(as_rgb_array(self.env.render())))
+            self.ended = step.terminated or step.truncated
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+        return self.done
+
+
+def record_greedy_rollout(env: Any, agent: Any, seed: int = 0,
+                          max_frames: int = 500) -> list[PackedFrame]:
+    """All frames of one greedy episode on ``env`` (see :class:`GreedyRecording`)."""
+    recording = GreedyRecording(env, agent, seed, max_frames)
+    recording.advance()
+    return recording.frames

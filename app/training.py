@@ -8,13 +8,13 @@ code can each be read in one sitting. Nothing here computes a TD update; every s
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from agents.config import ConfigError
-from agents.schedules import make_schedule
 from agents.session import TrainingSession
-from agents.tabular import make_tabular
-from app.controls import AGENTS
+from app.agentfactory import dqn_settings, env_id_of, kinds_for, label, make_agent
+from app.dqncontrols import dqn_values
 from app.editor import EditResult, changed_cells
 from app.statusbar import format_td_update
 from levels.gridmaze import GridMazeEnv
@@ -22,6 +22,8 @@ from levels.level import Level
 
 SLOW_SPEED = 20.0  # at or below this many steps/s every step is recorded and animated
 DEMO_SPEED = 6.0  # greedy demonstration, steps per second
+DEMO_SPEED_FRAME = 50.0  # ... for envs shown as frames (CartPole runs at 50 frames/s)
+COMPARE_LEAD = 20_000  # compare mode: how far the faster agent may run ahead of the slower
 
 
 class TrainingControl:
@@ -57,9 +59,10 @@ class TrainingControl:
         if not self.valid or self.session is None:
             self.status.notify("Fix the level first: training needs a valid level.", "error")
             return False
-        if self.session.error:
-            self.status.notify(self.session.error, "error")
-            return False
+        for session in self.sessions():
+            if session.error:
+                self.status.notify(f"{session.error}. Press R to reset.", "error", 15)
+                return False
         return True
 
     def step_once(self) -> None:
@@ -69,6 +72,8 @@ class TrainingControl:
         self._pause()
         assert self.session is not None
         report = self.session.advance(1, record=True)
+        if self.compare is not None:
+            self.compare.session.advance(1)
         self._after_steps(report.transitions, report.episodes, animate_s=0.15)
 
     def drive_step(self, direction: tuple[int, int]) -> None:
@@ -90,13 +95,18 @@ class TrainingControl:
         if self.session is None:
             return
         self._pause()
-        self.session.reset()
+        for session in self.sessions():
+            session.reset()
+            if session.agent.kind == "dqn":  # a fresh network follows a fresh schedule
+                session.schedule = session.agent.epsilon_schedule
         self.info.set_arithmetic([], "Learning reset. Press Space to train or N to step.")
         self.rate.reset()
         self._anim = None
         self._chart_episode = -1
         self._need_refresh = True
-        self.status.notify("Learning reset: fresh Q-table", "info")
+        self._q_time = -1e9
+        fresh = "fresh network" if self.session.agent.kind == "dqn" else "fresh Q-table"
+        self.status.notify(f"Learning reset: {fresh}", "info")
 
     def toggle_demo(self) -> None:
         """G: run one greedy episode at a watchable speed (no exploration, no learning)."""
@@ -139,28 +149,59 @@ class TrainingControl:
         else:
             self.status.notify("Drive mode off: Right arrow steps again", "info")
 
-    def _cmd_agent(self, kind: str) -> None:
+    def _cmd_agent(self, kind: str, dqn: dict[str, Any] | None = None) -> None:
+        """A new agent of ``kind`` on the same env (``dqn``: its settings, else the preset)."""
+        previous = self.session.agent.kind if self.session is not None else kind
         self.state.agent_kind = kind
-        if self.session is None or kind == self.session.agent.kind:
+        if self.session is None or (kind == previous and dqn is None):
             return
         self._pause()
-        env = self.session.env
-        self.session = self._new_session(env)
-        self._chart_episode = -1
-        self._need_refresh = True
-        label = next(lbl for lbl, k in AGENTS if k == kind)
-        self.info.set_arithmetic([], f"{label}: learning starts fresh.")
-        self.status.notify(f"Switched to {label}: fresh Q-table", "info")
+        try:
+            session = self._new_session(self.session.env, kind, env_spec=self.session.env_spec,
+                                        dqn=dqn)
+        except (ConfigError, ValueError) as exc:  # a device that does not exist, ...
+            self.state.agent_kind = previous
+            self.controls.rebuild()
+            self.status.notify(str(exc), "error", 10)
+            return
+        self._install_session(session)
+        if kind == "dqn" or previous == "dqn":
+            self.rebuild_panel()
+        self.reset_compare()
+        self.info.set_arithmetic([], f"{label(kind)}: learning starts fresh.")
+        if kind == "dqn":
+            self.status.notify(f"Switched to DQN on {session.agent.device.upper()} "
+                               f"({self._dqn_note})", "info", 10)
+        else:
+            self.status.notify(f"Switched to {label(kind)}: fresh Q-table", "info")
 
-    def _cmd_hyper(self, value: tuple[str, float]) -> None:
+    def _cmd_dqn_rebuild(self, value: tuple[str, Any]) -> None:
+        """A structural DQN switch (dueling): a fresh network with every other knob kept."""
+        name, setting = value
+        if self.session is None or self.session.agent.kind != "dqn":
+            return
+        settings = dict(dqn_values(self.session.agent.config), **{name: setting})
+        config = self.session.agent.config
+        for field in ("hidden", "buffer_size", "learning_starts", "train_freq", "gradient_steps",
+                      "total_steps", "max_grad_norm", "adam_eps", "learning_rate_end"):
+            settings[field] = getattr(config, field)
+        settings["threads"] = 1
+        self._cmd_agent("dqn", dqn=settings)
+
+    def _cmd_hyper(self, value: tuple[str, Any]) -> None:
         name, number = value
         if self.session is None:
             return
-        try:
-            self.session.set_hyperparameters(**{name: number})
-        except ConfigError as exc:
-            self.status.notify(str(exc), "error")
-            return
+        for i, session in enumerate(self.sessions()):
+            try:
+                session.set_hyperparameters(**{name: number})
+            except ConfigError as exc:
+                if i == 0:
+                    self.status.notify(str(exc), "error")
+                    return
+                continue  # compare mode: a knob the other agent does not have
+            if session.agent.kind == "dqn":  # epsilon knobs rebuild the agent's own schedule
+                session.schedule = session.agent.epsilon_schedule
         if name == "gamma":
             self.optimal.invalidate()
         self._need_refresh = True
@@ -177,21 +218,56 @@ class TrainingControl:
         self.controls.sync()
 
     # ==== training ================================================================================
-    def _new_session(self, env: Any) -> TrainingSession:
-        hp = self.state.hyper
-        n_states, n_actions = int(env.observation_space.n), int(env.action_space.n)
-        agent = make_tabular(self.state.agent_kind, n_states, n_actions, alpha=hp["alpha"],
-                             gamma=hp["gamma"], epsilon=hp["epsilon"])
-        schedule = make_schedule("exponential", hp["epsilon"], self.epsilon_min,
-                                 hp["epsilon_decay"])
+    def _new_session(self, env: Any, kind: str | None = None, *, env_spec: Any = None,
+                     dqn: dict[str, Any] | None = None, agent: Any = None,
+                     schedule: Any = None) -> TrainingSession:
+        """A session on ``env`` with a fresh agent of ``kind`` (or the given ``agent``).
+
+        Raises:
+            ConfigError: a DQN setting out of range or a device that does not exist.
+        """
+        if agent is None:
+            kind = kind or self.state.agent_kind
+            if kind == "dqn" and dqn is None:
+                dqn, self._dqn_note = dqn_settings(env_id_of(env))
+            elif kind == "dqn":
+                self._dqn_note = "your settings"
+            agent, schedule = make_agent(kind, env, tabular=self.state.hyper,
+                                         epsilon_min=self.epsilon_min, dqn=dqn,
+                                         device=self.device)
+        return TrainingSession(env, agent, schedule=schedule, seed=self.seed, turbo=True,
+                               env_spec=env_spec)
+
+    def _install_session(self, session: TrainingSession) -> None:
+        """Make ``session`` the one the app trains and shows (views start over)."""
+        self.session = session
+        if session.agent.kind == "dqn":
+            self.state.dqn = dqn_values(session.agent.config)
+        else:
+            self.info.title = "LAST UPDATE"
         self.rate.reset()
-        return TrainingSession(env, agent, schedule=schedule, seed=self.seed, turbo=True)
+        self._chart_episode = -1
+        self._need_refresh = True
+        self._values = None
+        self._snap = None
+        self._anim = None
+        self._q_time = -1e9
+
+    def sessions(self) -> list[TrainingSession]:
+        """The session on screen, plus the compared one in compare mode."""
+        out = [self.session] if self.session is not None else []
+        if self.compare is not None:
+            out.append(self.compare.session)
+        return out
 
     def _train(self, dt: float, budget_s: float) -> None:
         session = self.session
         if session is None or not self.valid or not (self.playing or self.demo):
             return
-        speed = DEMO_SPEED if self.demo else self.state.speed
+        if self.recording is not None:
+            return  # a GIF is being recorded with this agent: hold it still meanwhile
+        demo_speed = DEMO_SPEED_FRAME if self.view_kind == "frame" else DEMO_SPEED
+        speed = demo_speed if self.demo else self.state.speed
         if speed is None:
             n, record = 50_000_000, False
         else:
@@ -204,14 +280,30 @@ class TrainingControl:
         if record and self._anim is not None:
             self._step_acc += n  # let the current move finish before the next one starts
             return
-        report = session.advance(n, time_budget_s=budget_s, record=record,
-                                 max_episodes=1 if self.demo else None)
-        slow = speed is not None and speed <= SLOW_SPEED
-        self._after_steps(report.transitions, report.episodes,
-                          animate_s=min(0.9 / speed, 0.25) if slow else 0.0)
-        if report.error:
-            self._pause()
-            self.status.notify(report.error, "error", 15)
+        lane = self.compare if not self.demo else None
+        t0 = time.perf_counter()
+        if lane is not None:  # the faster agent waits for the slower one
+            n = min(n, max(0, lane.session.total_steps + COMPARE_LEAD - session.total_steps))
+        report = session.advance(n, time_budget_s=budget_s * (0.5 if lane else 1.0),
+                                 record=record, max_episodes=1 if self.demo else None) \
+            if n > 0 else None
+        if lane is not None:
+            left = budget_s - (time.perf_counter() - t0)
+            lane.follow(session.total_steps, max(left, 0.0005))
+        errors = [s.error for s in self.sessions() if s.error]
+        if report is not None:
+            slow = speed is not None and speed <= SLOW_SPEED
+            self._after_steps(report.transitions, report.episodes,
+                              animate_s=min(0.9 / speed, 0.25) if slow else 0.0)
+        if errors:
+            self._stop_on_error(errors[0])
+
+    def _stop_on_error(self, error: str) -> None:
+        """Training diverged (a NaN or an overflow): stop, and say so where it cannot be missed."""
+        self._pause()
+        self.status.notify(f"Training stopped: {error}. Press R to reset.", "error", 30)
+        self.info.set_arithmetic([], f"Training stopped: {error}. Press R to reset the agent "
+                                     "(or lower the learning rate).")
 
     def _after_steps(self, transitions: list, episodes: list, animate_s: float) -> None:
         """Show what the session just did: arithmetic, animation, end of a greedy run."""
@@ -220,7 +312,7 @@ class TrainingControl:
         self._need_refresh = True
         if transitions:
             last = transitions[-1]
-            if last.update is not None and hasattr(last.update, "td_error"):
+            if last.update is not None and hasattr(last.update, "old_q"):  # a TDUpdate
                 names = session.grid.action_names if session.grid else ()
                 self.info.set_arithmetic(format_td_update(last.update, names, session.agent.kind))
             if animate_s > 0 and session.grid is not None:
@@ -252,6 +344,11 @@ class TrainingControl:
         self.problem_cells = [p.cell for p in problems if p.cell is not None]
         self.board.set_grid(level.nrows, level.ncols)
         self._need_refresh = True
+        if self.world is not None:  # a level replaces the Gymnasium env: start afresh on it
+            fresh = True
+            if problems:
+                self.leave_world()
+                self.session = None
         if problems:
             self.valid = False
             self._pause()
@@ -272,15 +369,34 @@ class TrainingControl:
         self.session_level = level
         self.optimal.invalidate()
         self._anim = None
+        dqn = self.session is not None and self.session.agent.kind == "dqn"
+        if dqn and old_level is not None and old_level.n_states != level.n_states:
+            fresh = True  # a network's input layer has one unit per state: it cannot be kept
         if self.session is None or fresh or old_level is None:
             old = self.session.env if self.session is not None else None
             self._pause()
-            self.session = self._new_session(env)
-            self._chart_episode = -1
+            kinds = kinds_for(env)
+            if self.state.agent_kind not in kinds:
+                notice = (f"{label(self.state.agent_kind)} cannot learn a level of "
+                          f"{level.n_states:,} states: switched to Q-learning")
+                self.state.agent_kind = "q-learning"
+            try:
+                session = self._new_session(env)
+            except (ConfigError, ValueError) as exc:
+                notice = f"{exc}: switched to Q-learning"
+                self.state.agent_kind = "q-learning"
+                session = self._new_session(env)
+            self._install_session(session)
             self.info.set_arithmetic([], "Press N or Right arrow to take one step and see its "
                                          "update here.")
-            if old is not None:
-                old.close()
+            if self.world is not None:
+                self.leave_world()
+            else:
+                if old is not None:
+                    old.close()
+                self.state.agent_options = kinds
+                self.rebuild_panel()
+                self.reopen_compare()
         else:
             same_shape = (old_level.nrows, old_level.ncols) == (level.nrows, level.ncols)
             keep = same_shape and old_level.n_states == level.n_states
@@ -290,6 +406,8 @@ class TrainingControl:
                       for m in range(level.n_states // n)]
             old = self.session.replace_env(env, keep_q=keep, changed_states=states)
             old.close()
+            if self.compare is not None:
+                self.compare.replace_env(GridMazeEnv(level), keep, states)
             if not keep:
                 self._chart_episode = -1
                 notice = (f"The level now has {level.n_states} states (was "

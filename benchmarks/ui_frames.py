@@ -44,7 +44,7 @@ def maze_file(folder: Path, n: int, seed: int = 7) -> Path:
     return path
 
 
-def app_run(level: Path, seconds: float, warmup_s: float = 1.5) -> dict:
+def app_run(level: Path | str, seconds: float, warmup_s: float = 1.5) -> dict:
     """Train at max speed with every overlay on; returns frame times and steps per second."""
     import pygame
 
@@ -124,24 +124,51 @@ def startup_times(runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="measuring time per case")
-    parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--startup-runs", type=int, default=5, help="0 skips the start-up check")
+    parser.add_argument("--levels", default="20,50",
+                        help="comma-separated maze sizes and/or bundled level names, e.g. mouse,20")
+    parser.add_argument("--plain-gc", action="store_true",
+                        help="undo any gc tuning the app does (to see collector pauses)")
     args = parser.parse_args()
+    if args.plain_gc:
+        import gc
+
+        import app.app as app_module
+
+        class _PlainGC:  # the app's gc.freeze / set_threshold calls become no-ops
+            collect, isenabled = staticmethod(gc.collect), staticmethod(gc.isenabled)
+
+            @staticmethod
+            def freeze() -> None:
+                return None
+
+            @staticmethod
+            def set_threshold(*_args: int) -> None:
+                return None
+
+        app_module.gc = _PlainGC  # type: ignore[assignment]
     folder = Path(tempfile.mkdtemp(prefix="rl-sandbox-bench-"))
     os.environ["RL_SANDBOX_STATE_DIR"] = str(folder / "state")
 
-    times = startup_times(args.startup_runs)
-    print(f"start-up to first frame: median {statistics.median(times):.2f} s, "
-          f"max {max(times):.2f} s over {len(times)} runs (target <= 1.5 s)")
+    if args.startup_runs > 0:
+        times = startup_times(args.startup_runs)
+        print(f"start-up to first frame: median {statistics.median(times):.2f} s, "
+              f"max {max(times):.2f} s over {len(times)} runs (target <= 1.5 s)")
 
-    for n, target in ((20, 16.7), (50, 33.0)):
-        level = maze_file(folder, n)
+    for item in args.levels.split(","):
+        item = item.strip()
+        if item.isdigit():
+            n, level = f"{item}x{item} maze", maze_file(folder, int(item))
+        else:
+            n, level = item, item
+        target = 33.0 if item.isdigit() and int(item) > 20 else 16.7
         r = app_run(level, args.seconds)
-        print(f"{n}x{n} maze, max speed, all overlays: frame p50 {r['p50']:.1f} ms, "
+        print(f"{n}, max speed, all overlays: frame p50 {r['p50']:.1f} ms, "
               f"p95 {r['p95']:.1f} ms (target <= {target} ms), max {r['max']:.1f} ms; "
               f"drawing p50 {r['draw_p50']:.1f} / p95 {r['draw_p95']:.1f} ms; "
               f"{r['fps']:.0f} fps over {r['frames']} frames; Q* ready: {r['optimal_ready']}")
         rate = r["headless_steps_per_s"]
-        print(f"{n}x{n} throughput: app {r['steps_per_s']:,.0f} steps/s, headless "
+        print(f"{n} throughput: app {r['steps_per_s']:,.0f} steps/s, headless "
               f"{rate:,.0f} steps/s, ratio {r['steps_per_s'] / rate:.0%} (target >= 50%); "
               f"the session ran {r['training_share']:.0%} of the app's wall-clock time")
 

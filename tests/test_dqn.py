@@ -72,7 +72,7 @@ def test_double_dqn_target_equals_the_formula_by_hand():
     assert plain.tolist() == pytest.approx([1 + 0.9 * 20, 0.5 + 0.99 * 40, -1.0])
 
 
-def test_a_training_round_minimises_the_hand_computed_huber_loss():
+def test_a_training_round_reports_the_hand_computed_huber_loss():
     """The loss the agent reports is Huber(Q(s, a), r + gamma * Q_target(s', argmax Q(s', .)))."""
     env = lake()
     agent = agent_for(env, seed=3, learning_starts=10**6, batch_size=8, gamma=0.9)
@@ -315,7 +315,7 @@ def test_same_seed_same_parameters_on_cpu():
 
 
 def test_torch_is_not_imported_by_the_light_modules():
-    code = ("import sys, agents, agents.config, agents.presets; "
+    code = ("import sys, agents, agents.config, agents.presets, agents.session, agents.cli; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -486,3 +486,24 @@ def test_building_an_agent_leaves_torch_global_rng_alone():
     torch.manual_seed(123)
     DQN(BOX, gym.spaces.Discrete(2), seed=0, device="cpu")
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_cli_trains_saves_and_evaluates_a_dqn(tmp_path, capsys):
+    import json
+
+    from agents.cli import main
+
+    out = tmp_path / "lake.pt"
+    args = ["train", "--env", "FrozenLake-v1:is_slippery=False", "--agent", "dqn",
+            "--steps", "2000", "--learning-starts", "200", "--train-freq", "1",
+            "--target-update", "100", "--batch-size", "32", "--device", "cpu", "--out", str(out),
+            "--json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["agent"] == "dqn" and summary["steps"] == 2000 and out.exists()
+    assert main(["eval", "--agent-file", str(out), "--episodes", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["success_rate"] == 1.0
+    assert main(["eval", "--agent-file", str(out), "--env", "CartPole-v1"]) == 2
+    assert "made for 16 discrete observations" in capsys.readouterr().err
+    assert main([*args[:-3], "--out", str(tmp_path / "x.pt"), "--n-step", "0"]) == 2
+    assert "n step must be between 1 and 100" in capsys.readouterr().err

@@ -1,0 +1,301 @@
+"""Agents as files, and pictures: save / load agents, F12 screenshots, GIFs of greedy episodes.
+
+A mixin of :class:`app.app.App`.
+
+* **Save agent** writes the files the CLI writes (``agents.storage.save_agent``: ``.npz`` for a
+  Q-table, ``.pt`` for a DQN) with the world's spec in the metadata, plus the level's text when
+  the level exists only in the editor, so the file can always be reopened with its world.
+* **Load agent** reads any such file, ``python main.py train --out`` ones included. If it names
+  another world than the one on screen, that world opens first; then the agent must fit it
+  (``check_fits``) and its session replaces the current one. Every refusal is the
+  ``AgentFileError``'s one sentence. Press G to watch the loaded agent.
+* **Record GIF** films one greedy episode on a second env opened for the purpose
+  (:class:`app.recorder.GreedyRecording`), a slice per frame while training holds still, then
+  writes the GIF on a worker thread. **F12** saves the window as a PNG. The status bar shows
+  each file's path.
+
+Files go to ``$RL_SANDBOX_CAPTURE_DIR`` (default: ``captures`` in the working directory).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from agents.storage import AgentFileError, check_fits, load_agent, save_agent, suffix_for_kind
+from app.agentfactory import label
+from app.envfactory import WorldError, open_world
+from app.recorder import GreedyRecording, RecordingError, save_screenshot, write_gif
+from app.worldflow import is_level_spec
+from levels.gridmaze import GridMazeEnv
+from levels.level import Level, LevelError, bundled_level_names, load_level
+
+AGENT_SUFFIXES = {".npz", ".pt"}
+CAPTURE_DIR_ENV = "RL_SANDBOX_CAPTURE_DIR"
+GIF_MAX_FRAMES = 500
+GIF_FPS = {"frame": 30, "taxi": 4}  # frames per second of the GIF, by view kind (else 5)
+
+
+def capture_dir() -> Path:
+    """Where screenshots and GIFs go."""
+    return Path(os.environ.get(CAPTURE_DIR_ENV) or Path.cwd() / "captures")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", Path(text).stem if text.endswith(".txt") else text)\
+        .strip("-").lower() or "world"
+
+
+class AgentFlow:
+    """Save / load agent files, screenshots and GIF recordings."""
+
+    session: Any
+    world: Any
+
+    # ==== agent files =============================================================================
+    def save_agent_dialog(self) -> None:
+        """"Save agent": pick a file name (the suffix follows the agent kind)."""
+        if self.session is None or self.dialogs.modal_open():
+            return
+        kind = self.session.agent.kind
+        suffix = suffix_for_kind(kind) or ".npz"
+        name = f"{_slug(self.world_spec().split(':')[0])}-{kind}{suffix}"
+        self.dialogs.pick_file("Save agent as", Path.cwd() / name, AGENT_SUFFIXES,
+                               self.save_agent_to, existing_only=False)
+
+    def agent_meta(self) -> dict[str, Any]:
+        """What an agent file says about where and how the agent learnt."""
+        session = self.session
+        meta: dict[str, Any] = {"env": self.world_spec(), "seed": self.seed,
+                                "episodes": session.episode, "steps": session.total_steps,
+                                "saved_by": "app"}
+        if self.world is not None:
+            meta["env_id"] = self.world.resolved.env_id
+        else:
+            meta["env_id"] = "GridMaze-v0"
+            level = self.editor.level
+            label_ = self.files.level_label
+            if self.editor.dirty or (self.files.level_path is None
+                                     and label_ not in bundled_level_names()):
+                meta["level"] = level.to_text()  # the level lives only in the editor
+        hyper = session.hyperparameters()
+        meta["hyperparameters"] = {k: v for k, v in hyper.items()
+                                   if isinstance(v, (int, float, str, bool))}
+        return meta
+
+    def save_agent_to(self, path: Path | str) -> bool:
+        """Write the agent to ``path`` (its suffix added when missing); True when saved."""
+        path = Path(path)
+        kind = self.session.agent.kind
+        if path.suffix == "":
+            path = path.with_suffix(suffix_for_kind(kind) or ".npz")
+        try:
+            save_agent(path, self.session.agent, self.agent_meta())
+        except AgentFileError as exc:
+            self._agent_file_error("Could not save the agent", exc)
+            return False
+        self.status.notify(f"Saved the {label(kind)} agent to {path}", "info", 10)
+        return True
+
+    def load_agent_dialog(self) -> None:
+        """"Load agent": pick an agent file."""
+        if self.dialogs.modal_open():
+            return
+        self.dialogs.pick_file("Open agent", Path.cwd(), AGENT_SUFFIXES, self.load_agent_from,
+                               existing_only=True)
+
+    def load_agent_from(self, path: Path | str) -> bool:
+        """Load an agent file, open its world if it names another, and make it the agent.
+
+        Returns True when the agent is on screen (or will be, after an unsaved-edits question).
+        """
+        path = Path(path)
+        self._pause()
+        try:
+            agent, meta = load_agent(path)
+            spec = meta.get("env")
+            target = self._world_for(path, agent, meta, spec)
+        except AgentFileError as exc:
+            self._agent_file_error("Could not load the agent", exc)
+            return False
+        if target is None:  # the world on screen
+            return self._install_loaded(path, agent, meta)
+        if isinstance(target, Level):
+            def open_level() -> None:
+                if spec in bundled_level_names() or (spec and Path(spec).is_file()
+                                                     and "level" not in meta):
+                    self.files.open_level(spec)
+                else:
+                    self.files.level_path, self.files.level_label = None, target.name
+                    self.editor.set_level(target, reset_history=True, saved=False)
+                    self.controls.set_level_choice(target.name)
+                    self._update_caption()
+                self._install_loaded(path, agent, meta)
+            self.files.ask_unsaved(open_level)
+            return True
+        self.enter_world(target)
+        return self._install_loaded(path, agent, meta)
+
+    def _world_for(self, path: Path, agent: Any, meta: dict, spec: str | None) -> Any:
+        """None (the world on screen), a Level to open in the editor, or an opened World.
+
+        Raises:
+            AgentFileError: the file's world cannot be opened or the agent does not fit it.
+        """
+        def here() -> None:
+            if self.session is None:
+                raise AgentFileError(f"{path.name}: open a valid level or env first")
+            check_fits(path, agent, meta, self.session.env)
+
+        if not spec and "level" not in meta:
+            return here()
+        if "level" in meta or is_level_spec(spec):
+            try:
+                level = Level.from_text(meta["level"]) if "level" in meta else load_level(spec)
+            except LevelError as exc:
+                raise AgentFileError(f"{path.name} was trained on a level that cannot be opened "
+                                     f"({exc})") from None
+            if self.world is None and level == self.session_level:
+                return here()
+            env = GridMazeEnv(level)
+            check_fits(path, agent, meta, env)
+            return level
+        if spec == self.world_spec():
+            return here()
+        try:
+            world = open_world(spec)
+        except WorldError as exc:
+            raise AgentFileError(f"{path.name} was trained on {spec}, which cannot be opened "
+                                 f"here: {exc}") from None
+        try:
+            check_fits(path, agent, meta, world.env)
+        except BaseException:
+            world.close()
+            raise
+        return world
+
+    def _install_loaded(self, path: Path, agent: Any, meta: dict) -> bool:
+        if self.session is None:
+            return False
+        hp = meta.get("hyperparameters", {})
+        if agent.kind == "dqn":
+            schedule = agent.epsilon_schedule
+        else:
+            from agents.schedules import make_schedule
+
+            for name in ("alpha", "gamma"):
+                self.state.hyper[name] = float(getattr(agent, name))
+            eps = float(hp.get("epsilon", self.state.hyper["epsilon"]))
+            decay = float(hp.get("epsilon_decay", self.state.hyper["epsilon_decay"]))
+            schedule = make_schedule(str(hp.get("schedule", "exponential")), eps,
+                                     float(hp.get("epsilon_min", self.epsilon_min)), decay)
+            self.state.hyper["epsilon"], self.state.hyper["epsilon_decay"] = eps, decay
+        session = self._new_session(self.session.env, agent=agent, schedule=schedule,
+                                    env_spec=self.session.env_spec)
+        self.state.agent_kind = agent.kind
+        self._dqn_note = f"loaded from {path.name}"
+        self._install_session(session)
+        self.rebuild_panel(force=True)
+        self.reset_compare()
+        trained = meta.get("episodes")
+        where = meta.get("env") or "this world"
+        self.status.notify(f"Loaded {path.name}: {label(agent.kind)}"
+                           + (f" trained {trained:,} episodes" if isinstance(trained, int) else "")
+                           + f" on {where}. Press G to watch it, Space to train on", "info", 12)
+        return True
+
+    def _agent_file_error(self, title: str, exc: Exception) -> None:
+        message = str(exc)
+        self.status.notify(message, "error", 12)
+        self.dialogs.error(title, message)
+
+    # ==== pictures ================================================================================
+    def screenshot(self) -> Path | None:
+        """F12: the window as a PNG in the capture folder; the status bar shows the path."""
+        try:
+            path = save_screenshot(self.screen, capture_dir())
+        except RecordingError as exc:
+            self.status.notify(str(exc), "error", 10)
+            return None
+        self.status.notify(f"Screenshot saved: {path}", "info", 10)
+        return path
+
+    def record_gif(self) -> None:
+        """"Record GIF": film one greedy episode of the agent on screen."""
+        if self.session is None or not self.valid or self.recording is not None:
+            return
+        if self.gif_job is not None and self.gif_job.is_alive():
+            self.status.notify("Still writing the last GIF\u2026", "info")
+            return
+        if self.demo:
+            self._end_demo(None)
+        try:
+            if self.world is not None:
+                world = open_world(self.world.spec)
+                env, close = world.env, world.close
+            else:
+                env = GridMazeEnv(self.session_level, render_mode="rgb_array")
+                close = env.close
+        except (ValueError, LevelError) as exc:
+            self.status.notify(f"Cannot record: {exc}", "error", 10)
+            return
+        self._recording_close = close
+        self.recording = GreedyRecording(env, self.session.agent, seed=self.seed,
+                                         max_frames=GIF_MAX_FRAMES)
+        self.status.notify("Recording a greedy episode\u2026", "info", 30)
+
+    def tick_recording(self, budget_s: float) -> None:
+        """Record for ``budget_s`` of this frame; when the episode is over, write the GIF."""
+        recording = self.recording
+        if recording is None:
+            self._poll_gif()
+            return
+        try:
+            done = recording.advance(budget_s)
+        except Exception as exc:  # the env or agent failed mid-episode: say so, keep the app
+            self.recording = None
+            self._recording_close()
+            self.status.notify(f"Recording failed: {exc}", "error", 10)
+            return
+        if not done:
+            return
+        self.recording = None
+        self._recording_close()
+        name = f"{_slug(self.world_spec().split(':')[0])}-{self.session.agent.kind}"
+        folder = capture_dir()
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = folder / f"rl-sandbox-{name}-{stamp}.gif"
+        fps = GIF_FPS.get(self.view_kind, 5)
+        frames = recording.frames
+        summary = (f"return {recording.episode_return:g} in {recording.length} steps"
+                   + ("" if recording.ended else f" (stopped at {GIF_MAX_FRAMES} frames)"))
+        self._gif_result: dict[str, Any] = {}
+
+        def write() -> None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                self._gif_result["path"] = write_gif(frames, path, fps=fps)
+            except (RecordingError, OSError, ValueError) as exc:
+                self._gif_result["error"] = str(exc)
+
+        self._gif_summary = summary
+        self.gif_job = threading.Thread(target=write, name="gif-writer", daemon=True)
+        self.gif_job.start()
+        self.status.notify(f"Greedy episode recorded ({summary}); writing the GIF\u2026",
+                           "info", 30)
+
+    def _poll_gif(self) -> None:
+        job = self.gif_job
+        if job is None or job.is_alive():
+            return
+        self.gif_job = None
+        result = self._gif_result
+        if "path" in result:
+            self.last_gif = result["path"]
+            self.status.notify(f"GIF saved: {result['path']} ({self._gif_summary})", "info", 12)
+        else:
+            self.status.notify(f"Could not write the GIF: {result.get('error')}", "error", 12)

@@ -1,0 +1,199 @@
+"""The DQN's own controls in the side panel: sliders and switches built from ``DQNConfig``.
+
+When the agent is a DQN the panel's hyperparameter section is built here instead of from the
+tabular sliders. Every slider's range and tooltip come from the field metadata of
+:class:`agents.config.DQNConfig` (the CLI reads the same), so the app refuses exactly what the
+CLI refuses. Knobs that span decades (learning rate, batch size, target update interval) move on
+a log scale; pairs of related knobs share a row so the panel keeps room for the charts.
+
+Widget events become the panel's usual ``("hyper", (field, value))`` commands; the one
+structural switch, the dueling head, becomes ``("dqn_rebuild", ("dueling", on))`` because it
+needs a fresh network. No torch here: the panel is built from the dataclass alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UICheckBox, UIHorizontalSlider, UILabel
+
+from agents.config import DQNConfig, field_help, field_range
+from app.scales import LogScale, format_count, format_number, format_rate
+
+SLIDER_H = 26
+LABEL_W = 96  # full-width rows: label column, as the tabular sliders
+HALF_LABEL_W = 58  # half-width rows
+VALUE_W = 66
+HALF_VALUE_W = 46
+
+
+@dataclass(frozen=True)
+class DQNKnob:
+    """One DQN slider: the ``DQNConfig`` field, its label, and its scale (None: linear)."""
+
+    name: str
+    label: str
+    scale: LogScale | None = None
+    kind: str = "number"  # how the value is written: number, rate or count
+
+    def text(self, value: float) -> str:
+        if self.kind == "rate":
+            return format_rate(value)
+        if self.kind == "count":
+            return format_count(value)
+        return format_number(value)
+
+    def value(self, position: float, lo: float, hi: float) -> float:
+        """The hyperparameter value of a slider position (clamped to the config's range)."""
+        if self.scale is None:
+            return min(max(round(float(position), 4), lo), hi)
+        v = self.scale.value(position)
+        return int(v) if self.scale.integer else v
+
+    def position(self, value: float) -> float:
+        return float(value) if self.scale is None else self.scale.position(value)
+
+
+#: Rows of the DQN section; two knobs in a row share it half and half.
+DQN_ROWS: tuple[tuple[DQNKnob, ...], ...] = (
+    (DQNKnob("learning_rate", "learn rate", LogScale(1e-6, 1e6, 240), "rate"),),
+    (DQNKnob("gamma", "gamma \u03b3"),),
+    (DQNKnob("epsilon_start", "\u03b5 start"), DQNKnob("epsilon_end", "\u03b5 end")),
+    (DQNKnob("exploration_fraction", "\u03b5 decay"),),
+    (DQNKnob("batch_size", "batch", LogScale(1, 1024, 10, integer=True), "count"),
+     DQNKnob("target_update_interval", "target", LogScale(1, 100_000, 50, integer=True),
+             "count")),
+)
+KNOBS: dict[str, DQNKnob] = {k.name: k for row in DQN_ROWS for k in row}
+_EXTRA_HELP = {
+    "exploration_fraction": "; the decay runs over that share of the planned total steps",
+    "target_update_interval": " (the target network's refresh period)",
+    "learning_rate": "; the slider runs 1e-6 to 1e6 on a log scale",
+}
+
+#: Switches: (key, label, DQNConfig field, value when on, value when off, tooltip).
+SWITCHES: tuple[tuple[str, str, str, Any, Any, str], ...] = (
+    ("double", "Double", "double", True, False,
+     "Double DQN: the online network picks the next action, the target network values it"),
+    ("dueling", "Dueling", "dueling", True, False,
+     "Dueling head Q = V + A - mean(A); changing it builds a fresh network (learning restarts)"),
+    ("huber", "Huber", "loss", "huber", "mse",
+     "Huber loss (robust to large TD errors); off: mean squared error"),
+    ("soft", "Soft \u03c4", "tau", 0.005, 1.0,
+     "Soft target updates: blend 0.5% of the online network in at every target update; "
+     "off: copy it (hard update)"),
+    ("nstep", "3-step", "n_step", 3, 1,
+     "3-step returns: sum three rewards before bootstrapping; off: one-step TD targets"),
+)
+
+
+def dqn_values(config: Any) -> dict[str, Any]:
+    """The values the DQN section shows, read from a ``DQNConfig`` (or the agent's config)."""
+    return {name: getattr(config, name) for name in (*KNOBS, "double", "dueling", "loss", "tau",
+                                                      "n_step")}
+
+
+def _switch_on(key: str, values: dict[str, Any]) -> bool:
+    _k, _label, name, on, _off, _tip = next(s for s in SWITCHES if s[0] == key)
+    value = values.get(name, getattr(DQNConfig(), name))
+    if name == "tau":
+        return float(value) < 1.0
+    if name == "n_step":
+        return int(value) > 1
+    return value == on
+
+
+class DQNSection:
+    """Builds the DQN sliders and switches into a :class:`app.controls.Controls` panel."""
+
+    def __init__(self, controls: Any) -> None:
+        self.controls = controls
+        self.switches: dict[str, UICheckBox] = {}
+
+    def build(self, y: int) -> int:
+        """Add the section at ``y``; returns the y below it."""
+        c = self.controls
+        y = c._heading(y, "DQN HYPERPARAMETERS  (apply at once)")
+        full, half_gap = c.inner_width, 8
+        half = (full - half_gap) // 2
+        for row in DQN_ROWS:
+            if len(row) == 1:
+                self._slider(row[0], y, 12, full, LABEL_W, VALUE_W)
+            else:
+                self._slider(row[0], y, 12, half, HALF_LABEL_W, HALF_VALUE_W)
+                self._slider(row[1], y, 12 + half + half_gap, half, HALF_LABEL_W, HALF_VALUE_W)
+            y += SLIDER_H
+        y += 2
+        cells = c._row(y, len(SWITCHES), 22)
+        for cell, (key, label, _name, _on, _off, tip) in zip(cells, SWITCHES, strict=True):
+            box = UICheckBox(pygame.Rect(cell.x, cell.y, 20, 20), label, c.manager,
+                             container=c.panel, initial_state=_switch_on(key, c.state.dqn),
+                             tool_tip_text=tip)
+            self.switches[key] = box
+            c._handlers[box] = lambda e, k=key: self._on_switch(k, e)
+        return y + 24 + 4
+
+    def _slider(self, knob: DQNKnob, y: int, x: int, width: int, label_w: int,
+                value_w: int) -> None:
+        c = self.controls
+        lo, hi = field_range(DQNConfig, knob.name)
+        lo, hi = float(lo), float(hi)
+        value = c.state.dqn.get(knob.name, getattr(DQNConfig(), knob.name))
+        rect = pygame.Rect(x + label_w, y + 3, width - label_w - value_w - 4, 20)
+        if knob.scale is None:
+            slider = UIHorizontalSlider(rect, float(value), (lo, hi), c.manager,
+                                        container=c.panel, click_increment=0.01)
+        else:
+            slider = UIHorizontalSlider(rect, knob.position(value), (0, knob.scale.positions),
+                                        c.manager, container=c.panel, click_increment=1)
+        tip = (f"{knob.name.replace('_', ' ')}: {field_help(DQNConfig, knob.name)}"
+               f"{_EXTRA_HELP.get(knob.name, '')}")
+        slider.set_tooltip(tip)
+        if slider.sliding_button is not None:
+            slider.sliding_button.set_tooltip(tip)
+        name_label = UILabel(pygame.Rect(x, y, label_w - 2, SLIDER_H), knob.label, c.manager,
+                             container=c.panel)
+        name_label.set_tooltip(tip)
+        value_label = UILabel(pygame.Rect(x + width - value_w, y, value_w, SLIDER_H), "",
+                              c.manager, container=c.panel,
+                              object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
+        value_label.set_tooltip(tip)
+        c.sliders[knob.name] = slider
+        c.value_labels[knob.name] = value_label
+        c._handlers[slider] = lambda e, k=knob, lo=lo, hi=hi: self._on_slider(k, lo, hi, e)
+
+    # -- events --------------------------------------------------------------------------------
+    def _on_slider(self, knob: DQNKnob, lo: float, hi: float, event: pygame.event.Event) -> None:
+        c = self.controls
+        value = knob.value(event.value, lo, hi)
+        c.state.dqn[knob.name] = value
+        c.value_labels[knob.name].set_text(knob.text(value))
+        c.on_command("hyper", (knob.name, value))
+
+    def _on_switch(self, key: str, event: pygame.event.Event) -> None:
+        c = self.controls
+        _k, _label, name, on_value, off_value, _tip = next(s for s in SWITCHES if s[0] == key)
+        value = on_value if event.type == pygame_gui.UI_CHECK_BOX_CHECKED else off_value
+        if c.state.dqn.get(name) == value:
+            return
+        c.state.dqn[name] = value
+        c.on_command("dqn_rebuild" if name == "dueling" else "hyper", (name, value))
+
+    # -- showing state -------------------------------------------------------------------------
+    def sync(self) -> None:
+        """Show ``state.dqn`` in the sliders, value labels and switches."""
+        c = self.controls
+        values = c.state.dqn
+        for name, knob in KNOBS.items():
+            slider = c.sliders.get(name)
+            if slider is None or name not in values:
+                continue
+            slider.set_current_value(knob.position(values[name]), warn=False)
+            c.value_labels[name].set_text(knob.text(values[name]))
+        for key, box in self.switches.items():
+            on = _switch_on(key, values)
+            if box.get_state() != on:
+                box.set_state(on)

@@ -1,0 +1,178 @@
+"""Worlds beyond the editor's level: opening Gymnasium envs in the app, and going back to levels.
+
+A mixin of :class:`app.app.App`. The app shows one world at a time: either the editor's level
+(editable, the default) or a Gymnasium env opened through the env picker (E, or "Env..." in the
+panel). Levels always go through the editor, whichever way they are picked, so they stay
+editable; anything else becomes a :class:`app.envfactory.World` and is drawn by its kind:
+
+* ``"grid"`` (FrozenLake, CliffWalking): the board with the env's map, arrows and overlays;
+* ``"taxi"``: the env's frame with Q-value bars, beside a 5x5 board of the current
+  passenger/destination situation;
+* ``"frame"`` (CartPole, MountainCar, Acrobot, ...): the env's frame and Q-value bars.
+
+Opening is all-or-nothing: the new env, agent and session are built first, and only then does
+the app switch to them and close the old env (with :func:`app.envfactory.close_env`, which never
+closes pygame). A failure raises a ``ValueError`` whose sentence the picker shows, and the app
+keeps what it had.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agents.config import ConfigError
+from app.agentfactory import kinds_for, label
+from app.envfactory import World, WorldError, close_env, open_world
+from app.envpicker import EnvPicker
+from levels.level import LevelError, bundled_level_names, load_level
+
+
+def is_level_spec(spec: str) -> bool:
+    """True for a bundled level name or a level file (those open in the editor)."""
+    text = spec.strip()
+    if text in bundled_level_names():
+        return True
+    return ":" not in text and (text.lower().endswith(".txt") or Path(text).is_file())
+
+
+class WorldFlow:
+    """Opening envs (the picker), switching the panel and views to them, and back to levels."""
+
+    world: World | None
+    session: Any
+    state: Any
+
+    @property
+    def view_kind(self) -> str:
+        """"level" (the editor's level) or the open world's kind: "grid", "taxi", "frame"."""
+        return "level" if self.world is None else self.world.kind
+
+    def world_tiles(self) -> tuple[str, ...]:
+        """The map the board draws: the edited level, or the grid env's own map."""
+        if self.world is None:
+            return tuple(self.editor.level.grid)
+        grid = self.world.grid
+        if grid is None or grid.tiles is None:
+            return ()
+        return tuple(grid.tiles)
+
+    def quiet_tiles(self) -> str:
+        """Tiles without arrows (terminal); Taxi's depots are 'G' but not terminal."""
+        return "" if self.view_kind == "taxi" else "HGCP"
+
+    def world_spec(self) -> str:
+        """What the current world is, as the picker and agent files name it."""
+        if self.world is not None:
+            return self.world.spec
+        path = self.files.level_path
+        return str(path) if path is not None else self.files.level_label
+
+    # ==== the picker ==============================================================================
+    def open_env_picker(self) -> None:
+        """E / "Env...": the picker window (one at a time)."""
+        if self.picker is not None and self.picker.alive():
+            return
+        if self.dialogs.modal_open():
+            return
+        self.picker = EnvPicker(self.manager, on_choose=self.open_spec,
+                                on_cancel=self._picker_closed, initial_spec=self.world_spec())
+
+    def _picker_closed(self) -> None:
+        self.picker = None
+
+    def picker_open(self) -> bool:
+        return self.picker is not None and self.picker.alive()
+
+    def open_spec(self, spec: str) -> None:
+        """Open ``spec`` (a Gymnasium id with arguments, a bundled level or a level file).
+
+        Raises:
+            ValueError: (WorldError) the world cannot be opened; the app is unchanged.
+        """
+        spec = spec.strip()
+        if is_level_spec(spec):
+            try:
+                load_level(spec)  # check first: a bad level keeps the picker open with the reason
+            except LevelError as exc:
+                raise WorldError(str(exc)) from None
+            if self.world is None and spec == self.world_spec() and not self.editor.dirty:
+                return
+            self.files.ask_unsaved(lambda: self.files.open_level(spec))
+            return
+        try:
+            world = open_world(spec)
+        except ValueError:
+            raise
+        except Exception as exc:  # third-party env code (a missing dependency, a crash)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WorldError(f"{spec} could not be opened: {first}") from exc
+        try:
+            self.enter_world(world)
+        except BaseException:
+            world.close()
+            raise
+
+    def enter_world(self, world: World) -> None:
+        """Switch to ``world``: new agent and session first, then views, panel, old env closed.
+
+        Raises:
+            WorldError: no agent the app has can learn it, or its agent cannot be built.
+        """
+        kinds = kinds_for(world.env)
+        kind = self.state.agent_kind if self.state.agent_kind in kinds else kinds[0]
+        try:
+            session = self._new_session(world.env, kind, env_spec=world.resolved)
+        except (ConfigError, ValueError) as exc:
+            raise WorldError(f"{world.title}: {exc}") from None
+        self._pause()
+        old_session, old_world = self.session, self.world
+        self.world = world
+        self.state.agent_kind = kind
+        self._install_session(session)
+        if old_world is not None:
+            old_world.close()
+        elif old_session is not None:
+            close_env(old_session.env)
+        self.valid = True
+        self.problem_cells = []
+        self.status.set_problem(None)
+        self.info.set_problem(None)
+        self.controls.set_level_choice(world.title)
+        self._world_changed()
+        notes = [world.notice] if world.notice else []
+        notes.append(f"Opened {world.title}: {label(kind)} learns it"
+                     + ("" if len(kinds) > 1 else " (the only agent for its continuous "
+                        "observations)"))
+        self.status.notify(". ".join(notes), "info", 8)
+        self._update_caption()
+
+    def leave_world(self) -> None:
+        """Back to the editor's level (called when a level replaces the world)."""
+        world = self.world
+        if world is None:
+            return
+        self.world = None
+        self._world_changed()
+        world.close()
+
+    def _world_changed(self) -> None:
+        """The world's kind or agents changed: panel widgets, layout and views follow."""
+        world = self.world
+        s = self.state
+        if world is None:
+            s.agent_options = kinds_for(self.session.env) if self.session is not None else \
+                s.agent_options
+            s.editable, s.board = True, True
+        else:
+            s.agent_options = kinds_for(world.env)
+            s.editable, s.board = False, world.kind != "frame"
+            if world.grid is not None:
+                self.board.set_grid(world.grid.nrows, world.grid.ncols)
+        if s.agent_kind not in s.agent_options:
+            s.agent_kind = s.agent_options[0]
+        self.optimal.invalidate()
+        self.gym_view.set_frame(world.first_frame if world is not None else None)
+        self.gym_view.set_q(None, None, world.action_names if world is not None else ())
+        self.rebuild_panel()
+        self.reopen_compare()

@@ -1,0 +1,63 @@
+"""Shared helpers for the issue-6 app tests (envs, DQN, compare mode, recordings).
+
+Synthetic input goes through the same paths as a user's: pygame events into ``App.run_frames``,
+clicks on pygame_gui widgets (hover, press, release), widget events drained for a few frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+import pygame_gui
+
+from app.app import App
+
+
+def key(k: int, mod: int = 0, unicode: str = "") -> list[pygame.event.Event]:
+    return [pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=unicode, scancode=0),
+            pygame.event.Event(pygame.KEYUP, key=k, mod=mod, unicode=unicode, scancode=0)]
+
+
+def press(app: App, k: int, mod: int = 0, frames: int = 2) -> None:
+    app.run_frames(frames, key(k, mod))
+
+
+def click(app: App, element: Any, frames: int = 4) -> None:
+    """A real click on a widget: hover, press, release (buttons fire on release)."""
+    pos = element.rect.center
+    pygame.mouse.set_pos(pos)
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+    app.run_frames(frames)
+
+
+def choose(app: App, menu: pygame_gui.elements.UIDropDownMenu, option: str) -> None:
+    """Pick ``option`` in a drop-down with real clicks: expand it, click the option."""
+    click(app, menu)
+    options = menu.current_state.options_selection_list.item_list_container.elements
+    click(app, next(b for b in options if b.text == option))
+
+
+def train(app: App, frames: int, speed: float | None = None) -> int:
+    """Play at ``speed`` (None: max) for ``frames`` frames; returns the steps taken."""
+    app.state.speed = speed
+    app.controls.sync()
+    before = app.session.total_steps
+    if not app.playing:
+        press(app, pygame.K_SPACE, frames=1)
+    app.run_frames(frames)
+    return app.session.total_steps - before
+
+
+def stop(app: App) -> None:
+    if app.playing:
+        press(app, pygame.K_SPACE, frames=1)
+    app.run_frames(2)
+
+
+def small_dqn(app: App) -> None:
+    """Make the running DQN start learning at once (few hundred steps are enough for tests)."""
+    app.session.set_hyperparameters(learning_starts=32, batch_size=16, train_freq=1)

@@ -1,0 +1,167 @@
+"""DQN in the app: arrows from the network, its own controls, presets, charts, divergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pygame_gui
+import pytest
+from apphelp import choose, press, small_dqn, stop, train
+
+from agents.config import DQNConfig, field_help
+from agents.presets import preset_for
+from app.app import App
+from app.dqncontrols import KNOBS
+from app.qview import DIRS, cell_values
+from app.sprites import ARROW_LEVELS, arrow_color, arrow_signature
+from levels.level import Level
+
+MAZE = Level.from_text("name: dqn maze\nmax_steps: 30\nS..#\n.#..\n...#\n#.CG\n")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("RL_SANDBOX_STATE_DIR", str(tmp_path / "state"))
+    app = App(MAZE, offer_recovery=False)
+    app.run_frames(2)
+    yield app
+    app.close()
+
+
+def to_dqn(app: App) -> None:
+    choose(app, app.controls.agent_menu, "DQN")
+    assert app.session.agent.kind == "dqn"
+    small_dqn(app)
+
+
+def move_slider(app: App, name: str, position: float) -> None:
+    slider = app.controls.sliders[name]
+    pygame.event.post(pygame.event.Event(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
+                                         {"value": position, "ui_element": slider}))
+    app.run_frames(2)
+
+
+def test_dqn_on_a_maze_draws_the_arrows_of_its_q_values(app):
+    to_dqn(app)
+    assert train(app, 40) >= 200
+    stop(app)
+    assert app.session.agent.num_updates > 0
+    app.board.arrow_interval = 0.0  # no redraw throttling: the board shows the newest values
+    press(app, pygame.K_n)  # one more step, then the view re-reads the network
+    app.run_frames(2)
+    session, grid = app.session, app.session.grid
+    q = session.agent.q_values(np.arange(session.n_states))
+    expected = cell_values(q, grid, app._layer)
+    np.testing.assert_allclose(app._values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)
+    # pick the open cell with the longest arrow for its best action (not under the mouse)
+    sig = arrow_signature(expected.value.shape, expected.q_dir, None, None,
+                          np.zeros(expected.value.shape, dtype=bool))
+    agent_cell = session.grid.position(session.state)
+    best = None
+    for r, c in np.ndindex(expected.value.shape):
+        d = int(expected.greedy_dirs[r, c])
+        if d < 0 or MAZE.tile(r, c) in "#HGCP" or (r, c) == agent_cell:
+            continue
+        level = int((sig[r, c] >> (5 * d)) & 31) - ARROW_LEVELS - 1
+        if best is None or abs(level) > abs(best[3]):
+            best = (r, c, d, level)
+    assert best is not None
+    r, c, d, level = best
+    assert level != 0
+    colour = arrow_color(level)
+    cell = app.board.cell_rect(r, c)
+    cx, cy = cell.center
+    dr, dc = DIRS[d]
+    run = 0
+    for k in range(2, cell.width // 2):  # walk from the centre toward the best action
+        px = tuple(app.screen.get_at((cx + dc * k, cy + dr * k)))[:3]
+        if max(abs(a - b) for a, b in zip(px, colour, strict=True)) <= 6:
+            run += 1
+    length = (0.1 + 0.29 * abs(level) / ARROW_LEVELS) * app.board.cell  # the sprite's length
+    assert abs(run - length) <= 4, (run, length)
+    # and a direction whose bucket differs is drawn differently (colour or length)
+    for other in range(4):
+        lv = int((sig[r, c] >> (5 * other)) & 31) - ARROW_LEVELS - 1
+        if lv != level:
+            dr2, dc2 = DIRS[other]
+            same = sum(1 for k in range(2, cell.width // 2)
+                       if tuple(app.screen.get_at((cx + dc2 * k, cy + dr2 * k)))[:3] == colour)
+            assert same < run
+
+
+def test_dqn_controls_come_from_the_config_and_change_the_agent(app):
+    to_dqn(app)
+    controls = app.controls
+    for name in KNOBS:
+        assert field_help(DQNConfig, name) in controls.sliders[name].tool_tip_text
+    assert "alpha" not in controls.sliders  # the tabular knobs are gone
+    move_slider(app, "batch_size", 5)  # log2 scale: 2**5
+    assert app.session.agent.config.batch_size == 32
+    assert controls.value_labels["batch_size"].text == "32"
+    move_slider(app, "learning_rate", KNOBS["learning_rate"].scale.position(1e-3))
+    assert app.session.agent.learning_rate == pytest.approx(1e-3)
+    move_slider(app, "epsilon_end", 0.2)
+    assert app.session.agent.config.epsilon_end == pytest.approx(0.2)
+    assert app.session.schedule is app.session.agent.epsilon_schedule
+    box = controls.dqn_section.switches["double"]
+    pygame.event.post(pygame.event.Event(pygame_gui.UI_CHECK_BOX_UNCHECKED, {"ui_element": box}))
+    app.run_frames(2)
+    assert app.session.agent.config.double is False
+    old_agent = app.session.agent
+    box = controls.dqn_section.switches["dueling"]
+    pygame.event.post(pygame.event.Event(pygame_gui.UI_CHECK_BOX_CHECKED, {"ui_element": box}))
+    app.run_frames(3)
+    agent = app.session.agent
+    assert agent is not old_agent and agent.config.dueling and agent.config.batch_size == 32
+    assert agent.config.double is False  # the other knobs survive the fresh network
+
+
+def test_presets_device_and_charts_on_cartpole(app):
+    app.open_spec("CartPole-v1")
+    cfg = app.session.agent.config
+    preset = preset_for("CartPole-v1")
+    assert cfg.batch_size == preset["batch_size"] and cfg.hidden == tuple(preset["hidden"])
+    assert cfg.threads == 1
+    small_dqn(app)
+    train(app, 40)
+    assert "DQN on CPU" in app.status.stats_text and "steps/s" in app.status.stats_text
+    assert app.rate.rate > 0
+    stop(app)
+    assert app.loss_chart.series and app.loss_chart.series[0].y.size > 0
+    assert app.meanq_chart.series and np.isfinite(app.meanq_chart.series[0].y).all()
+    assert "gradient steps" in app.arithmetic_text
+
+
+def test_bursty_presets_are_spread_over_the_frames(app):
+    app.open_spec("MountainCar-v0")
+    cfg = app.session.agent.config
+    assert (cfg.train_freq, cfg.gradient_steps) == (2, 1)  # the Zoo's 8 per 16, spread out
+    assert cfg.target_update_interval >= 16
+
+
+def test_a_diverging_dqn_stops_with_a_visible_message_and_the_app_keeps_running(app):
+    to_dqn(app)
+    move_slider(app, "learning_rate", KNOBS["learning_rate"].scale.positions)  # 1e6
+    assert app.session.agent.learning_rate == pytest.approx(1e6)
+    train(app, 60)
+    assert not app.playing
+    assert "Training stopped" in app.status.message and "diverged" in app.status.message
+    assert "Training stopped" in app.arithmetic_text
+    app.run_frames(5)  # the window goes on
+    press(app, pygame.K_SPACE)  # play is refused, with the reason
+    assert not app.playing and "diverged" in app.status.message
+    move_slider(app, "learning_rate", KNOBS["learning_rate"].scale.position(1e-3))
+    press(app, pygame.K_r)
+    assert app.session.error is None
+    assert train(app, 10) > 0
+    stop(app)
+
+
+def test_a_nan_injected_into_a_q_table_stops_training(app):
+    app.session.agent.q[:, :] = np.nan
+    train(app, 10, speed=None)
+    assert not app.playing and app.session.error is not None
+    assert "Training stopped" in app.status.message
+    app.run_frames(3)
+    press(app, pygame.K_r)
+    assert app.session.error is None and np.isfinite(app.session.agent.q).all()
