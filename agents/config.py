@@ -22,26 +22,34 @@ def knob(default: Any, lo: float | None, hi: float | None, help: str, **extra: A
     return field(default=default, metadata={"range": (lo, hi), "help": help, **extra})
 
 
+def _metadata(cls: type, name: str) -> Any:
+    """What ``knob`` declared for ``cls.name`` (KeyError naming the class when there is none)."""
+    fields = getattr(cls, "__dataclass_fields__", {})
+    if name not in fields:
+        raise KeyError(f"{cls.__name__} has no hyperparameter {name!r}")
+    return fields[name].metadata
+
+
 def field_range(cls: type, name: str) -> tuple[float | None, float | None]:
     """The ``(lo, hi)`` range declared for ``cls.name``."""
-    for f in dataclasses.fields(cls):
-        if f.name == name:
-            return f.metadata.get("range", (None, None))
-    raise KeyError(f"{cls.__name__} has no hyperparameter {name!r}")
+    return _metadata(cls, name).get("range", (None, None))
 
 
 def field_help(cls: type, name: str) -> str:
     """The help text declared for ``cls.name``."""
-    for f in dataclasses.fields(cls):
-        if f.name == name:
-            return str(f.metadata.get("help", ""))
-    raise KeyError(f"{cls.__name__} has no hyperparameter {name!r}")
+    return str(_metadata(cls, name).get("help", ""))
 
 
 def check_range(cls: type, name: str, value: Any) -> Any:
-    """Return ``value`` if it lies in the range declared for ``cls.name``, else raise ConfigError."""
+    """Return ``value`` if it lies in the range (or is one of the choices) declared for
+    ``cls.name``, else raise ConfigError."""
     lo, hi = field_range(cls, name)
     label = name.replace("_", " ")
+    choices = _metadata(cls, name).get("choices")
+    if choices is not None:
+        if value not in choices:
+            raise ConfigError(f"{label} must be one of {', '.join(choices)}, got {value!r}")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if lo is None and hi is None:
             return value
@@ -83,10 +91,6 @@ class TabularConfig:
 
     def __post_init__(self) -> None:
         validate(self)
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(
-                f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
-            )
 
 
 DQN_LOSSES = ("huber", "mse")
@@ -149,8 +153,6 @@ class DQNConfig:
         for name in ("double", "dueling"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if self.loss not in DQN_LOSSES:
-            raise ConfigError(f"loss must be one of {', '.join(DQN_LOSSES)}, got {self.loss!r}")
         for name in ("batch_size", "buffer_size", "learning_starts", "train_freq",
                      "gradient_steps", "target_update_interval", "n_step", "total_steps",
                      "threads"):

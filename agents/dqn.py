@@ -1,7 +1,8 @@
 """Deep Q-Network: when the state space is too big for a table, an MLP approximates Q.
 
-Read top to bottom: the device rule, the TD target (the one formula every switch changes), then
-the agent.  The network lives in ``agents/qnetwork.py``, the replay ring in ``agents/buffers.py``.
+Read top to bottom: the device rule, then the agent.  The learning step (TD targets, gradient
+steps, target sync, divergence checks) lives in ``agents/dqn_training.py``, the network in
+``agents/qnetwork.py``, the replay ring in ``agents/buffers.py``.
 The agent speaks the tabular agents' protocol (``act``, ``greedy``, ``update(..., truncated=)``,
 ``q_values``, ``epsilon``) so ``TrainingSession`` drives either; ``update`` stores the transition
 and, every ``train_freq`` env steps after ``learning_starts``, runs ``gradient_steps`` gradient
@@ -16,45 +17,29 @@ on one device; values come back with ``.cpu()`` before numpy sees them.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
-from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from agents.buffers import NStepAccumulator, ReplayBuffer
 from agents.config import ConfigError, DQNConfig
+from agents.dqn_training import (
+    HISTORY_LEN, DQNStats, DQNTraining, TrainingDiverged, new_history, td_targets,
+)  # fmt: skip
 from agents.qnetwork import QNetwork, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule
 
-HISTORY_LEN = 10_000  # training rounds kept for the charts
+__all__ = ["DQN", "DQNStats", "HISTORY_LEN", "QNetwork", "SpaceError", "TrainingDiverged",
+           "make_config", "resolve_device", "td_targets"]
+
 _STRUCTURAL = ("hidden", "dueling", "buffer_size", "threads")
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss or the Q-values became NaN or infinite; learning stopped (one-sentence message)."""
 
 
 class SpaceError(ValueError):
     """An observation or action space DQN cannot handle."""
-
-
-@dataclass(frozen=True)
-class DQNStats:
-    """What a training round did, measured on its last batch (for the app's charts)."""
-
-    loss: float
-    mean_q: float
-    td_error: float
-    step: int
-    updates: int
-    learning_rate: float
 
 
 def resolve_device(requested: str = "auto") -> str:
@@ -82,24 +67,6 @@ def resolve_device(requested: str = "auto") -> str:
     return name
 
 
-def td_targets(online: nn.Module, target: nn.Module, next_obs: torch.Tensor,
-               returns: torch.Tensor, discounts: torch.Tensor, double: bool) -> torch.Tensor:
-    """``y = ret + discount * V(s')``, with no gradient.
-
-    Double DQN: the online network picks ``a' = argmax Q_online(s', .)`` and the target network
-    values it, ``V(s') = Q_target(s', a')``; plain DQN takes ``max Q_target(s', .)``.  A terminated
-    row has ``discount = 0``; a truncated one keeps ``gamma**k`` and so still bootstraps.
-    """
-    with torch.no_grad():
-        next_q = target(next_obs)
-        if double:
-            best = online(next_obs).argmax(dim=1, keepdim=True)
-            next_v = next_q.gather(1, best).squeeze(1)
-        else:
-            next_v = next_q.max(dim=1).values
-        return returns + discounts * next_v
-
-
 def make_config(hyperparameters: dict[str, Any], base: DQNConfig | None = None) -> DQNConfig:
     """A validated ``DQNConfig``; an unknown name is refused in one sentence."""
     known = {f.name for f in dataclasses.fields(DQNConfig)}
@@ -111,7 +78,7 @@ def make_config(hyperparameters: dict[str, Any], base: DQNConfig | None = None) 
     return dataclasses.replace(base or DQNConfig(), **hyperparameters)
 
 
-class DQN:
+class DQN(DQNTraining):
     """Deep Q-learning agent with replay, a target network and Double-DQN targets.
 
     Args:
@@ -203,10 +170,7 @@ class DQN:
         self._max_abs_reward = 0.0
         self._schedule_key: tuple | None = None
         self.epsilon = cfg.epsilon_start
-        self.history: dict[str, deque[float]] = {
-            name: deque(maxlen=HISTORY_LEN)
-            for name in ("step", "loss", "mean_q", "td_error")
-        }
+        self.history = new_history()
 
     def _new_network(self, device: torch.device | str) -> QNetwork:
         """An uninitialised network (built on the meta device: no draws from torch's global RNG)."""
@@ -226,6 +190,15 @@ class DQN:
     def reset_q(self) -> None:
         """Forget everything learned: the seed's initial weights, empty replay, zero counters."""
         self._build()
+
+    def for_spaces(self, observation_space: gym.Space, action_space: gym.Space) -> DQN:
+        """A new agent for other spaces: these hyperparameters, device and seed, fresh weights.
+
+        The input layer has one unit per observation, so a network cannot follow an edit that
+        changes the state count; the session swaps in this agent instead (empty replay, step 0).
+        """
+        return DQN(observation_space, action_space, device=self.device, seed=self.seed,
+                   **dataclasses.asdict(self.config))
 
     def set_hyperparameters(self, **changes: Any) -> None:
         """Change knobs between steps; ``epsilon=x`` pins exploration at x (start = end = x).
@@ -284,13 +257,6 @@ class DQN:
     # -- learning -----------------------------------------------------------------------------
 
     @property
-    def current_learning_rate(self) -> float:
-        """Step size now: falls linearly to ``learning_rate * learning_rate_end`` at total steps."""
-        cfg = self.config
-        progress = min(1.0, self.num_steps / cfg.total_steps)
-        return cfg.learning_rate * (1.0 - (1.0 - cfg.learning_rate_end) * progress)
-
-    @property
     def epsilon_schedule(self) -> LinearSchedule | ConstantSchedule:
         """The linear schedule: start to end over ``exploration_fraction`` of the total steps.
 
@@ -340,77 +306,6 @@ class DQN:
                 and self.buffer.size > 0):
             return self.train(cfg.gradient_steps)
         return None
-
-    def sync_target(self) -> None:
-        """Target <- online (``tau = 1``) or target <- tau * online + (1 - tau) * target."""
-        tau = self.config.tau
-        with torch.no_grad():
-            for target, online in zip(self._target_params, self._params):
-                if tau >= 1.0:
-                    target.copy_(online)
-                else:
-                    target.lerp_(online, tau)
-
-    def train(self, gradient_steps: int) -> DQNStats:
-        """Run ``gradient_steps`` gradient steps on uniform replay batches.
-
-        Statistics are read back once per round, from its last batch, so a GPU is not stalled
-        on every step.
-        """
-        cfg = self.config
-        lr = self.current_learning_rate
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        loss_fn = F.smooth_l1_loss if cfg.loss == "huber" else F.mse_loss
-        for _ in range(gradient_steps):
-            batch = self.buffer.sample(cfg.batch_size)
-            target = td_targets(self.q_net, self.target_net, batch.next_obs, batch.returns,
-                                batch.discounts, cfg.double)
-            q = self.q_net(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)
-            loss = loss_fn(q, target)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.max_grad_norm > 0:
-                nn.utils.clip_grad_norm_(self._params, cfg.max_grad_norm, foreach=True)
-            self.optimizer.step()
-        self.num_updates += gradient_steps
-        # Statistics of the round's last batch: a NaN or overflow anywhere in the round has
-        # reached the parameters, and so this batch, by now.
-        q = q.detach()
-        stats = torch.stack((loss.detach(), q.mean(), (target - q).abs().mean(), q.abs().max()))
-        loss_v, q_v, td_v, peak_v = stats.cpu().tolist()
-        self._check_divergence(loss_v, peak_v, lr)
-        for name, value in zip(self.history, (self.num_steps, loss_v, q_v, td_v)):
-            self.history[name].append(value)
-        return DQNStats(loss_v, q_v, td_v, self.num_steps, self.num_updates, lr)
-
-    def _check_divergence(self, loss: float, peak_q: float, lr: float) -> None:
-        """Stop learning for good when the loss or a Q-value is NaN, infinite or absurdly large.
-
-        Huber loss with Adam rarely overflows: a far too large step size sends Q-values to
-        millions while the loss stays finite.  No Q-value can exceed the largest return the
-        rewards seen so far allow, ``max|r| / (1 - gamma)``; a hundred times that (plus one) is a
-        generous margin that only a diverging network crosses.
-        """
-        problem = None
-        if not math.isfinite(loss):
-            problem = f"the loss became {loss}"
-        elif not math.isfinite(peak_q):
-            problem = f"a Q-value became {peak_q}"
-        elif self.config.gamma < 1.0:
-            bound = self._max_abs_reward / (1.0 - self.config.gamma)
-            if peak_q > 100.0 * (bound + 1.0):
-                problem = (f"a Q-value reached {peak_q:.3g}, far beyond the {bound:.3g} that "
-                           f"rewards of at most {self._max_abs_reward:g} allow")
-        if problem is not None:
-            self.diverged = (f"training diverged at step {self.num_steps}: {problem} (learning "
-                             f"rate {lr:g} is probably too high), so learning stopped")
-            raise TrainingDiverged(self.diverged)
-
-    def stats_history(self) -> dict[str, np.ndarray]:
-        """The last ``HISTORY_LEN`` rounds: ``step``, ``loss``, ``mean_q``, ``td_error`` arrays."""
-        return {name: np.fromiter(ring, dtype=np.float64, count=len(ring))
-                for name, ring in self.history.items()}
 
     def end_episode(self) -> None:
         """Drop n-step leftovers of an episode the caller abandons (reset without an ending)."""

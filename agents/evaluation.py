@@ -14,6 +14,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from levels.success import success_judge
+
 
 @dataclass(frozen=True)
 class EvalResult:
@@ -34,6 +36,7 @@ def evaluate(env: gymnasium.Env, agent: Any, seeds: list[int]) -> EvalResult:
     the first seed (the agent's own is restored afterwards), so the result is reproducible.
     """
     rets, lengths, wins = [], [], 0
+    judge = success_judge(env)
     saved_rng = getattr(agent, "rng", None)
     agent.rng = np.random.default_rng(seeds[0] if seeds else 0)
     try:
@@ -47,7 +50,7 @@ def evaluate(env: gymnasium.Env, agent: Any, seeds: list[int]) -> EvalResult:
                 done = term or trunc
             rets.append(total)
             lengths.append(n)
-            wins += bool(term and float(r) > 0)
+            wins += judge(term, trunc, r, obs)
     finally:
         agent.rng = saved_rng
     arr = np.asarray(rets, dtype=np.float64)

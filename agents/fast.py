@@ -25,9 +25,11 @@ from typing import Any
 
 import gymnasium
 import numpy as np
+
 from numba import njit
 
 from agents.schedules import schedule_value
+from levels.success import SuccessJudge
 
 # Update rules, by agent kind.
 RULES = {"q-learning": 0, "sarsa": 1, "expected-sarsa": 2}
@@ -211,7 +213,7 @@ def run_steps(
     q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
     rule, alpha, gamma, eps_kind, e0, e1, e2,
     uniforms, n_steps, istate, ep_return, visits, last_td, ring,
-    out_return, out_length, out_success,
+    out_return, out_length, out_success, goal, goal_by_reward,
 ):  # fmt: skip
     """Run up to ``n_steps`` learning steps in place; return how many ran.
 
@@ -286,7 +288,7 @@ def run_steps(
         if term or trunc:
             out_return[n_out] = ret
             out_length[n_out] = ep_step
-            out_success[n_out] = term and r > 0.0
+            out_success[n_out] = term and (r > 0.0 if goal_by_reward else goal[s2])
             n_out += 1
             episode += 1
             istate[I_LAST_START] = istate[I_CUR_START]
@@ -325,8 +327,12 @@ class TurboRunner:
 
     BLOCK = 1 << 16
 
-    def __init__(self, model: TabularModel, capacity: int = 1 << 15) -> None:
+    def __init__(self, model: TabularModel, capacity: int = 1 << 15,
+                 judge: SuccessJudge | None = None) -> None:
+        judge = judge or SuccessJudge("positive")
         self.model = model
+        self.goal = judge.goal_mask(model.initial.shape[0])
+        self.goal_by_reward = bool(judge.uses_reward)
         self.cdf = np.ascontiguousarray(model.cdf)
         self.initial_cdf = np.cumsum(model.initial)
         self.max_steps = int(model.max_steps or 0)
@@ -373,6 +379,7 @@ class TurboRunner:
             int(kind), float(e0), float(e1), float(e2),
             self.uniforms, int(n_steps), istate, ep_return, visits, last_td, ring,
             self.out_return[:cap], self.out_length[:cap], self.out_success[:cap],
+            self.goal, self.goal_by_reward,
         )  # fmt: skip
         return int(steps), int(istate[I_NOUT])
 

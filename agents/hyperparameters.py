@@ -1,9 +1,11 @@
 """Live hyperparameter changes for a running session: validate everything, then apply.
 
 A slider or a flag may change alpha, gamma or any epsilon knob between two steps. The knobs that
-shape exploration (schedule, epsilon, epsilon_min, epsilon_decay) rebuild the schedule; the rest
-are agent attributes. Every value is checked against the range its config dataclass declares,
-all before anything changes, so a refused change leaves the session as it was.
+shape the session's exploration (schedule, epsilon, epsilon_min, epsilon_decay) rebuild its
+schedule; the rest are agent attributes. An agent that brings its own schedule (a DQN: epsilon
+start, end and exploration fraction are its attributes) has no session schedule knobs. Every
+value is checked against the range its config dataclass declares, all before anything changes,
+so a refused change leaves the session as it was.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ from typing import Any
 
 from agents import config
 from agents.schedules import ExponentialSchedule, LinearSchedule, make_schedule
-
-SCHEDULE_KNOBS = ("schedule", "epsilon", "epsilon_min", "epsilon_decay")
-
 
 def schedule_knobs(schedule: Any) -> dict[str, Any]:
     """The TabularConfig knobs (schedule, epsilon, epsilon_min, epsilon_decay) of a schedule."""
@@ -32,29 +31,26 @@ def schedule_knobs(schedule: Any) -> dict[str, Any]:
 def plan_change(agent: Any, schedule: Any, kw: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """Validate the changes ``kw`` (name -> value).
 
-    Returns the schedule to use next and the agent attributes to set.
+    ``schedule`` None means the agent owns its exploration: every name is then an agent
+    attribute (a DQN's ``epsilon`` pins its own schedule). Returns the schedule to use next
+    (None again in that case) and the agent attributes to set.
 
     Raises:
         ConfigError: an unknown name or a value outside its range.
     """
-    knobs = schedule_knobs(schedule)
+    knobs = {} if schedule is None else schedule_knobs(schedule)
     agent_values: dict[str, Any] = {}
     classes = [c for c in (config.TabularConfig, getattr(config, "DQNConfig", None)) if c]
     for name, value in kw.items():
         cls = next((c for c in classes if name in c.__dataclass_fields__), None)
         if cls is None or (name not in knobs and not hasattr(agent, name)):
             raise config.ConfigError(f"unknown hyperparameter {name!r}")
-        if name == "schedule":
-            if value not in config.SCHEDULES:
-                raise config.ConfigError(f"schedule must be one of "
-                                         f"{', '.join(config.SCHEDULES)}, got {value!r}")
-        else:
-            config.check_range(cls, name, value)
+        config.check_range(cls, name, value)
         if name in knobs:
             knobs[name] = value
         else:
             agent_values[name] = value
-    if any(name in kw for name in SCHEDULE_KNOBS):
+    if any(name in knobs for name in kw):
         schedule = make_schedule(knobs["schedule"], knobs["epsilon"], knobs["epsilon_min"],
                                  knobs["epsilon_decay"])
     return schedule, agent_values

@@ -27,7 +27,7 @@ class Transition:
 
 
 class EpisodeResult(NamedTuple):
-    """A finished episode; ``success`` = it terminated with a positive final reward.
+    """A finished episode; ``success`` as :mod:`levels.success` judges it for the env.
 
     A NamedTuple: turbo reports tens of thousands of these per second.
     """

@@ -134,20 +134,17 @@ def make_schedule(
     ``ceil((epsilon - epsilon_min) / epsilon_decay)`` steps, and a zero decay keeps epsilon
     constant, as the decay knob's help text promises.
     """
+    check_range(TabularConfig, "schedule", name)  # one of config.SCHEDULES
     if name == "constant":
         return ConstantSchedule(epsilon)
     if name == "exponential":
         return ExponentialSchedule(epsilon, epsilon_min, epsilon_decay)
-    if name == "linear":
-        if total_steps is not None:
-            return LinearSchedule(epsilon, epsilon_min, total_steps)
-        epsilon = _probability("epsilon", epsilon)
-        epsilon_min = _probability("epsilon_min", epsilon_min)
-        check_range(TabularConfig, "epsilon_decay", epsilon_decay)
-        if epsilon_decay == 0 or epsilon == epsilon_min:
-            return ConstantSchedule(epsilon)
-        steps = max(1, math.ceil(abs(epsilon - epsilon_min) / epsilon_decay))
-        return LinearSchedule(epsilon, epsilon_min, steps)
-    raise ConfigError(
-        f"schedule must be one of constant, linear, exponential, got {name!r}"
-    )
+    if total_steps is not None:  # linear
+        return LinearSchedule(epsilon, epsilon_min, total_steps)
+    epsilon = _probability("epsilon", epsilon)
+    epsilon_min = _probability("epsilon_min", epsilon_min)
+    check_range(TabularConfig, "epsilon_decay", epsilon_decay)
+    if epsilon_decay == 0 or epsilon == epsilon_min:
+        return ConstantSchedule(epsilon)
+    steps = max(1, math.ceil(abs(epsilon - epsilon_min) / epsilon_decay))
+    return LinearSchedule(epsilon, epsilon_min, steps)

@@ -6,13 +6,15 @@ what happened; ``snapshot`` gives a view what it needs to draw. Two paths run th
 * the Python path (``env.step`` + ``agent.update``): used for recording the update arithmetic,
   for greedy demonstration, for a human driving (``manual_step``), for DQN and whenever turbo is
   off or the env has no tabular model;
-* the turbo path (``agents.fast``): chunks of ~1 ms of compiled steps, the time budget checked
-  between chunks.
+* the turbo path (``agents.fast``, driven by ``agents.turbodrive``): chunks of ~1 ms of compiled
+  steps, the time budget checked between chunks.
 
 The episode bookkeeping (state, step in episode, SARSA's chosen next action, schedule counters,
 the path ring) lives in one int64 array both paths read and write, so they hand over mid-episode.
 Agents follow one protocol (``act``, ``greedy``, ``update(..., truncated=)``, ``kind``,
-``needs_next_action``, ``epsilon``, ``rng``); tabular agents expose ``q``, a DQN ``q_values``.
+``needs_next_action``, ``epsilon``, ``rng``); tabular agents expose ``q``, a DQN ``q_values``
+and its own ``epsilon_schedule``. What a view reads (snapshots, frames) is in
+``agents.sessionviews``.
 """
 
 from __future__ import annotations
@@ -28,17 +30,18 @@ import numpy as np
 from agents import hyperparameters
 from agents.fast import (
     I_CUR_START, I_DIVERGED, I_EP_STEP, I_EPISODE, I_LAST_END, I_LAST_START, I_NEXT_ACTION,
-    I_RPOS, I_STATE, I_STEP, N_ISTATE, RULES, TurboRunner, place_env,
-    turbo_model,
+    I_RPOS, I_STATE, I_STEP, N_ISTATE,
 )  # fmt: skip
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
 from agents.schedules import ConstantSchedule
+from agents.sessionviews import PATH_RING, SessionViews
+from agents.turbodrive import TurboDriver
+from levels.success import success_judge
 
-__all__ = ["AdvanceReport", "EpisodeResult", "Snapshot", "TrainingSession", "Transition"]
+__all__ = ["AdvanceReport", "EpisodeResult", "PATH_RING", "Snapshot", "TrainingSession",
+           "Transition"]
 
 HISTORY = 10_000  # finished episodes kept for charts and the "recent returns" statistics
-PATH_RING = 1 << 14  # states kept for the trail of the last episode and the current path
-_CHUNK_SECONDS = 1e-3
 _DIVERGED = ("Q-values diverged (a value became infinite or NaN) at step {step}; "
              "lower alpha or gamma and reset the agent.")
 
@@ -50,15 +53,16 @@ def _diverged_error(exc: BaseException) -> bool:
     return cls is not None and isinstance(exc, cls)
 
 
-class TrainingSession:
+class TrainingSession(SessionViews):
     """Owns one env and one agent; the caller decides when and how much to step.
 
     Args:
         env: any Gymnasium env with a Discrete action space (tabular agents also need Discrete
             observations).
         agent: a tabular agent or a DQN (same protocol).
-        schedule: epsilon schedule (``agents.schedules``); None keeps ``agent.epsilon`` constant
-            (a DQN's None means its own ``epsilon_schedule``).
+        schedule: epsilon schedule (``agents.schedules``); None keeps ``agent.epsilon`` constant,
+            except for an agent with its own ``epsilon_schedule`` (a DQN): None, or that very
+            schedule, makes the session follow the agent's schedule whenever its knobs change.
         seed: seeds the agent's Generator and the env; same seed, same run, bit for bit.
         turbo: use the compiled path when it can (learning mode, tabular, env with a model).
         env_spec: the ``ResolvedEnv`` (or spec string) the env came from, kept for agent files.
@@ -70,13 +74,11 @@ class TrainingSession:
         self.turbo = bool(turbo)
         self.env_spec = env_spec
         self.mode = "learn"
-        if schedule is None:  # a DQN brings its own linear schedule; others keep epsilon fixed
-            schedule = getattr(agent, "epsilon_schedule", None) or ConstantSchedule(agent.epsilon)
         self.schedule = schedule
+        self.agent_notice: str | None = None
         self._istate = np.zeros(N_ISTATE, dtype=np.int64)
         self._ep_return = np.zeros(1)
         self._ring = np.zeros(PATH_RING, dtype=np.int64)
-        self._chunk = 4096
         self._bind_env(env)
         self._seed_everything(seed)
         self._clear_history()
@@ -85,10 +87,10 @@ class TrainingSession:
     # ---- set-up ---------------------------------------------------------------------------------
     def _bind_env(self, env: gymnasium.Env) -> None:
         self.env = env
+        self._judge = success_judge(env)
         self.discrete = isinstance(env.observation_space, gymnasium.spaces.Discrete)
         self.n_states = int(env.observation_space.n) if self.discrete else None
-        self._runner: Any = None
-        self._model_tried = False
+        self._turbo = TurboDriver(env)
         self._env_stale = False
         try:
             from levels.gridinfo import grid_info
@@ -104,8 +106,7 @@ class TrainingSession:
         else:
             self.agent.rng = np.random.default_rng(agent_seq)
         self._env_seed = int(env_seq.generate_state(1)[0])
-        if self._runner is not None:
-            self._runner.discard_uniforms()
+        self._turbo.discard_uniforms()
 
     def _clear_history(self) -> None:
         self._istate[:] = 0
@@ -146,11 +147,20 @@ class TrainingSession:
             self._ring[st[I_RPOS] % PATH_RING] = int(obs)
             st[I_RPOS] += 1
 
-    def _ring_slice(self, start: int, end: int) -> list[int]:
-        start = max(start, int(self._istate[I_RPOS]) - PATH_RING)
-        return [int(self._ring[i % PATH_RING]) for i in range(start, end)]
-
     # ---- epsilon --------------------------------------------------------------------------------
+    @property
+    def schedule(self) -> Any:
+        """The epsilon schedule the next step follows (an agent's own one as it is now)."""
+        if self._follows_agent:
+            return self.agent.epsilon_schedule
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule: Any) -> None:
+        own = getattr(self.agent, "epsilon_schedule", None)
+        self._follows_agent = own is not None and (schedule is None or schedule == own)
+        self._schedule = ConstantSchedule(self.agent.epsilon) if schedule is None else schedule
+
     def _eps(self, step: int, episode: int) -> float:
         return float(self.schedule.value(step, episode))
 
@@ -165,23 +175,7 @@ class TrainingSession:
     @property
     def turbo_available(self) -> bool:
         """True when the compiled path can run this agent on this env."""
-        agent = self.agent
-        q = getattr(agent, "q", None)
-        if not (self.discrete and getattr(agent, "kind", None) in RULES
-                and isinstance(q, np.ndarray) and q.dtype == np.float64 and q.flags.c_contiguous
-                and q.shape == self._last_td.shape):
-            return False
-        if not self._model_tried:
-            model = turbo_model(self.env)
-            self._runner = TurboRunner(model) if model is not None else None
-            self._model_tried = True
-        return self._runner is not None
-
-    def _sync_env(self) -> None:
-        """After turbo steps, put the Gymnasium env where the session is."""
-        place_env(self.env, int(self._istate[I_STATE]), int(self._istate[I_EP_STEP]))
-        self._obs = int(self._istate[I_STATE])
-        self._env_stale = False
+        return self._turbo.available(self.agent, self.discrete, self._last_td.shape)
 
     # ---- stepping -------------------------------------------------------------------------------
     def advance(self, max_steps: int, time_budget_s: float | None = None, record: bool = False,
@@ -221,37 +215,22 @@ class TrainingSession:
 
     def _advance_turbo(self, max_steps: int, deadline: float | None, eps_left: int,
                        report: AdvanceReport) -> None:
-        runner = self._runner
-        st = self._istate
-        params = (self.schedule.kind, *self.schedule.params())
-        while report.steps < max_steps and eps_left > 0:
-            n = min(self._chunk, max_steps - report.steps)
-            t = time.perf_counter()
-            steps, n_eps = runner.run(self.agent, params, n, eps_left, st, self._ep_return,
-                                      self._visits, self._last_td, self._ring)
-            elapsed = time.perf_counter() - t
-            if steps:
-                per_step = max(elapsed / steps, 1e-9)
-                self._chunk = int(min(1 << 16, max(256, _CHUNK_SECONDS / per_step)))
-                self._env_stale = True
+        def on_chunk(steps: int, rets: np.ndarray, lengths: np.ndarray,
+                     successes: np.ndarray) -> None:
             report.steps += steps
             self._total_steps += steps
-            if n_eps:  # copies: the runner reuses its output arrays
-                self._collect(runner.out_return[:n_eps].copy(), runner.out_length[:n_eps].copy(),
-                              runner.out_success[:n_eps].copy(), report)
-            eps_left -= n_eps
-            if st[I_DIVERGED]:
-                self.error = _DIVERGED.format(step=self._total_steps)
-                return
-            if steps == 0 or (deadline is not None and time.perf_counter() >= deadline):
-                return
+            if steps:
+                self._env_stale = True
+            if len(rets):  # arrays all the way: no per-episode Python object (records.EpisodeLog)
+                report.episodes.add_arrays(self._episode, rets, lengths, successes)
+                self._episode += len(rets)
+                self.history.extend(rets, lengths, successes)
 
-    def _collect(self, rets: np.ndarray, lengths: np.ndarray, successes: np.ndarray,
-                 report: AdvanceReport) -> None:
-        # Arrays all the way: no per-episode Python object (see records.EpisodeLog).
-        report.episodes.add_arrays(self._episode, rets, lengths, successes)
-        self._episode += len(rets)
-        self.history.extend(rets, lengths, successes)
+        buffers = (self._istate, self._ep_return, self._visits, self._last_td, self._ring)
+        self._turbo.run(self.agent, self.schedule, max_steps, deadline, eps_left, buffers,
+                        on_chunk)
+        if self._istate[I_DIVERGED]:
+            self.error = _DIVERGED.format(step=self._total_steps)
 
     def _python_step(self, learn: bool, forced: int | None = None
                      ) -> tuple[Transition, EpisodeResult | None]:
@@ -308,7 +287,7 @@ class TrainingSession:
         finished = None
         if term or trunc:
             finished = EpisodeResult(self._episode, float(self._ep_return[0]),
-                                     int(st[I_EP_STEP]), term and r > 0)
+                                     int(st[I_EP_STEP]), self._judge(term, trunc, r, obs))
             self._episode += 1
             self.history.add(finished)
             if learn:
@@ -344,12 +323,24 @@ class TrainingSession:
     def set_hyperparameters(self, **kw: Any) -> None:
         """Change hyperparameters live; each value is validated and used from the next update.
 
+        Epsilon knobs change the schedule: the session's own (``schedule``, ``epsilon``,
+        ``epsilon_min``, ``epsilon_decay``), or, for an agent that brings its schedule (a DQN's
+        ``epsilon_start``, ``epsilon_end``, ``exploration_fraction``), the agent's, which the
+        session then follows from the next step.
+
         Raises:
             ConfigError: an unknown name or a value outside its range (nothing is changed).
         """
-        self.schedule, agent_values = hyperparameters.plan_change(self.agent, self.schedule, kw)
-        for name, value in agent_values.items():
-            setattr(self.agent, name, value)
+        own = self._follows_agent
+        schedule, agent_values = hyperparameters.plan_change(
+            self.agent, None if own else self._schedule, kw)
+        if agent_values and hasattr(self.agent, "set_hyperparameters"):
+            self.agent.set_hyperparameters(**agent_values)  # all or nothing
+        else:
+            for name, value in agent_values.items():
+                setattr(self.agent, name, value)
+        if not own:
+            self._schedule = schedule
 
     def hyperparameters(self) -> dict[str, Any]:
         """The live hyperparameters, as stored in agent files."""
@@ -369,21 +360,25 @@ class TrainingSession:
                     changed_states: Any = None) -> gymnasium.Env:
         """Swap in an edited env; returns the old one (not closed: the caller decides when).
 
-        With ``keep_q`` and an unchanged state/action count, the Q-table survives except the rows
-        of ``changed_states``; otherwise a tabular agent gets a fresh table of the new shape.
+        With ``keep_q`` and an env the agent fits unchanged (same state and action counts; for a
+        DQN the same spaces) the agent learns on, forgetting only the Q-table rows of
+        ``changed_states``. Otherwise the agent's ``for_spaces`` makes a fresh one with the same
+        hyperparameters (a DQN: also its device and seed; its own epsilon schedule restarts with
+        the new network), the old agent's divergence error goes with it, and ``agent_notice``
+        says what happened ("the Q-table was reset") for the caller to show; it is None when
+        the agent was kept. Episode history and counters carry on.
         """
         old_env = self.env
-        old_shape = self._last_td.shape
         agent = self.agent
-        new_shape = (int(getattr(env.observation_space, "n", 0)), int(env.action_space.n))
-        same = keep_q and new_shape == old_shape
-        if not same and isinstance(getattr(agent, "q", None), np.ndarray):
-            fresh = type(agent)(new_shape[0], new_shape[1], alpha=agent.alpha, gamma=agent.gamma,
-                                epsilon=agent.epsilon, initial_q=getattr(agent, "initial_q", 0.0))
-            fresh.rng = agent.rng
-            self.agent = agent = fresh
+        space = getattr(agent, "observation_space", None)
+        fits = ((int(getattr(env.observation_space, "n", 0)), int(env.action_space.n))
+                == self._last_td.shape)
+        if space is not None:  # a DQN knows its spaces (Box observations have no count)
+            fits = space == env.observation_space and agent.action_space == env.action_space
+        same = keep_q and fits
         visits, last_td = self._visits, self._last_td
         self._bind_env(env)
+        self.agent_notice = None
         if same:
             rows = np.asarray([] if changed_states is None else changed_states, dtype=np.int64)
             if hasattr(agent, "q"):
@@ -392,71 +387,16 @@ class TrainingSession:
             last_td[rows] = np.nan
             self._visits, self._last_td = visits, last_td
         else:
+            if hasattr(agent, "for_spaces"):
+                self.agent = agent.for_spaces(env.observation_space, env.action_space)
+                self.agent_notice = ("the Q-table was reset" if hasattr(agent, "q") else
+                                     "the network was reset (fresh weights, same settings)")
+                self.error = None
+            if self._follows_agent:  # the agent's schedule counts its own steps from 0 again
+                self._istate[I_STEP] = self._istate[I_EPISODE] = 0
             self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
-            self._last_td = np.full((self.n_states or 0, new_shape[1]), np.nan)
+            self._last_td = np.full((self.n_states or 0, int(env.action_space.n)), np.nan)
         self._istate[I_RPOS] = self._istate[I_CUR_START] = 0
         self._istate[I_LAST_START] = self._istate[I_LAST_END] = 0
         self._start_episode(seed=self._env_seed)
         return old_env
-
-    # ---- views ----------------------------------------------------------------------------------
-    def snapshot(self, include_q: bool = True) -> Snapshot:
-        """Copies of what a view draws. For a DQN, Q-values are computed (one batched forward pass
-        over every state) only for Discrete observations and only when ``include_q``."""
-        st = self._istate
-        q = None
-        if include_q:
-            table = getattr(self.agent, "q", None)
-            if isinstance(table, np.ndarray):
-                q = table.copy()
-            elif self.discrete and hasattr(self.agent, "q_values"):
-                q = np.asarray(self.agent.q_values(np.arange(self.n_states)), dtype=np.float64)
-        position = None
-        if self.grid is not None and self.discrete:
-            position = self.grid.position(self.state)
-        returns, lengths, successes = self.history.arrays()
-        return Snapshot(
-            q=q, state=self.state, position=position, episode=self._episode,
-            total_steps=self._total_steps, epsilon=self.epsilon,
-            returns=returns, lengths=lengths, successes=successes,
-            visits=self._visits.copy() if self.discrete else None,
-            last_td=self._last_td.copy() if self.discrete else None,
-            trail=self._ring_slice(int(st[I_LAST_START]), int(st[I_LAST_END])),
-            current_path=self._ring_slice(int(st[I_CUR_START]), int(st[I_RPOS])),
-            mode=self.mode,
-            episode_step=int(st[I_EP_STEP]), episode_return=float(self._ep_return[0]),
-            error=self.error, last_action=self.last_action,
-        )
-
-    def state_q(self) -> np.ndarray | None:
-        """Q-values of the current state, one per action (a table row, or one forward pass of a
-        network); None for an agent that has neither."""
-        table = getattr(self.agent, "q", None)
-        if isinstance(table, np.ndarray) and self.discrete:
-            return table[self.state].copy()
-        if hasattr(self.agent, "q_values"):
-            batch = np.asarray([self.state]) if self.discrete else self._obs
-            return np.asarray(self.agent.q_values(batch), dtype=np.float64).reshape(-1)
-        return None
-
-    def render_frame(self) -> Any:
-        """``env.render()`` of where the session is (after compiled steps the env is moved there
-        first, so the picture is never a stale one)."""
-        if self._env_stale:
-            self._sync_env()
-        return self.env.render()
-
-    @property
-    def episode(self) -> int:
-        """Finished episodes so far (learning and greedy)."""
-        return self._episode
-
-    @property
-    def total_steps(self) -> int:
-        """Env steps so far."""
-        return self._total_steps
-
-    def recent_returns(self, n: int = 100) -> np.ndarray:
-        """Returns of the last ``n`` finished episodes."""
-        return self.history.recent_returns(n)
-

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, SupportsFloat, SupportsInt
 
 import numpy as np
 
-from agents.config import ConfigError, TabularConfig, check_range
+from agents.config import ConfigError, TabularConfig, check_range, field_help
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,23 @@ def expected_value(row: list[float], epsilon: float) -> float:
     maxima; since those all equal ``max(row)`` the sum is ``epsilon * mean + (1 - epsilon) * max``.
     """
     return epsilon * (sum(row) / len(row)) + (1.0 - epsilon) * max(row)
+
+
+class _Knob:
+    """A ``TabularConfig`` hyperparameter as a plain float attribute, checked on assignment.
+
+    The value lives in ``_<name>`` so the hot paths (``act``, ``update``) read it directly.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, f"_{name}"
+        self.__doc__ = field_help(TabularConfig, name)
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self.slot)
+
+    def __set__(self, obj: Any, value: float) -> None:
+        setattr(obj, self.slot, float(check_range(TabularConfig, self.name, value)))
 
 
 class TabularAgent:
@@ -115,32 +132,9 @@ class TabularAgent:
 
     # Hyperparameters: plain attributes to the reader, range-checked on assignment so a slider
     # or a flag can never slip in alpha = 1.5. Each update reads the current values.
-    @property
-    def alpha(self) -> float:
-        """Learning rate in [0, 1]."""
-        return self._alpha
-
-    @alpha.setter
-    def alpha(self, value: float) -> None:
-        self._alpha = float(check_range(TabularConfig, "alpha", value))
-
-    @property
-    def gamma(self) -> float:
-        """Discount factor in [0, 1]."""
-        return self._gamma
-
-    @gamma.setter
-    def gamma(self, value: float) -> None:
-        self._gamma = float(check_range(TabularConfig, "gamma", value))
-
-    @property
-    def epsilon(self) -> float:
-        """Probability that ``act`` explores instead of exploiting."""
-        return self._epsilon
-
-    @epsilon.setter
-    def epsilon(self, value: float) -> None:
-        self._epsilon = float(check_range(TabularConfig, "epsilon", value))
+    alpha = _Knob()
+    gamma = _Knob()
+    epsilon = _Knob()
 
     def act(self, state: SupportsInt) -> int:
         """Epsilon-greedy action: uniform with probability epsilon, else greedy (random ties)."""
@@ -164,6 +158,14 @@ class TabularAgent:
     def reset_q(self) -> None:
         """Forget everything learnt: every entry back to ``initial_q`` (same array object)."""
         self.q.fill(self.initial_q)
+
+    def for_spaces(self, observation_space: Any, action_space: Any) -> TabularAgent:
+        """A fresh table for other (Discrete) spaces, same hyperparameters; the Generator carries
+        on (a session swaps this in when an edit changes the state count)."""
+        fresh = type(self)(int(observation_space.n), int(action_space.n), alpha=self._alpha,
+                           gamma=self._gamma, epsilon=self._epsilon, initial_q=self.initial_q)
+        fresh.seed, fresh.rng = self.seed, self.rng
+        return fresh
 
     def _bootstrap(self, next_state: int, next_action: int | None) -> float:
         raise NotImplementedError

@@ -156,7 +156,7 @@ class App(TrainingControl, LiveView, InputRouting, WorldFlow, ScreenLayout, Comp
             level_options=bundled_level_names(), level_choice=level_label,
             hyper={"alpha": defaults.alpha, "gamma": defaults.gamma,
                    "epsilon": defaults.epsilon, "epsilon_decay": defaults.epsilon_decay},
-            speed=DEFAULT_SPEED, tool=self.editor.tool.key,
+            speed=DEFAULT_SPEED, tool=self.editor.tool.key, rows=level.nrows, cols=level.ncols,
         )
         self.epsilon_min = defaults.epsilon_min
         self.controls = Controls(self.manager, pygame.Rect(0, 0, PANEL_WIDTH, 600), self.state,
@@ -209,8 +209,12 @@ class App(TrainingControl, LiveView, InputRouting, WorldFlow, ScreenLayout, Comp
         self._dqn_note = ""
         self._q_time = -1e9
         self.taxi_caption = ""
+        self.layer_caption = ""  # which cheeses-eaten situation the board shows
+        self.layer_caption_rect = pygame.Rect(0, 0, 0, 0)
+        self.layered_layout = False
         self.taxi_caption_rect = pygame.Rect(0, 0, 0, 0)
         self.lane_captions: list[pygame.Rect] = []
+        self.lanes_stacked = False
         self._commands = {
             "play": self._cmd_play, "step": lambda _v: self.step_once(),
             "reset": lambda _v: self.reset_learning(), "greedy": lambda _v: self.toggle_demo(),

@@ -61,16 +61,83 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 5) -> list[float]:
     return best
 
 
-def format_tick(v: float) -> str:
-    """Short axis labels: 0, 2.5, 1200, 12k, 1.5M, 0.001."""
+def _decimals(x: float) -> int:
+    """How many decimals write ``x`` exactly (2.5 -> 1, 0.002 -> 3, 2000 -> 0; at most 6)."""
+    for d in range(7):
+        if abs(round(x, d) - x) <= 1e-9 * max(1.0, abs(x)):
+            return d
+    return 6
+
+
+def format_tick(v: float, step: float | None = None) -> str:
+    """Short axis labels: 0, 2.5, 1200, 12k, 1.5M, 0.001.
+
+    With ``step`` (the distance between ticks) the labels keep as many decimals as the step
+    needs, so neighbouring ticks never read the same ("1.470M", "1.472M", not "1.47M" twice).
+    """
     a = abs(v)
-    if a >= 1e6:
-        return f"{v / 1e6:.3g}M"
-    if a >= 1e4:
-        return f"{v / 1e3:.3g}k"
+    for scale, suffix, threshold in ((1e6, "M", 1e6), (1e3, "k", 1e4)):
+        if a >= threshold:
+            if step is None:
+                return f"{v / scale:.3g}{suffix}"
+            return f"{v / scale:.{_decimals(step / scale)}f}{suffix}"
+    if step is not None and a >= 1:
+        return f"{v:.{_decimals(step)}f}"
     if a >= 1 or a == 0:
         return f"{v:.4g}"
     return f"{v:.2g}"
+
+
+def _hits(rect: pygame.Rect, lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """True if any drawn curve (pixel x, y arrays, x ascending) passes through ``rect``."""
+    for xs, ys in lines:
+        inside = (xs >= rect.left) & (xs < rect.right)
+        if xs.size == 1:
+            if inside.any() and rect.top <= ys[0] < rect.bottom:
+                return True
+            continue
+        # every segment whose x-span meets the rect: its y-span against the rect's
+        seg = ((xs[1:] >= rect.left) & (xs[:-1] < rect.right)) | inside[1:] | inside[:-1]
+        lo = np.minimum(ys[1:], ys[:-1])[seg]
+        hi = np.maximum(ys[1:], ys[:-1])[seg]
+        if ((hi >= rect.top - 1) & (lo <= rect.bottom)).any():
+            return True
+    return False
+
+
+def place_label(size: tuple[int, int], point: tuple[float, float], plot: pygame.Rect,
+                lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> pygame.Rect:
+    """Where a marker's label reads best: beside the marker, inside the plot, clear of the
+    curves and of the marker itself; failing that, the free spot along the top or bottom edge
+    nearest to the marker; failing that, above right of it (clamped to the plot)."""
+    w, h = size
+    px, py = point
+    area = plot.inflate(-6, -4)
+    dot = pygame.Rect(0, 0, 12, 12)
+    dot.center = (round(px), round(py))
+
+    def fit(r: pygame.Rect) -> pygame.Rect:
+        return r.clamp(area)
+
+    def free(r: pygame.Rect) -> bool:
+        return area.contains(r) and not r.colliderect(dot) and not _hits(r, lines)
+
+    x, y = round(px), round(py)
+    beside = [pygame.Rect(x + 8, y - 4 - h, w, h), pygame.Rect(x + 8, y + 4, w, h),
+              pygame.Rect(x - 8 - w, y - 4 - h, w, h), pygame.Rect(x - 8 - w, y + 4, w, h)]
+    for r in beside:
+        r = fit(r)
+        if free(r):
+            return r
+    along = []
+    for top in (area.top, area.bottom - h):
+        for left in range(area.left, area.right - w + 1, 4):
+            along.append(pygame.Rect(left, top, w, h))
+    along.sort(key=lambda r: abs(r.centerx - px) + abs(r.centery - py))
+    for r in along:
+        if free(r):
+            return r
+    return fit(beside[0])
 
 
 def _columns(px: np.ndarray, py: np.ndarray, width: int) -> tuple[np.ndarray, ...]:
@@ -137,16 +204,22 @@ class LineChart:
         """Return per episode (faint) and its moving average (bold) for one agent."""
         self.set_learning_curves({label: (returns, first_episode)}, window=window)
 
-    def set_learning_curves(self, curves: Mapping[str, tuple[np.ndarray, int]],
+    def set_learning_curves(self, curves: Mapping[str, tuple[np.ndarray, int | np.ndarray]],
                             window: int | None = None) -> None:
-        """Several agents' learning curves overlaid (compare mode), one colour each."""
+        """Several agents' learning curves overlaid (compare mode), one colour each.
+
+        Each curve is ``(returns, first_episode)`` (x = episode numbers) or ``(returns, x)``
+        with an x value per return (compare mode: the env step each episode ended at).
+        """
         out: list[Series] = []
         for i, (label, (returns, first)) in enumerate(curves.items()):
             y = np.asarray(returns, dtype=np.float64)
-            x = np.arange(y.size, dtype=np.float64) + first
+            x = np.asarray(first, dtype=np.float64) if np.ndim(first) else \
+                np.arange(y.size, dtype=np.float64) + first
             color = C.SERIES[i % len(C.SERIES)] if len(curves) > 1 else C.CHART_MEAN
             w = window or int(np.clip(y.size // 10, 5, 100))
-            out.append(Series("", y, x, C.mix(color, C.CHART_BG, 0.68), "faint"))
+            faint = 0.68 if len(curves) == 1 else 0.8  # overlaid bands: fainter, lines read
+            out.append(Series("", y, x, C.mix(color, C.CHART_BG, faint), "faint"))
             out.append(Series(label if len(curves) > 1 else f"{label} (mean of {w})",
                               moving_average(y, w), x, color, "line"))
         self.set_series(out)
@@ -221,23 +294,31 @@ class LineChart:
         yticks = nice_ticks(y0, y1, max(2, min(5, plot.h // 28)))
         if plot.h < 36:  # a short chart: label only the extremes so labels do not collide
             yticks = [v for v in yticks if v in (yticks[0], yticks[-1])] if plot.h >= 20 else []
+        ystep = yticks[1] - yticks[0] if len(yticks) > 1 else None
         for v in yticks:
             py = int(ty(v))
             pygame.draw.line(surf, C.CHART_GRID, (plot.left, py), (plot.right - 1, py))
-            label = small.render(format_tick(v), True, C.TEXT_FAINT)
+            label = small.render(format_tick(v, ystep), True, C.TEXT_FAINT)
             surf.blit(label, label.get_rect(midright=(plot.left - 5, py)))
-        for v in nice_ticks(x0, x1, max(2, min(6, plot.w // 70))):
+        xticks = nice_ticks(x0, x1, max(2, min(6, plot.w // 70)))
+        xstep = xticks[1] - xticks[0] if len(xticks) > 1 else None
+        for v in xticks:
             px = int(tx(v))
             pygame.draw.line(surf, C.CHART_AXIS, (px, plot.bottom), (px, plot.bottom + 3))
-            label = small.render(format_tick(v), True, C.TEXT_FAINT)
+            label = small.render(format_tick(v, xstep), True, C.TEXT_FAINT)
             r = label.get_rect(midtop=(px, plot.bottom + 5))
             surf.blit(label, r.clamp(pygame.Rect(0, 0, w - 4, h)))
         pygame.draw.line(surf, C.CHART_AXIS, plot.bottomleft, (plot.right - 1, plot.bottom))
         pygame.draw.line(surf, C.CHART_AXIS, plot.topleft, plot.bottomleft)
 
         surf.set_clip(plot.inflate(2, 2))
+        drawn: list[tuple[np.ndarray, np.ndarray]] = []  # pixel curves, for the marker's label
         for s, y, x in pts:
             col, ymean, ylo, yhi = _columns(tx(x), ty(y), w)
+            if s.style == "faint" and col.size < y.size:  # a band: low-high in every column
+                drawn.append((np.repeat(col, 2), np.column_stack([ylo, yhi]).ravel()))
+            else:
+                drawn.append((col, ymean))
             if s.style == "faint":
                 if col.size < y.size:  # several points per pixel column: a min-max band
                     for cx, a, b in zip(col.tolist(), ylo.tolist(), yhi.tolist(), strict=True):
@@ -261,8 +342,7 @@ class LineChart:
             pygame.draw.circle(surf, C.CHART_MARKER, p, 5)
             pygame.draw.circle(surf, C.CHART_BG, p, 5, 2)
             label = small.render(text, True, C.CHART_MARKER)
-            r = label.get_rect(bottomleft=(p[0] + 7, p[1] - 4))
-            surf.blit(label, r.clamp(plot))
+            surf.blit(label, place_label(label.get_size(), p, plot, drawn))
         surf.set_clip(None)
 
         legend = [s for s, _, _ in pts if s.label and s.style == "line"]

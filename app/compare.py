@@ -77,7 +77,8 @@ class CompareLane:
         self.snap = snap
         grid = session.grid
         if grid is not None and snap.q is not None:
-            layer = int(grid.layer[int(snap.state)]) if self.kind == "taxi" else 0
+            # the situation the first lane shows, so the two boards compare like with like
+            layer = int(grid.layer[int(snap.state)]) if self.kind == "taxi" else app._layer
             self.values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
         elif with_q or session.agent.kind != "dqn":
             self.values = None
@@ -99,6 +100,7 @@ class CompareLane:
         self.board.draw(screen, BoardView(
             tiles=app.world_tiles(), values=self.values,
             agent_pos=snap.position if snap is not None else None,
+            eaten=app.eaten_cells(app._layer) if snap is not None else frozenset(),
             trail=self.trail if ov.trail else (), overlays=ov, quiet_tiles=app.quiet_tiles()))
 
     def close(self) -> None:
@@ -121,8 +123,9 @@ class CompareMode:
         self._layout()
         if self.compare is not None:
             self.reset_learning()  # both start together from scratch, same seed
-            self.status.notify(f"Compare: {label(self.session.agent.kind)} (left) vs "
-                               f"{label(kind)} (right), same world, same seed; Space trains "
+            first, second = self.lane_places()
+            self.status.notify(f"Compare: {label(self.session.agent.kind)} ({first}) vs "
+                               f"{label(kind)} ({second}), same world, same seed; Space trains "
                                "both", "info", 10)
 
     def _open_compare(self, kind: str) -> None:

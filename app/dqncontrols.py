@@ -25,7 +25,7 @@ from app.scales import LogScale, format_count, format_number, format_rate
 
 SLIDER_H = 26
 LABEL_W = 96  # full-width rows: label column, as the tabular sliders
-HALF_LABEL_W = 58  # half-width rows
+HALF_LABEL_W = 68  # half-width rows ("gamma \u03b3" fits)
 VALUE_W = 66
 HALF_VALUE_W = 46
 
@@ -57,13 +57,14 @@ class DQNKnob:
         return float(value) if self.scale is None else self.scale.position(value)
 
 
-#: Rows of the DQN section; two knobs in a row share it half and half.
+#: Rows of the DQN section; two knobs in a row share it half and half (four rows, so the
+#: loss and mean-Q charts below the panel keep a readable height in an 800-pixel window).
 DQN_ROWS: tuple[tuple[DQNKnob, ...], ...] = (
     (DQNKnob("learning_rate", "learn rate", LogScale(1e-6, 1e6, 240), "rate"),),
-    (DQNKnob("gamma", "gamma \u03b3"),),
+    (DQNKnob("gamma", "gamma \u03b3"),
+     DQNKnob("batch_size", "batch", LogScale(1, 1024, 10, integer=True), "count")),
     (DQNKnob("epsilon_start", "\u03b5 start"), DQNKnob("epsilon_end", "\u03b5 end")),
-    (DQNKnob("exploration_fraction", "\u03b5 decay"),),
-    (DQNKnob("batch_size", "batch", LogScale(1, 1024, 10, integer=True), "count"),
+    (DQNKnob("exploration_fraction", "\u03b5 decay"),
      DQNKnob("target_update_interval", "target", LogScale(1, 100_000, 50, integer=True),
              "count")),
 )

@@ -31,6 +31,16 @@ DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a
 DIRS = ("left", "down", "right", "up")
 
 
+def episode_ends(snap: Any) -> np.ndarray:
+    """The env step at which each kept episode of ``snap.returns`` ended."""
+    lengths = np.asarray(snap.lengths, dtype=np.float64)
+    if lengths.size == 0:
+        return lengths
+    last_end = float(snap.total_steps - snap.episode_step)
+    later = np.append(np.cumsum(lengths[::-1])[::-1][1:], 0.0)  # steps of the episodes after
+    return last_end - later
+
+
 class LiveView:
     """Turns session snapshots into what the board, charts, readout and hover card show."""
 
@@ -66,16 +76,19 @@ class LiveView:
         self.rate.add(snap.total_steps, now)
         grid = session.grid
         if self.valid and grid is not None and snap.q is not None:
-            # Which cheeses-eaten situation the arrows show: the agent's own while it is watched
-            # step by step; the start situation (layer 0) while training fast and after pausing
-            # it, so the picture does not jump between layers as cheeses are eaten. Taxi's
-            # board always shows the passenger/destination situation the taxi is in.
+            # Which cheeses-eaten situation (layer) the arrows show: the agent's own while it is
+            # watched step by step; while training fast and after pausing it, the one the agent
+            # has spent most steps in, which does not jump about as cheeses are eaten (layer 0,
+            # nothing eaten, would leave most cells empty once the agent eats a cheese early).
+            # Taxi's board always shows the passenger/destination situation the taxi is in.
             if fast:
                 self._layer_follows_agent = False
             follow = self._layer_follows_agent or self.view_kind == "taxi"
-            layer = int(grid.layer[self._display_state(snap)]) if follow else 0
+            layer = int(grid.layer[self._display_state(snap)]) if follow else \
+                self._most_visited_layer(grid, snap.visits)
             self._values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
             self._layer = layer
+            self.layer_caption = self._describe_layer(layer, follow)
             if self.view_kind == "taxi":
                 self.taxi_caption = f"Q arrows for: {taxi_situation(layer)}"
         elif with_q or not dqn:  # a DQN between two forward passes keeps its last arrows
@@ -105,21 +118,33 @@ class LiveView:
         returns = snap.returns
         lane = self.compare
         if lane is None or lane.snap is None:
+            self.returns_chart.title = "return per episode"
             self.returns_chart.set_learning_curve(returns, snap.episode - len(returns) + 1)
             return
+        # Compare mode: the two agents run the same number of env steps, not of episodes (a
+        # cautious agent's episodes are longer), so their curves line up on env steps; both
+        # start where the shorter kept history starts.
         names = [self.lane_label(0), self.lane_label(1)]
-        other = lane.snap.returns
-        self.returns_chart.set_learning_curves({
-            names[0]: (returns, snap.episode - len(returns) + 1),
-            names[1]: (other, lane.snap.episode - len(other) + 1)})
+        ends = [episode_ends(snap), episode_ends(lane.snap)]
+        start = max((float(e[0]) for e in ends if e.size), default=0.0)
+        curves = {}
+        for name, s, x in zip(names, (snap, lane.snap), ends, strict=True):
+            keep = x >= start
+            curves[name] = (s.returns[keep], x[keep])
+        self.returns_chart.title = "return per episode, by env step"
+        self.returns_chart.set_learning_curves(curves)
 
     def lane_label(self, i: int) -> str:
-        """Compare mode's name for the left (0) or right (1) agent."""
+        """Compare mode's name for the first (0) or second (1) agent."""
         from app.agentfactory import label
 
         kinds = [self.session.agent.kind, self.compare.session.agent.kind]
         name = label(kinds[i])
-        return f"{name} ({'left' if i == 0 else 'right'})" if kinds[0] == kinds[1] else name
+        return f"{name} ({self.lane_places()[i]})" if kinds[0] == kinds[1] else name
+
+    def lane_places(self) -> tuple[str, str]:
+        """Where compare mode's two lanes are on screen."""
+        return ("top", "bottom") if self.lanes_stacked else ("left", "right")
 
     def _show_frame(self, snap: Any) -> None:
         """The env's own picture and the Q-value bars of the current state."""
@@ -161,6 +186,29 @@ class LiveView:
                  f"{cfg.buffer_size:,}   target every {cfg.target_update_interval:,} steps   "
                  f"batch {cfg.batch_size}")
         self.info.set_arithmetic([line1, line2, self._dqn_note])
+
+    def _most_visited_layer(self, grid: Any, visits: np.ndarray | None) -> int:
+        """The layer with the most visits; the shown one stays until another has 10 % more."""
+        if grid.n_layers <= 1 or visits is None or visits.size != grid.layer.size:
+            return 0
+        per_layer = np.bincount(grid.layer, weights=visits, minlength=grid.n_layers)
+        best = int(per_layer.argmax())
+        shown = self._layer if 0 <= self._layer < per_layer.size else 0
+        return shown if per_layer[shown] * 1.1 >= per_layer[best] else best
+
+    def _describe_layer(self, layer: int, follow: bool) -> str:
+        """The caption over a level's board saying which cheeses-eaten situation it shows."""
+        level = self.session_level
+        cheeses = level.small_cheeses if level is not None and self.world is None else ()
+        if not cheeses:
+            return ""
+        why = "where the mouse is now" if follow else "the situation it is in most"
+        return f"small cheese eaten: {bin(layer).count('1')} of {len(cheeses)}  \u00b7  {why}"
+
+    def eaten_cells(self, layer: int) -> frozenset[tuple[int, int]]:
+        """The small cheeses eaten in cheeses-eaten situation ``layer`` (drawn as gone)."""
+        cheeses = self.editor.level.small_cheeses if self.world is None else ()
+        return frozenset(cell for i, cell in enumerate(cheeses) if layer >> i & 1)
 
     def _display_state(self, snap: Any) -> int:
         if self._anim is not None and self._shown_state is not None:
@@ -210,12 +258,11 @@ class LiveView:
 
     def board_view(self) -> BoardView:
         """What the board draws this frame."""
-        level = self.editor.level
         tiles = self.world_tiles()
         snap = self._snap if self.valid else None
         ov = Overlays(**{k: bool(v) for k, v in self.state.overlays.items()})
         agent_pos = None
-        eaten: list[tuple[int, int]] = []
+        eaten: frozenset[tuple[int, int]] = frozenset()
         trail: list[tuple[int, int]] = []
         optimal_mask = None
         grid = self.session.grid if self.session is not None else None
@@ -227,14 +274,14 @@ class LiveView:
                 agent_pos = (r0 + (r1 - r0) * f, c0 + (c1 - c0) * f)
             else:
                 agent_pos = snap.position
-            layer = int(grid.layer[self._display_state(snap)])
-            cheeses = level.small_cheeses if self.world is None else ()
-            eaten = [cell for i, cell in enumerate(cheeses) if layer >> i & 1]
+            follow = self._layer_follows_agent or self.view_kind == "taxi"
+            eaten = self.eaten_cells(int(grid.layer[self._display_state(snap)]) if follow
+                                     else self._layer)
             if ov.trail:
                 trail = self._trail_cells
             if ov.optimal:
                 optimal_mask = self.optimal.mask(grid, self._layer)
         return BoardView(tiles=tiles, values=self._values if self.valid else None,
-                         agent_pos=agent_pos, eaten=frozenset(eaten), trail=trail,
+                         agent_pos=agent_pos, eaten=eaten, trail=trail,
                          optimal_mask=optimal_mask, problem_cells=self.problem_cells,
                          overlays=ov, quiet_tiles=self.quiet_tiles())

@@ -107,7 +107,7 @@ class OptimalValues:
         d = self.distance(q)
         if d is None:
             return "distance to Q*: computing\u2026"
-        return f"distance to Q*: {d:.4f}   (max |Q \u2212 Q*|, reachable states)"
+        return f"distance to Q*  max |Q \u2212 Q*| = {d:.4f}"
 
     def mask(self, grid: Any, layer: int) -> np.ndarray | None:
         """Bit mask of optimal screen directions per cell for one layer (for the board)."""

@@ -7,7 +7,8 @@ area depends on what is open (``App.view_kind``) and on compare mode:
 * a level or a grid env: the board;
 * Taxi: the env's frame with Q-value bars, beside a 5x5 board of the current situation;
 * any other env: its frame with Q-value bars;
-* compare mode: the area halves, one lane per agent, each captioned with its agent.
+* compare mode: the area halves, one lane per agent, each captioned with its agent (side by
+  side, or one above the other when that gives a wide board bigger cells).
 
 The chart area shows the learning curve on top and, below it, the epsilon schedule for a tabular
 agent or two small charts (TD loss, mean Q) for a DQN.
@@ -54,15 +55,19 @@ class ScreenLayout:
     def _layout(self) -> None:
         w, h = self.screen.get_size()
         status_h = StatusBar.HEIGHT
+        self.layer_caption_rect = pygame.Rect(0, 0, 0, 0)
+        self.layered_layout = self.layered()
         panel_x = max(0, w - PANEL_WIDTH)
         panel_h = min(self.controls.content_height, h - status_h)
         self.controls.set_rect(pygame.Rect(panel_x, 0, PANEL_WIDTH, panel_h))
         self.chart_area = pygame.Rect(panel_x, panel_h, PANEL_WIDTH, max(0, h - status_h - panel_h))
-        inner = self.chart_area.inflate(-24, -16)
+        inner = self.chart_area.inflate(-24, -14)
         # Both rows of charts when there is room; in a short window only the learning curve.
+        # The lower row (epsilon, or a DQN's loss and mean Q side by side) gets nearly half, so
+        # its small charts keep a readable plot at the default 1280 x 800.
         self.show_epsilon_chart = inner.height >= 140
         self.show_returns_chart = inner.height >= 60
-        low_h = min(90, max(56, inner.height // 3)) if self.show_epsilon_chart else 0
+        low_h = min(120, max(60, round(inner.height * 0.45))) if self.show_epsilon_chart else 0
         returns_h = inner.height - low_h - (8 if low_h else 0)
         self.returns_chart.set_rect((inner.x, inner.y, inner.width, max(10, returns_h)))
         low = pygame.Rect(inner.x, inner.bottom - low_h, inner.width, max(10, low_h))
@@ -71,9 +76,16 @@ class ScreenLayout:
         self.loss_chart.set_rect((low.x, low.y, half, low.height))
         self.meanq_chart.set_rect((low.right - half, low.y, half, low.height))
         world = pygame.Rect(0, 0, panel_x, h - status_h - INFO_HEIGHT)
+        self.lanes_stacked = self.compare is not None and self._stack_lanes(world)
         if self.compare is not None:
-            left = pygame.Rect(world.x, world.y, world.width // 2, world.height)
-            right = pygame.Rect(left.right, world.y, world.width - left.width, world.height)
+            if self.lanes_stacked:  # wide boards (the cliff): one lane above the other
+                left = pygame.Rect(world.x, world.y, world.width, world.height // 2)
+                right = pygame.Rect(world.x, left.bottom, world.width,
+                                    world.height - left.height)
+            else:
+                left = pygame.Rect(world.x, world.y, world.width // 2, world.height)
+                right = pygame.Rect(left.right, world.y, world.width - left.width,
+                                    world.height)
             self.lane_captions = [left, right]
             self._layout_lane(left.inflate(-16, -16).move(0, CAPTION_H // 2)
                               .inflate(0, -CAPTION_H))
@@ -84,6 +96,17 @@ class ScreenLayout:
             self._layout_lane(world.inflate(-24, -24))
         self.info.rect = pygame.Rect(12, world.bottom, max(0, panel_x - 24), INFO_HEIGHT - 10)
         self.status.rect = pygame.Rect(0, h - status_h, w, status_h)
+
+    def _stack_lanes(self, world: pygame.Rect) -> bool:
+        """Compare mode: True when two boards one above the other get bigger cells than two
+        side by side (levels wider than tall)."""
+        if self.view_kind not in ("level", "grid"):
+            return False
+        rows, cols = max(1, self.board.nrows), max(1, self.board.ncols)
+        pad = 16 + CAPTION_H
+        side = min((world.width // 2 - 16) / cols, (world.height - pad) / rows)
+        stacked = min((world.width - 16) / cols, (world.height // 2 - pad) / rows)
+        return stacked > side
 
     def _layout_lane(self, area: pygame.Rect) -> None:
         """The primary agent's views inside ``area``."""
@@ -99,8 +122,18 @@ class ScreenLayout:
                                                  CAPTION_H)
         elif kind == "frame":
             self.gym_view.set_rect(area)
+        elif self.layered():  # room above the board for the cheeses-eaten caption
+            self.board.set_rect(pygame.Rect(area.x, area.y + CAPTION_H, area.width,
+                                            area.height - CAPTION_H))
+            top = self.board.board_rect.top
+            self.layer_caption_rect = pygame.Rect(area.x, top - CAPTION_H - 2, area.width,
+                                                  CAPTION_H)
         else:
             self.board.set_rect(area)
+
+    def layered(self) -> bool:
+        """True when the level's board shows one of several cheeses-eaten situations."""
+        return self.world is None and self.compare is None and bool(self.editor.level.small_cheeses)
 
     # ==== drawing =================================================================================
     def _caption(self, screen: pygame.Surface, text: str, rect: pygame.Rect,
@@ -123,13 +156,18 @@ class ScreenLayout:
             self.gym_view.draw(screen)
         if kind == "taxi":
             self._caption(screen, self.taxi_caption, self.taxi_caption_rect, C.TEXT_DIM)
+        if self.layer_caption_rect.width and self.layer_caption and self.valid:
+            self._caption(screen, self.layer_caption, self.layer_caption_rect, C.TEXT_DIM)
         if self.compare is not None:
             self.compare.draw(screen, self)
             boards = (self.board, self.compare.board)
+            situation = self.layer_caption.split("  \u00b7  ")[0] if kind == "level" else ""
             for i, (rect, board) in enumerate(zip(self.lane_captions, boards, strict=True)):
                 top = rect.y + 2 if kind == "frame" else board.board_rect.top - CAPTION_H - 2
                 caption = pygame.Rect(rect.x, max(rect.y, top), rect.width, CAPTION_H)
-                self._caption(screen, self.lane_label(i), caption, C.SERIES[i])
+                text = f"{self.lane_label(i)}  \u00b7  {situation}" if situation else \
+                    self.lane_label(i)
+                self._caption(screen, text, caption, C.SERIES[i])
         self.info.draw(screen)
         if (kind in ("level", "grid", "taxi") and self.board.hover is not None
                 and not self.editor.drawing):

@@ -28,6 +28,8 @@ KIND_COLOURS = {
 }
 
 
+STEP_NOTE = "Press N or Right arrow to take one step and see its update here."
+
 class RateMeter:
     """Steps per second over the last ``window_s`` seconds (a ring of (time, total) samples)."""
 
@@ -193,10 +195,11 @@ class InfoStrip:
         self.rect = pygame.Rect(0, 0, 0, 0)
         self.title = "LAST UPDATE"
         self.arithmetic: list[str] = []
-        self.arithmetic_note = "Press N or Right arrow to take one step and see its update here."
+        self.arithmetic_note = STEP_NOTE
         self.hover: list[str] = []
         self.problem: list[str] | None = None
         self._cache: dict[tuple[str, tuple[int, int, int], int], pygame.Surface] = {}
+        self._wrapped: dict[tuple[str, int], list[str]] = {}
 
     @property
     def arithmetic_text(self) -> str:
@@ -235,6 +238,24 @@ class InfoStrip:
             self._cache[key] = surface
         return surface
 
+    def _wrap(self, text: str, width: int) -> list[str]:
+        """``text`` broken into lines of at most ``width`` pixels (at spaces; cached)."""
+        key = (text, width)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            if len(self._wrapped) > 64:
+                self._wrapped.clear()
+            lines, line = [], ""
+            for word in text.split(" "):
+                candidate = f"{line} {word}" if line else word
+                if line and self.font.size(candidate)[0] > width:
+                    lines.append(line)
+                    candidate = word
+                line = candidate
+            lines.append(line)
+            self._wrapped[key] = lines
+        return lines
+
     def draw(self, surface: pygame.Surface) -> None:
         """The arithmetic box."""
         rect = self.rect
@@ -253,7 +274,8 @@ class InfoStrip:
         elif self.arithmetic:
             lines, colours = self.arithmetic, [C.TEXT, C.WARNING, C.WARNING]
         else:
-            lines, colours = [self.arithmetic_note], [C.TEXT_DIM]
+            lines = self._wrap(self.arithmetic_note, rect.width - 24)
+            colours = [C.TEXT_DIM] * len(lines)
         clip = surface.get_clip()
         surface.set_clip(rect.inflate(-8, -4))
         y = rect.y + 10 + title.get_height()

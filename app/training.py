@@ -16,7 +16,7 @@ from agents.session import TrainingSession
 from app.agentfactory import dqn_settings, env_id_of, kinds_for, label, make_agent
 from app.dqncontrols import dqn_values
 from app.editor import EditResult, changed_cells
-from app.statusbar import format_td_update
+from app.statusbar import STEP_NOTE, format_td_update
 from levels.gridmaze import GridMazeEnv
 from levels.level import Level
 
@@ -24,6 +24,8 @@ SLOW_SPEED = 20.0  # at or below this many steps/s every step is recorded and an
 DEMO_SPEED = 6.0  # greedy demonstration, steps per second
 DEMO_SPEED_FRAME = 50.0  # ... for envs shown as frames (CartPole runs at 50 frames/s)
 COMPARE_LEAD = 20_000  # compare mode: how far the faster agent may run ahead of the slower
+FAST_NOTE = ("Training fast: too many updates to show one by one. Slow down to 20 steps/s or "
+             "less, or pause (Space) and step (N), to see each update here.")
 
 
 class TrainingControl:
@@ -54,6 +56,17 @@ class TrainingControl:
         self.state.playing = self.playing
         self._step_acc = 0.0
         self.controls.sync()
+        self._explain_speed()
+
+    def _explain_speed(self) -> None:
+        """Fast training records no steps: say so where the arithmetic of a step would show."""
+        fast = self.state.speed is None or self.state.speed > SLOW_SPEED
+        if self.session is None or self.session.agent.kind == "dqn":
+            return  # a DQN's box shows its training statistics instead
+        if self.playing and fast:
+            self.info.set_arithmetic([], FAST_NOTE)
+        elif self.info.arithmetic_text == FAST_NOTE:
+            self.info.set_arithmetic([], STEP_NOTE)
 
     def _can_train(self) -> bool:
         if not self.valid or self.session is None:
@@ -97,8 +110,6 @@ class TrainingControl:
         self._pause()
         for session in self.sessions():
             session.reset()
-            if session.agent.kind == "dqn":  # a fresh network follows a fresh schedule
-                session.schedule = session.agent.epsilon_schedule
         self.info.set_arithmetic([], "Learning reset. Press Space to train or N to step.")
         self.rate.reset()
         self._anim = None
@@ -200,14 +211,13 @@ class TrainingControl:
                     self.status.notify(str(exc), "error")
                     return
                 continue  # compare mode: a knob the other agent does not have
-            if session.agent.kind == "dqn":  # epsilon knobs rebuild the agent's own schedule
-                session.schedule = session.agent.epsilon_schedule
         if name == "gamma":
             self.optimal.invalidate()
         self._need_refresh = True
 
     def _cmd_speed(self, speed: float | None) -> None:
         self._step_acc = 0.0
+        self._explain_speed()
 
     def _cmd_overlay(self, value: tuple[str, bool]) -> None:
         self._need_refresh = True
@@ -332,6 +342,12 @@ class TrainingControl:
         if not fresh:
             self._pause("Training paused while you edit")
         self._apply_level(result.new, fresh=fresh)
+        old, new = result.old, result.new
+        if result.action in ("load", "new", "resize") or (old.nrows, old.ncols) != (
+                new.nrows, new.ncols):
+            self.controls.show_size(new.nrows, new.ncols)
+        if self.layered() != self.layered_layout:  # cheeses came or went: caption row or not
+            self._layout()
         self._update_caption()
         if self.editor.dirty:
             self.recovery.note_edit(result.new, self.files.source)
@@ -369,9 +385,6 @@ class TrainingControl:
         self.session_level = level
         self.optimal.invalidate()
         self._anim = None
-        dqn = self.session is not None and self.session.agent.kind == "dqn"
-        if dqn and old_level is not None and old_level.n_states != level.n_states:
-            fresh = True  # a network's input layer has one unit per state: it cannot be kept
         if self.session is None or fresh or old_level is None:
             old = self.session.env if self.session is not None else None
             self._pause()
@@ -387,8 +400,7 @@ class TrainingControl:
                 self.state.agent_kind = "q-learning"
                 session = self._new_session(env)
             self._install_session(session)
-            self.info.set_arithmetic([], "Press N or Right arrow to take one step and see its "
-                                         "update here.")
+            self.info.set_arithmetic([], STEP_NOTE)
             if self.world is not None:
                 self.leave_world()
             else:
@@ -411,7 +423,7 @@ class TrainingControl:
             if not keep:
                 self._chart_episode = -1
                 notice = (f"The level now has {level.n_states} states (was "
-                          f"{old_level.n_states}): the Q-table was reset")
+                          f"{old_level.n_states}): {self.session.agent_notice}")
             elif changed:
                 notice = (f"Level edited: Q-values of {len(changed)} changed cell(s) reset, "
                           "the rest kept")
@@ -419,5 +431,5 @@ class TrainingControl:
         if warnings:
             notice = f"{notice}. Note: {warnings[0]}" if notice else f"Note: {warnings[0]}"
         if notice:
-            self.status.notify(notice, "warn" if warnings or "Q-table was reset" in notice
+            self.status.notify(notice, "warn" if warnings or "was reset" in notice
                                else "info", 8)

@@ -164,11 +164,13 @@ class WorldFlow:
             s.agent_options = kinds_for(self.session.env) if self.session is not None else \
                 s.agent_options
             s.editable, s.board = True, True
+            self.controls.show_size(self.editor.level.nrows, self.editor.level.ncols)
         else:
             s.agent_options = kinds_for(world.env)
             s.editable, s.board = False, world.kind != "frame"
             if world.grid is not None:
                 self.board.set_grid(world.grid.nrows, world.grid.ncols)
+                self.controls.show_size(world.grid.nrows, world.grid.ncols)  # Generate's default
         if s.agent_kind not in s.agent_options:
             s.agent_kind = s.agent_options[0]
         self.optimal.invalidate()

@@ -165,3 +165,32 @@ def test_a_nan_injected_into_a_q_table_stops_training(app):
     app.run_frames(3)
     press(app, pygame.K_r)
     assert app.session.error is None and np.isfinite(app.session.agent.q).all()
+
+
+def test_painting_a_small_cheese_rebuilds_the_dqn_and_training_goes_on(app):
+    to_dqn(app)
+    move_slider(app, "epsilon_end", 0.2)
+    assert train(app, 20) > 0
+    stop(app)
+    old = app.session.agent
+    assert app.session.n_states == 16
+    press(app, pygame.K_7)  # small cheese: doubles the states the network must take in
+    pos = app.board.cell_rect(0, 1).center
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+    assert app.level.grid[0] == "Sc.#"
+    session, agent = app.session, app.session.agent
+    assert session.n_states == 32 and agent is not old and agent.kind == "dqn"
+    assert agent.n_inputs == 32 and agent.config == old.config  # the user's settings survive
+    assert agent.config.batch_size == 16 and agent.config.epsilon_end == pytest.approx(0.2)
+    assert "32 states (was 16)" in app.status.message
+    assert "network was reset" in app.status.message
+    assert train(app, 30) > 0
+    stop(app)
+    assert session.error is None and agent.num_steps > 0 and app.session is session
+    app.board.arrow_interval = 0.0
+    press(app, pygame.K_n)
+    app.run_frames(2)
+    q = agent.q_values(np.arange(32))
+    expected = cell_values(q, session.grid, app._layer)
+    np.testing.assert_allclose(app._values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)

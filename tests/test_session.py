@@ -42,6 +42,16 @@ def test_course_frozenlake_4x4_non_slippery_reaches_1() -> None:
 
 
 def test_course_taxi_reaches_7_5_on_the_course_seeds() -> None:
+    """The course's Taxi settings and its 100 evaluation seeds: mean reward >= 7.5 (the course's
+    bar), every episode delivered.
+
+    Deterministic, so it cannot flake: the training seed is fixed (0) and the run is bit for bit
+    the same every time. The margin is thin because the bar sits just under the optimum: the
+    optimal policy (value iteration) scores 7.56 on these seeds and seed 0 reaches 7.54 (two
+    steps more than optimal over the 100 episodes); training seeds 0-9 give 7.46 to 7.56 (seed
+    6: 7.46, ten extra steps). So changing the seed, the schedule or the order of random draws
+    may move the score below 7.5 without any bug; do not loosen the bar to hide a regression.
+    """
     session, _ = _course(TAXI, "Taxi-v4", 0)
     report = session.advance(sys.maxsize, max_episodes=TAXI["n_training_episodes"])
     assert report.turbo and len(report.episodes) == 25_000
@@ -256,3 +266,89 @@ def test_replace_env_keeps_or_refreshes_the_table() -> None:
     s.replace_env(bigger, keep_q=True)
     assert s.agent.q.shape == (bigger.observation_space.n, 4) and not s.agent.q.any()
     assert s.advance(1000).turbo
+
+
+# ---- DQN in a session: edited levels and live epsilon knobs ----------------------------------
+DQN_MAZE = "name: small\nmax_steps: 30\nS..#\n.#..\n...#\n#.CG\n"
+
+
+def _dqn_session(text: str = DQN_MAZE, **hp) -> TrainingSession:
+    from agents.dqn import DQN
+    from levels.gridmaze import GridMazeEnv
+    from levels.level import Level
+
+    env = GridMazeEnv(Level.from_text(text))
+    settings = dict(hidden=(16,), learning_starts=20, batch_size=8, train_freq=1,
+                    total_steps=1000, exploration_fraction=0.5, learning_rate=1e-3)
+    agent = DQN(env.observation_space, env.action_space, device="cpu", **{**settings, **hp})
+    return TrainingSession(env, agent, seed=2)
+
+
+def test_a_dqn_follows_an_edit_that_changes_the_state_count() -> None:
+    from levels.gridmaze import GridMazeEnv
+    from levels.level import Level
+
+    s = _dqn_session()
+    s.set_hyperparameters(batch_size=4, gamma=0.9)
+    s.advance(200)
+    old = s.agent
+    assert old.num_updates > 0 and s.snapshot().q.shape == (16, 4)
+    same = GridMazeEnv(Level.from_text(DQN_MAZE.replace("S..#", "S.##")))  # still 16 states
+    s.replace_env(same, keep_q=True, changed_states=[2])
+    assert s.agent is old and s.agent_notice is None
+    cheese = GridMazeEnv(Level.from_text(DQN_MAZE.replace("S..#", "Sc.#")))  # 32 states
+    returned = s.replace_env(cheese, keep_q=True)
+    assert returned is same and s.env is cheese
+    new = s.agent
+    assert new is not old and new.kind == "dqn" and "network was reset" in s.agent_notice
+    assert new.config == old.config and new.device == old.device and new.seed == old.seed
+    assert new.num_steps == 0 and len(new.buffer) == 0 and new.n_inputs == 32
+    assert s.schedule is new.epsilon_schedule and s.epsilon == new.epsilon_start
+    assert s.snapshot().q.shape == (32, 4) and s.state_q().shape == (4,)
+    report = s.advance(200)
+    assert report.steps == 200 and report.error is None and new.num_updates > 0
+    assert s.epsilon == pytest.approx(new.epsilon_at(new.num_steps))
+    assert np.isfinite(new.q_values(np.arange(32))).all()
+    assert s.snapshot().visits.shape == (32,) and s.snapshot().visits.sum() == 200
+
+
+def test_a_tabular_reset_by_an_edit_is_reported_too() -> None:
+    env, _ = make_env("maze_small")
+    s = TrainingSession(env, make_tabular("sarsa", env.observation_space.n, 4, alpha=0.3))
+    s.advance(500)
+    s.replace_env(make_env("maze_ice")[0], keep_q=True)
+    assert s.agent_notice == "the Q-table was reset"
+    assert s.agent.kind == "sarsa" and s.agent.alpha == 0.3
+
+
+def test_live_dqn_epsilon_knobs_reach_the_next_act() -> None:
+    s = _dqn_session()
+    agent = s.agent
+    seen: list[float] = []
+    act = agent.act
+    agent.act = lambda state: seen.append(agent.epsilon) or act(state)
+    s.advance(100)
+    assert seen[-1] == pytest.approx(1.0 - 0.95 * 99 / 500)  # the linear decay, step 99
+    s.set_hyperparameters(epsilon_start=0.3, epsilon_end=0.3)
+    assert s.schedule is agent.epsilon_schedule and s.epsilon == pytest.approx(0.3)
+    s.advance(1)
+    assert seen[-1] == pytest.approx(0.3)
+    s.set_hyperparameters(epsilon_end=0.2, exploration_fraction=0.05)  # decay over 50 steps: done
+    s.advance(1)
+    assert seen[-1] == pytest.approx(0.2) and s.epsilon == pytest.approx(0.2)
+    s.set_hyperparameters(epsilon=0.7)  # a DQN's epsilon pins its schedule
+    s.advance(1)
+    assert seen[-1] == pytest.approx(0.7) and agent.config.epsilon_end == 0.7
+    with pytest.raises(ConfigError, match="unknown hyperparameter 'epsilon_min'"):
+        s.set_hyperparameters(epsilon_min=0.1)  # a tabular schedule knob: not a DQN's
+    s.reset()
+    assert s.schedule is agent.epsilon_schedule and s.epsilon == pytest.approx(0.7)
+
+
+def test_a_dqn_with_a_schedule_of_its_own_keeps_it() -> None:
+    s = _dqn_session()
+    s.schedule = ConstantSchedule(0.4)
+    s.set_hyperparameters(epsilon_end=0.1)
+    assert s.epsilon == 0.4 and s.agent.config.epsilon_end == 0.1
+    s.set_hyperparameters(epsilon=0.25)  # the session's schedule knob, as for a tabular agent
+    assert s.epsilon == 0.25

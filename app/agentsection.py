@@ -1,0 +1,129 @@
+"""The panel's agent section: which agent learns, and the buttons that drive its training.
+
+Agent drop-down, Drive and Greedy; Play, Step and Reset; agent files, GIF recording and the
+compare menu (a second agent learning the same world side by side). While the level is invalid
+the training buttons are greyed out (:meth:`AgentSection.set_training_enabled`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+from pygame_gui.elements import UIButton, UIDropDownMenu
+
+from app.panelbase import AGENTS, GAP, MARGIN, ROW, PanelBase, show_selected
+
+COMPARE_OFF = "compare: off"
+AGENT_MENU_W = 170
+PLAY_H = 32  # Play / Step / Reset: the buttons used most are the biggest
+SMALL_H = 26
+SMALL_W = 88  # Save agent / Load agent / Record GIF; the compare menu takes the rest
+
+
+class AgentSection(PanelBase):
+    """The AGENT section and its handlers."""
+
+    agent_menu: UIDropDownMenu
+    compare_menu: UIDropDownMenu
+    drive_button: UIButton
+    greedy_button: UIButton
+    play_button: UIButton
+    step_button: UIButton
+    reset_button: UIButton
+    agent_buttons: dict[str, UIButton]
+    training_widgets: list[Any]
+
+    def _build_agent(self, y: int) -> int:
+        s = self.state
+        y = self._heading(y, "AGENT")
+        offered = [(label, kind) for label, kind in AGENTS if kind in s.agent_options]
+        current = next((lbl for lbl, kind in offered if kind == s.agent_kind), offered[0][0])
+        self.agent_menu = UIDropDownMenu(
+            offered,
+            (current, s.agent_kind),
+            pygame.Rect(MARGIN, y, AGENT_MENU_W, ROW),
+            self.manager,
+            container=self.panel,
+        )
+        self.agent_menu.set_tooltip(
+            "Q-learning bootstraps from the best next action (off-policy); SARSA from the action "
+            "it takes next; Expected SARSA from the average under its epsilon-greedy policy; "
+            "DQN learns a neural network (PyTorch) instead of a table"
+        )
+        self._handlers[self.agent_menu] = self._on_agent
+        x = MARGIN + AGENT_MENU_W + GAP
+        width = (self.inner_width - AGENT_MENU_W - GAP) // 2 - GAP // 2
+        self.drive_button = self._button(
+            pygame.Rect(x, y, width, ROW), "Drive (M)",
+            "Drive mode: arrow keys move the agent by hand and it learns from your moves "
+            "(W A S D work at any time)", lambda: self.on_command("drive", not self.state.drive))
+        self.greedy_button = self._button(
+            pygame.Rect(x + width + GAP, y, width, ROW), "Greedy (G)",
+            "Watch a greedy run: no exploration, no learning, at a watchable speed",
+            lambda: self.on_command("greedy", None))
+        y += ROW + GAP
+        cells = self._row(y, 3, PLAY_H)
+        self.play_button = self._button(cells[0], "Play", "Start / pause training (Space)",
+                                        lambda: self.on_command("play", not self.state.playing),
+                                        "@primary_button")
+        self.step_button = self._button(cells[1], "Step", "One step, shown as arithmetic "
+                                        "(Right arrow or N)", lambda: self.on_command("step", None))
+        self.reset_button = self._button(cells[2], "Reset", "Forget everything learnt: fresh "
+                                         "Q-table, episode 0 (R)",
+                                         lambda: self.on_command("reset", None))
+        y += PLAY_H + GAP
+        cells = [pygame.Rect(MARGIN + i * (SMALL_W + GAP), y, SMALL_W, SMALL_H) for i in range(3)]
+        menu_x = MARGIN + 3 * (SMALL_W + GAP)
+        cells.append(pygame.Rect(menu_x, y, MARGIN + self.inner_width - menu_x, SMALL_H))
+        self.agent_buttons = {
+            "save_agent": self._button(cells[0], "Save agent", "Save the agent to a file (.npz "
+                                       "for a Q-table, .pt for a DQN), as the CLI writes them",
+                                       lambda: self.on_command("save_agent", None)),
+            "load_agent": self._button(cells[1], "Load agent", "Open an agent file (from the app "
+                                       "or 'python main.py train'); its env opens with it",
+                                       lambda: self.on_command("load_agent", None)),
+            "record": self._button(cells[2], "Record GIF", "Record one greedy episode as an "
+                                   "animated GIF (F12 saves a screenshot)",
+                                   lambda: self.on_command("record", None)),
+        }
+        compare = [(COMPARE_OFF, "off")] + [(f"vs {label}", kind) for label, kind in offered]
+        chosen = next(((lbl, k) for lbl, k in compare if k == s.compare_kind), compare[0])
+        self.compare_menu = UIDropDownMenu(compare, chosen, cells[3], self.manager,
+                                           container=self.panel)
+        self.compare_menu.set_tooltip("Compare: a second agent learns the same world with the "
+                                      "same seed, side by side, curves overlaid")
+        self._handlers[self.compare_menu] = self._on_compare
+        self.training_widgets = [self.play_button, self.step_button, self.reset_button,
+                                 self.greedy_button, self.drive_button,
+                                 self.agent_buttons["record"], self.agent_buttons["save_agent"]]
+        return y + SMALL_H + GAP + 2
+
+    def set_training_enabled(self, enabled: bool) -> None:
+        """Grey out play/step/reset/greedy/drive while the level is invalid."""
+        for widget in self.training_widgets:
+            if enabled:
+                widget.enable()
+            else:
+                widget.disable()
+        show_selected(self.drive_button, self.state.drive)
+
+    def _sync_agent(self) -> None:
+        s = self.state
+        self.play_button.set_text("Pause" if s.playing else "Play")
+        self.drive_button.set_text("Driving (M)" if s.drive else "Drive (M)")
+        self.greedy_button.set_text("Stop run (G)" if s.demo else "Greedy (G)")
+        show_selected(self.drive_button, s.drive)
+
+    # -- event handlers ------------------------------------------------------------------------
+    def _on_agent(self, event: pygame.event.Event) -> None:
+        kind = getattr(event, "selected_option_id", None) or dict(AGENTS).get(event.text)
+        self.state.agent_kind = kind
+        self.on_command("agent", kind)
+
+    def _on_compare(self, event: pygame.event.Event) -> None:
+        kind = getattr(event, "selected_option_id", None)
+        if kind is None:
+            kind = next((k for lbl, k in AGENTS if f"vs {lbl}" == event.text), "off")
+        self.state.compare_kind = None if kind == "off" else kind
+        self.on_command("compare", self.state.compare_kind)

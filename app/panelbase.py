@@ -1,0 +1,125 @@
+"""What every section of the side panel shares: its geometry, its state and its layout helpers.
+
+The panel (:class:`app.controls.Controls`) is assembled from one mixin per section — the level
+row (:mod:`app.levelsection`), the paint tools (:mod:`app.toolpalette`), the agent and training
+buttons (:mod:`app.agentsection`), the hyperparameter sliders (:mod:`app.hypersliders`) and the
+overlay switches (:mod:`app.overlaytoggles`); a DQN's knobs come from :mod:`app.dqncontrols`.
+Each section builds its widgets top-down (``_build_x(y) -> y below it``) and registers one handler
+per widget in the shared ``{widget: handler}`` table that :meth:`Controls.process_event` reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UILabel, UIPanel
+
+PANEL_WIDTH = 440
+MARGIN = 12
+ROW = 28
+GAP = 6
+HEADING = 20
+
+AGENTS: tuple[tuple[str, str], ...] = (
+    ("Q-learning", "q-learning"),
+    ("SARSA", "sarsa"),
+    ("Expected SARSA", "expected-sarsa"),
+    ("DQN", "dqn"),
+)
+
+Command = Callable[[str, Any], None]
+Handler = Callable[[pygame.event.Event], None]
+
+
+@dataclass
+class PanelState:
+    """What the panel shows; survives a rebuild of the widgets."""
+
+    level_options: list[str] = field(default_factory=list)
+    level_choice: str = "mouse"
+    agent_kind: str = "q-learning"
+    hyper: dict[str, float] = field(default_factory=dict)
+    speed: float | None = 5.0
+    overlays: dict[str, bool] = field(
+        default_factory=lambda: {
+            "arrows": True,
+            "heatmap": True,
+            "policy": False,
+            "visits": False,
+            "optimal": False,
+            "trail": True,
+        }
+    )
+    tool: str = ""
+    rows: int = 12  # the size entries: the current level's shape, or what the user typed
+    cols: int = 12
+    playing: bool = False
+    drive: bool = False
+    demo: bool = False
+    # issue 6: the world and agent shape the panel
+    agent_options: tuple[str, ...] = tuple(kind for _label, kind in AGENTS)
+    editable: bool = True  # a level (paint tools) rather than a Gymnasium env
+    board: bool = True  # a board to draw overlays on (not CartPole & co.)
+    compare_kind: str | None = None  # the second agent of compare mode
+    dqn: dict[str, Any] = field(default_factory=dict)  # the DQN section's values
+
+
+class PanelBase:
+    """Layout helpers and the widget -> handler table that every section fills."""
+
+    manager: pygame_gui.UIManager
+    panel: UIPanel
+    state: PanelState
+    on_command: Command
+    _handlers: dict[Any, Handler]
+
+    @property
+    def inner_width(self) -> int:
+        return PANEL_WIDTH - 2 * MARGIN
+
+    def _heading(self, y: int, text: str) -> int:
+        """A section title at ``y``; returns the y below it."""
+        UILabel(
+            pygame.Rect(MARGIN, y, self.inner_width, HEADING),
+            text,
+            self.manager,
+            container=self.panel,
+            object_id=pygame_gui.core.ObjectID(class_id="@section_heading"),
+        )
+        return y + HEADING + 2
+
+    def _button(
+        self, rect: pygame.Rect, text: str, tip: str, handler: Callable[[], None], cls: str = ""
+    ) -> UIButton:
+        button = UIButton(
+            rect,
+            text,
+            self.manager,
+            container=self.panel,
+            tool_tip_text=tip,
+            object_id=pygame_gui.core.ObjectID(class_id=cls) if cls else None,
+        )
+        self._handlers[button] = lambda _e: handler()
+        return button
+
+    def _row(self, y: int, count: int, height: int = ROW) -> list[pygame.Rect]:
+        """``count`` equal cells side by side across the panel's inner width."""
+        width = (self.inner_width - GAP * (count - 1)) / count
+        return [
+            pygame.Rect(round(MARGIN + i * (width + GAP)), y, round(width), height)
+            for i in range(count)
+        ]
+
+
+def show_selected(button: UIButton, selected: bool) -> None:
+    """Select or unselect a button; a disabled one keeps its greyed-out look."""
+    if not button.is_enabled:
+        return
+    if selected and not button.is_selected:
+        button.select()
+    elif not selected and button.is_selected:
+        button.unselect()

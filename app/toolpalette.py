@@ -1,0 +1,54 @@
+"""The panel's paint tools: one button per editing tool, keys 1-9, coloured like its tile.
+
+Only a level has them (a Gymnasium env's map is not editable). The buttons only choose the tool;
+painting itself is :class:`app.editor.Editor`'s business.
+"""
+
+from __future__ import annotations
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton
+
+from app.panelbase import MARGIN, PanelBase
+
+TOOL_H = 26
+TOOL_GAP = 5
+TOOLS_PER_ROW = 5  # 9 tools: a row of five, a row of four
+
+
+class ToolPalette(PanelBase):
+    """The PAINT section: ``tools`` are ``(key, label, tooltip)`` in key order."""
+
+    tools: list[tuple[str, str, str]]
+    tool_buttons: dict[str, UIButton]
+
+    def _build_tools(self, y: int) -> int:
+        y = self._heading(y, "PAINT  (keys 1-9; left drag paints, right drag erases)")
+        texts = [f"{i + 1}  {label}" for i, (_key, label, _tip) in enumerate(self.tools)]
+        for start in range(0, len(self.tools), TOOLS_PER_ROW):
+            row = slice(start, start + TOOLS_PER_ROW)
+            for (key, _label, tip), text, rect in zip(self.tools[row], texts[row],
+                                                      self._fitted_row(y, texts[row]),
+                                                      strict=True):
+                button = UIButton(
+                    rect, text, self.manager, container=self.panel, tool_tip_text=tip,
+                    object_id=pygame_gui.core.ObjectID(object_id=f"#tool_{key}",
+                                                       class_id="@tool_button"),
+                )
+                self._handlers[button] = lambda _e, k=key: self.on_command("tool", k)
+                self.tool_buttons[key] = button
+            y += TOOL_H + TOOL_GAP
+        return y + 4
+
+    def _fitted_row(self, y: int, texts: list[str]) -> list[pygame.Rect]:
+        """Cells across the panel, each as wide as its label needs plus a fair share of the rest
+        (so "7  Small cheese" fits beside "3  Wall")."""
+        weights = [len(t) + 2 for t in texts]
+        room = self.inner_width - TOOL_GAP * (len(texts) - 1)
+        rects, x = [], float(MARGIN)
+        for w in weights:
+            width = room * w / sum(weights)
+            rects.append(pygame.Rect(round(x), y, round(x + width) - round(x), TOOL_H))
+            x += width + TOOL_GAP
+        return rects

@@ -1,0 +1,303 @@
+"""The level text format: parsing, formatting, the problems a text can have, level files.
+
+A level file is UTF-8 text: optional ``key: value`` settings lines, then the grid, one character
+per cell::
+
+    name: mouse
+    max_steps: 5
+    Sc.
+    .PC
+
+Tiles: ``S`` start, ``.``/``F`` floor, ``#`` wall, ``H`` hole, ``G`` goal, ``C`` big cheese,
+``c`` small cheese (eaten once per episode), ``P`` poison. Settings: ``name``, ``max_steps``,
+``slippery`` and the rewards ``reward.cheese``, ``reward.big_cheese``, ``reward.poison``,
+``reward.hole``, ``reward.goal``, ``reward.step``. A settings line is any line before the grid that
+contains ``:`` (no tile is ``:``). Blank lines and lines starting with ``;`` (comments) may appear
+before the grid only; ``#`` is the wall tile, so it cannot start a comment. CRLF line ends, a
+missing final newline and trailing spaces are accepted.
+
+Problems carry the line and column of :func:`format_level`'s output (or of the parsed text), so
+they match a saved file. ``levels.level`` re-exports the file functions (``load_level``,
+``save_level``, ``bundled_level_names``, ``bundled_level_path``, ``path_exists``) and its
+``Level.from_text`` / ``to_text`` / ``problems`` call in here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from levels.atomic import atomic_write_text
+from levels.level import (
+    _REWARD_KEYS, _TILE_LIST, BUNDLED_DIR, MAX_SIDE, MAX_SMALL_CHEESES, MAX_STEPS_LIMIT,
+    MIN_CELLS, SETTING_KEYS, TILES, Level, LevelError, Rewards,
+)  # fmt: skip
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+# ---- formatting --------------------------------------------------------------------------------
+def settings_lines(level: Level) -> list[str]:
+    """Keys :func:`format_level` writes, in order: the basics always, rewards when not default."""
+    keys = ["name", "max_steps", "slippery"]
+    default = Rewards()
+    keys += [f"reward.{k}" for k in _REWARD_KEYS
+             if getattr(level.rewards, k) != getattr(default, k)]
+    return keys
+
+
+def format_level(level: Level) -> str:
+    """The level file text; ``parse_level(format_level(level)) == level`` for valid levels."""
+    out = []
+    for key in settings_lines(level):
+        if key == "name":
+            out.append(f"name: {level.name}")
+        elif key == "max_steps":
+            out.append(f"max_steps: {level.max_steps}")
+        elif key == "slippery":
+            out.append(f"slippery: {'true' if level.slippery else 'false'}")
+        else:
+            out.append(f"{key}: {_format_number(getattr(level.rewards, key[7:]))}")
+    return "\n".join(out + list(level.grid)) + "\n"
+
+
+def _format_number(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+
+def level_problems(level: Level) -> list[LevelError]:
+    """Everything that makes ``level`` unusable, in the text order of :func:`format_level`."""
+    lines = {key: i + 1 for i, key in enumerate(settings_lines(level))}
+    return _settings_problems(level, lines) + _grid_problems(level.grid, len(lines) + 1)
+
+
+# ---- problems ---------------------------------------------------------------------------------
+def _settings_problems(level: Level, lines: dict[str, int]) -> list[LevelError]:
+    found = []
+    name = level.name
+    if not isinstance(name, str) or not name or name != name.strip() or set(name) & {"\n", "\r"}:
+        found.append(LevelError("name must be one line of text without spaces at either end",
+                                line=lines.get("name")))
+    ms = level.max_steps
+    whole = isinstance(ms, int | np.integer) and not isinstance(ms, bool)
+    if not whole or not 1 <= ms <= MAX_STEPS_LIMIT:
+        found.append(LevelError(f"max_steps must be a whole number from 1 to {MAX_STEPS_LIMIT}, "
+                                f"got {ms!r}", line=lines.get("max_steps")))
+    if not isinstance(level.slippery, bool | np.bool_):
+        found.append(LevelError(f"slippery must be true or false, got {level.slippery!r}",
+                                line=lines.get("slippery")))
+    for key in _REWARD_KEYS:
+        value = getattr(level.rewards, key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            found.append(LevelError(f"reward.{key} must be a finite number, got {value!r}",
+                                    line=lines.get(f"reward.{key}")))
+    return found
+
+
+def _grid_problems(grid: tuple[str, ...], first_line: int) -> list[LevelError]:
+    """Grid problems in text order; ``first_line`` is the text line of grid row 0."""
+    found: list[LevelError] = []
+    if not grid or not grid[0]:
+        return [LevelError("the level has no grid; draw at least two cells, one of them S")]
+    width = len(grid[0])
+    starts, cheeses = [], 0
+    for r, row in enumerate(grid):
+        line = first_line + r
+        if len(row) != width:
+            short = min(len(row), width)
+            found.append(LevelError(f"this row has {len(row)} cells but the first row (line "
+                                    f"{first_line}) has {width}", line=line, column=short + 1,
+                                    cell=(r, short)))
+        for c, ch in enumerate(row):
+            if ch not in TILES:
+                found.append(LevelError(f"{ch!r} is not a tile; tiles are {_TILE_LIST}",
+                                        line=line, column=c + 1, cell=(r, c)))
+                break  # one bad character per row is enough to find the rest
+        for c, ch in enumerate(row):
+            if ch == "S":
+                if starts:
+                    (r0, c0) = starts[0]
+                    found.append(LevelError(
+                        f"a second start 'S' (the first is on line {first_line + r0}, column "
+                        f"{c0 + 1}); a level has exactly one",
+                        line=line, column=c + 1, cell=(r, c)))
+                starts.append((r, c))
+            elif ch == "c":
+                cheeses += 1
+                if cheeses == MAX_SMALL_CHEESES + 1:
+                    found.append(LevelError(
+                        f"a {MAX_SMALL_CHEESES + 1}th small cheese 'c'; a level holds at most "
+                        f"{MAX_SMALL_CHEESES} (each one doubles the number of states)",
+                        line=line, column=c + 1, cell=(r, c)))
+    found.sort(key=lambda e: (e.line, e.column or 0))
+    if len(grid) > MAX_SIDE:
+        found.append(LevelError(f"the grid has {len(grid)} rows; the most is {MAX_SIDE}",
+                                line=first_line + MAX_SIDE))
+    if width > MAX_SIDE:
+        found.append(LevelError(f"the grid has {width} columns; the most is {MAX_SIDE}",
+                                line=first_line, column=MAX_SIDE + 1))
+    if len(grid) * width < MIN_CELLS:
+        found.append(LevelError(f"the grid has only {len(grid) * width} cell; a level needs at "
+                                f"least {MIN_CELLS}", line=first_line))
+    if not starts:
+        found.append(LevelError("the grid has no start; put one S where the agent begins"))
+    return found
+
+
+# ---- parsing -----------------------------------------------------------------------------------
+def parse_level(text: str, path: str | os.PathLike[str] | None) -> Level:
+    if not isinstance(text, str):
+        raise LevelError(f"level text must be a string, got {type(text).__name__}")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    settings: dict[str, tuple[int, str, int]] = {}  # key -> (line, value, value column)
+    grid_start = None
+    for i, raw in enumerate(lines, start=1):
+        line = raw.rstrip(" \t")
+        if not line.strip() or line.startswith(";"):
+            continue
+        if ":" not in line:
+            grid_start = i
+            break
+        key_raw, _, value_raw = line.partition(":")
+        key, value = key_raw.strip().lower(), value_raw.strip()
+        key_col = len(key_raw) - len(key_raw.lstrip()) + 1
+        value_col = len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip()))
+        if key not in SETTING_KEYS:
+            near = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
+            hint = (f"; did you mean '{near[0]}'?" if near
+                    else f"; settings are {', '.join(SETTING_KEYS)}")
+            raise LevelError(f"unknown setting {key_raw.strip()!r}{hint}", line=i, column=key_col)
+        if key in settings:
+            raise LevelError(f"{key} is set twice (first on line {settings[key][0]})",
+                             line=i, column=key_col)
+        if not value:
+            raise LevelError(f"{key} has no value", line=i, column=value_col)
+        settings[key] = (i, value, value_col)
+    values = {key: _setting_value(key, value, line, col)
+              for key, (line, value, col) in settings.items()}
+    if grid_start is None:
+        if not any(line.strip() for line in lines):
+            raise LevelError("the file is empty; a level needs a grid of tiles")
+        raise LevelError("there is no grid after the settings; a level needs a grid of tiles")
+    rows = [line.rstrip(" \t") for line in lines[grid_start - 1:]]
+    while rows and not rows[-1]:
+        rows.pop()
+    for r, row in enumerate(rows):
+        line_no = grid_start + r
+        problem = None
+        if not row:
+            problem = LevelError("blank line inside the grid; rows must be consecutive",
+                                 line=line_no)
+        elif ":" in row and row.partition(":")[0].strip().lower() in SETTING_KEYS:
+            problem = LevelError("settings must come before the grid", line=line_no, column=1)
+        if problem is not None:  # report a bad tile on an earlier row first, in text order
+            earlier = [e for e in _grid_problems(tuple(rows[:r]), grid_start)
+                       if e.line is not None and e.column is not None and e.line < line_no]
+            raise earlier[0] if earlier else problem
+    words = rows[0].split()
+    if words and (words[0].lower() in SETTING_KEYS or words[0].lower().startswith("reward.")):
+        raise LevelError(f"{words[0]!r} looks like a setting; write settings as 'key: value'",
+                         line=grid_start, column=1)
+    if "name" not in values:
+        values["name"] = Path(os.fspath(path)).stem if path is not None else "untitled"
+    rewards = Rewards(**{k[7:]: values.pop(k) for k in list(values) if k.startswith("reward.")})
+    level = Level(grid=tuple(rows), rewards=rewards, **values)
+    found = _grid_problems(level.grid, grid_start)
+    if found:
+        raise found[0]
+    return level
+
+
+def _setting_value(key: str, value: str, line: int, col: int) -> object:
+    if key == "name":
+        return value
+    if key == "max_steps":
+        if re.fullmatch(r"[0-9]{1,7}", value) and 1 <= int(value) <= MAX_STEPS_LIMIT:
+            return int(value)
+        raise LevelError(f"max_steps must be a whole number from 1 to {MAX_STEPS_LIMIT}, "
+                         f"got {value!r}", line=line, column=col)
+    if key == "slippery":
+        if value.lower() in _TRUE + _FALSE:
+            return value.lower() in _TRUE
+        raise LevelError(f"slippery must be true or false, got {value!r}", line=line, column=col)
+    try:
+        number = float(value) if re.fullmatch(r"[+-]?[0-9.eE+-]+", value) else math.nan
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise LevelError(f"{key} must be a number, got {value!r}", line=line, column=col)
+    return number
+
+
+# ---- files -------------------------------------------------------------------------------------
+def bundled_level_names() -> list[str]:
+    """Names of the levels shipped with the sandbox (file stems in ``levels/bundled``)."""
+    return sorted(p.stem for p in BUNDLED_DIR.glob("*.txt"))
+
+
+def bundled_level_path(name: str) -> Path:
+    """The file of a bundled level; LevelError naming the close ones if there is none."""
+    if name not in bundled_level_names():
+        raise LevelError(f"no bundled level named {name!r}{_suggest(name)}")
+    return BUNDLED_DIR / f"{name}.txt"
+
+
+def _suggest(name: str) -> str:
+    names = bundled_level_names()
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    if near:
+        return "; did you mean " + " or ".join(repr(n) for n in near) + "?"
+    return "; bundled levels are " + ", ".join(names)
+
+
+def load_level(name_or_path: str | os.PathLike[str]) -> Level:
+    """Load a bundled level by name (``"mouse"``) or any level file by path."""
+    spec = str(os.fspath(name_or_path))
+    plain_name = bool(spec) and "/" not in spec and os.sep not in spec and not Path(spec).suffix
+    if not spec.strip():
+        raise LevelError("no level name or file path was given")
+    if plain_name and spec in bundled_level_names():
+        path = BUNDLED_DIR / f"{spec}.txt"
+    else:
+        path = Path(spec)
+        if not path_exists(path):
+            if plain_name:
+                raise LevelError(f"no bundled level or file named {spec!r}{_suggest(spec)}")
+            raise LevelError("no such file", path=path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise LevelError(f"cannot read the file ({err.strerror or err})", path=path) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise LevelError(f"the file is not UTF-8 text (byte {err.start + 1})", path=path) from None
+    return Level.from_text(text, path=path)
+
+
+def path_exists(path: str | os.PathLike[str]) -> bool:
+    """``Path.exists`` that answers False for names the OS refuses (too long, NUL bytes)."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def save_level(level: Level, path: str | os.PathLike[str]) -> None:
+    """Write a level file atomically (never half-written); refuses an invalid level."""
+    try:
+        level.validate()
+    except LevelError as err:
+        raise err.with_path(path) from None
+    atomic_write_text(path, level.to_text())
