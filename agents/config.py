@@ -79,9 +79,13 @@ SCHEDULES = ("constant", "linear", "exponential")
 class TabularConfig:
     """Hyperparameters of the tabular agents (Q-learning, SARSA, Expected SARSA)."""
 
-    alpha: float = knob(0.1, 0.0, 1.0, "learning rate: how far each update moves Q toward the TD target")
+    alpha: float = knob(
+        0.1, 0.0, 1.0, "learning rate: how far each update moves Q toward the TD target"
+    )
     gamma: float = knob(0.99, 0.0, 1.0, "discount: how much a reward one step later is worth")
-    epsilon: float = knob(1.0, 0.0, 1.0, "exploration rate at the start (probability of a random action)")
+    epsilon: float = knob(
+        1.0, 0.0, 1.0, "exploration rate at the start (probability of a random action)"
+    )
     epsilon_min: float = knob(0.05, 0.0, 1.0, "exploration rate the schedule decays toward")
     epsilon_decay: float = knob(
         0.0005, 0.0, 1.0, "exponential decay per episode (0 keeps epsilon constant)"

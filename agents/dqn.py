@@ -27,7 +27,12 @@ import torch
 from agents.buffers import NStepAccumulator, ReplayBuffer
 from agents.config import ConfigError, DQNConfig
 from agents.dqn_training import (
-    HISTORY_LEN, DQNStats, DQNTraining, TrainingDiverged, new_history, td_targets,
+    HISTORY_LEN,
+    DQNStats,
+    DQNTraining,
+    TrainingDiverged,
+    new_history,
+    td_targets,
 )  # fmt: skip
 from agents.qnetwork import QNetwork, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule

@@ -25,7 +25,6 @@ from typing import Any
 
 import gymnasium
 import numpy as np
-
 from numba import njit
 
 from agents.schedules import schedule_value

@@ -15,6 +15,7 @@ from typing import Any
 from agents import config
 from agents.schedules import ExponentialSchedule, LinearSchedule, make_schedule
 
+
 def schedule_knobs(schedule: Any) -> dict[str, Any]:
     """The TabularConfig knobs (schedule, epsilon, epsilon_min, epsilon_decay) of a schedule."""
     defaults = config.TabularConfig()

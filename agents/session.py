@@ -29,8 +29,17 @@ import numpy as np
 
 from agents import hyperparameters
 from agents.fast import (
-    I_CUR_START, I_DIVERGED, I_EP_STEP, I_EPISODE, I_LAST_END, I_LAST_START, I_NEXT_ACTION,
-    I_RPOS, I_STATE, I_STEP, N_ISTATE,
+    I_CUR_START,
+    I_DIVERGED,
+    I_EP_STEP,
+    I_EPISODE,
+    I_LAST_END,
+    I_LAST_START,
+    I_NEXT_ACTION,
+    I_RPOS,
+    I_STATE,
+    I_STEP,
+    N_ISTATE,
 )  # fmt: skip
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
 from agents.schedules import ConstantSchedule

@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 
 from agents.fast import (
-    I_CUR_START, I_EP_STEP, I_LAST_END, I_LAST_START, I_RPOS, I_STATE, place_env,
+    I_CUR_START,
+    I_EP_STEP,
+    I_LAST_END,
+    I_LAST_START,
+    I_RPOS,
+    I_STATE,
+    place_env,
 )  # fmt: skip
 from agents.records import Snapshot
 

@@ -24,8 +24,8 @@ import gymnasium as gym
 import numpy as np
 
 from agents.course import EVAL_SEEDS, FROZENLAKE, TAXI
-from agents.schedules import ExponentialSchedule
 from agents.evaluation import evaluate
+from agents.schedules import ExponentialSchedule
 from agents.session import TrainingSession
 from agents.tabular import make_tabular
 

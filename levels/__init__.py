@@ -7,6 +7,7 @@ Importing ``levels`` registers ``GridMaze-v0`` with Gymnasium, so
 
 import gymnasium
 
+from levels.generate import generate_maze
 from levels.level import (
     TILES,
     Level,
@@ -17,7 +18,6 @@ from levels.level import (
     load_level,
     save_level,
 )
-from levels.generate import generate_maze
 
 ENV_ID = "GridMaze-v0"
 

@@ -34,8 +34,18 @@ import numpy as np
 
 from levels.atomic import atomic_write_text
 from levels.level import (
-    _REWARD_KEYS, _TILE_LIST, BUNDLED_DIR, MAX_SIDE, MAX_SMALL_CHEESES, MAX_STEPS_LIMIT,
-    MIN_CELLS, SETTING_KEYS, TILES, Level, LevelError, Rewards,
+    _REWARD_KEYS,
+    _TILE_LIST,
+    BUNDLED_DIR,
+    MAX_SIDE,
+    MAX_SMALL_CHEESES,
+    MAX_STEPS_LIMIT,
+    MIN_CELLS,
+    SETTING_KEYS,
+    TILES,
+    Level,
+    LevelError,
+    Rewards,
 )  # fmt: skip
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")

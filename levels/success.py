@@ -39,7 +39,9 @@ class SuccessJudge:
     rule: str
     goal_states: np.ndarray | None = None
 
-    def __call__(self, terminated: bool, truncated: bool, reward: float, next_state: object) -> bool:
+    def __call__(
+        self, terminated: bool, truncated: bool, reward: float, next_state: object
+    ) -> bool:
         if self.rule == "survived":
             return bool(truncated and not terminated)
         if not terminated:

@@ -11,7 +11,13 @@ import pygame_gui
 import pytest
 
 from app.envfactory import (
-    APP_ENVS, WorldError, accepts_slippery, close_env, open_world, slippery_of, with_slippery,
+    APP_ENVS,
+    WorldError,
+    accepts_slippery,
+    close_env,
+    open_world,
+    slippery_of,
+    with_slippery,
 )  # fmt: skip
 from app.envpicker import EnvPicker
 

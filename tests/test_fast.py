@@ -8,8 +8,17 @@ import pytest
 from gymnasium.envs.toy_text.utils import categorical_sample
 
 from agents.fast import (
-    I_DIVERGED, I_NEXT_ACTION, I_STATE, N_ISTATE, TabularModel, TurboRunner, TurboUnavailable,
-    _sample, run_steps, time_limit, turbo_model,
+    I_DIVERGED,
+    I_NEXT_ACTION,
+    I_STATE,
+    N_ISTATE,
+    TabularModel,
+    TurboRunner,
+    TurboUnavailable,
+    _sample,
+    run_steps,
+    time_limit,
+    turbo_model,
 )  # fmt: skip
 from agents.tabular import make_tabular
 from levels.envs import make_env

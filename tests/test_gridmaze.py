@@ -12,8 +12,8 @@ from gymnasium.envs.toy_text.frozen_lake import MAPS, FrozenLakeEnv
 from gymnasium.utils.env_checker import check_env
 
 import levels
-from levels.gridmaze import DOWN, LEFT, RIGHT, UP, GridMazeEnv, TransitionModel
 from levels.generate import generate_maze
+from levels.gridmaze import DOWN, LEFT, RIGHT, UP, GridMazeEnv, TransitionModel
 from levels.level import Level, Rewards, bundled_level_names, load_level
 
 

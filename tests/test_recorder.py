@@ -10,8 +10,13 @@ from agents.session import TrainingSession
 from agents.tabular import QLearning
 from app.envfactory import open_world
 from app.recorder import (
-    PackedFrame, RecordingError, as_rgb_array, env_renderer, record_greedy_episode,
-    save_screenshot, write_gif,
+    PackedFrame,
+    RecordingError,
+    as_rgb_array,
+    env_renderer,
+    record_greedy_episode,
+    save_screenshot,
+    write_gif,
 )  # fmt: skip
 
 COLOURS = ((230, 40, 40), (40, 230, 40), (40, 40, 230))

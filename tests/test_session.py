@@ -10,9 +10,9 @@ import pytest
 
 from agents.config import ConfigError
 from agents.course import EVAL_SEEDS, FROZENLAKE, TAXI
+from agents.evaluation import evaluate
 from agents.fast import TabularModel
 from agents.schedules import ConstantSchedule, ExponentialSchedule
-from agents.evaluation import evaluate
 from agents.session import HISTORY, TrainingSession
 from agents.tabular import TDUpdate, make_tabular
 from levels.envs import make_env
