@@ -10,7 +10,8 @@ The app never computes a TD update: it sends commands to ``agents.session.Traini
 draws what ``snapshot()`` reports. Where the rest lives:
 
 * ``app.training.TrainingControl`` (mixin): play / step / reset / greedy / drive, agent and
-  hyperparameter changes, and handing edited levels to the session;
+  hyperparameter changes;
+* ``app.leveledits.LevelEdits`` (mixin): handing edited levels to the session;
 * ``app.liveview.LiveView`` (mixin): reading snapshots into the board, charts and hover card;
 * ``app.input.InputRouting`` (mixin): events to dialogs, panel, shortcuts, board and editor;
 * ``app.levelflow.LevelFlow``: the level as a file (open, save, new, generate, recovery);
@@ -52,6 +53,7 @@ from app.editor import TOOLS, Editor
 from app.envfactory import close_env
 from app.gymview import GymView
 from app.input import InputRouting
+from app.leveledits import LevelEdits
 from app.levelflow import LevelFlow
 from app.liveview import LiveView
 from app.optimal import OptimalValues
@@ -116,8 +118,8 @@ def _warm_up_turbo() -> None:
         pass
 
 
-class App(TrainingControl, LiveView, InputRouting, WorldFlow, ScreenLayout, CompareMode,
-          AgentFlow):
+class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, ScreenLayout,
+          CompareMode, AgentFlow):
     """The RL Sandbox window.
 
     Args:

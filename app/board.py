@@ -20,6 +20,7 @@ import pygame
 
 from app import colors as C
 from app.qview import CellValues
+from app.scales import format_count
 from app.sprites import ArrowSet, arrow_signature, mouse_sprite, tile_sprite
 
 MIN_CELL = 4  #: smallest cell size in pixels (large levels shrink to this, then overflow)
@@ -83,18 +84,6 @@ def _heat_table() -> np.ndarray:
 
 
 _HEAT = _heat_table()
-
-
-def format_count(n: float) -> str:
-    """Short visit counts: 7, 950, 1.2k, 34k, 5.6M (bounded set of strings -> cacheable)."""
-    n = int(n)
-    if n < 1000:
-        return str(n)
-    if n < 10_000:
-        return f"{n / 1000:.1f}k"
-    if n < 1_000_000:
-        return f"{n // 1000}k"
-    return f"{n / 1_000_000:.1f}M"
 
 
 def _visit_font_size(cell: int) -> int:

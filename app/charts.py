@@ -173,6 +173,7 @@ class LineChart:
         self.series: list[Series] = []
         self.marker: tuple[float, float, str] | None = None
         self.y_range: tuple[float, float] | None = None
+        self.whole_x = False  #: x counts whole things (episodes, steps): whole-number ticks only
         self.renders = 0  #: how many times the chart was re-rendered (for tests and benchmarks)
         self._clock = clock
         self._sig: object = None
@@ -191,6 +192,7 @@ class LineChart:
     def set_series(self, series: Sequence[Series], marker: tuple[float, float, str] | None = None,
                    y_range: tuple[float, float] | None = None) -> None:
         """Show these curves (generic mode: loss, mean Q, anything); cheap if nothing changed."""
+        self.whole_x = False
         self.series = [Series(s.label, np.asarray(s.y, dtype=np.float64),
                               None if s.x is None else np.asarray(s.x, dtype=np.float64),
                               s.color, s.style) for s in series]
@@ -223,6 +225,7 @@ class LineChart:
             out.append(Series(label if len(curves) > 1 else f"{label} (mean of {w})",
                               moving_average(y, w), x, color, "line"))
         self.set_series(out)
+        self.whole_x = True
 
     def set_epsilon(self, x: np.ndarray, eps: np.ndarray,
                     current: tuple[float, float] | None = None) -> None:
@@ -301,6 +304,8 @@ class LineChart:
             label = small.render(format_tick(v, ystep), True, C.TEXT_FAINT)
             surf.blit(label, label.get_rect(midright=(plot.left - 5, py)))
         xticks = nice_ticks(x0, x1, max(2, min(6, plot.w // 70)))
+        if self.whole_x:  # episodes and steps: no "episode 0.5" between two whole ones
+            xticks = [v for v in xticks if float(v).is_integer()]
         xstep = xticks[1] - xticks[0] if len(xticks) > 1 else None
         for v in xticks:
             px = int(tx(v))

@@ -45,7 +45,7 @@ GRID_LINE: RGB = (35, 39, 48)
 WALL: RGB = (108, 116, 132)  # #6c7484
 WALL_LIGHT: RGB = (132, 140, 156)
 WALL_DARK: RGB = (84, 91, 106)
-START: RGB = (97, 175, 239)  # blue pad
+START: RGB = ACCENT  # blue pad
 HOLE: RGB = (14, 16, 20)
 HOLE_RIM: RGB = (70, 76, 90)
 GOAL: RGB = (152, 195, 121)  # #98c379 green flag
@@ -70,12 +70,12 @@ Q_POS: RGB = (120, 214, 110)  # arrow of a positive Q-value
 HEAT_NEG: RGB = (150, 52, 72)  # V heat map, most negative
 HEAT_POS: RGB = (46, 110, 190)  # V heat map, most positive
 POLICY: RGB = (236, 238, 242)  # greedy-policy arrow
-POLICY_OUTLINE: RGB = (20, 22, 26)
+POLICY_OUTLINE: RGB = MOUSE_OUTLINE
 OPTIMAL: RGB = (232, 180, 60)  # value-iteration policy (gold outline)
 VISITS_TEXT: RGB = (170, 176, 188)
 VISITS_SHADE: RGB = (255, 255, 255)
-TRAIL: RGB = (97, 175, 239)
-HOVER: RGB = (236, 238, 242)
+TRAIL: RGB = ACCENT
+HOVER: RGB = POLICY
 PROBLEM: RGB = (232, 84, 96)
 
 # --- charts --------------------------------------------------------------------------------------
@@ -83,18 +83,12 @@ CHART_BG: RGB = (33, 37, 44)
 CHART_AXIS: RGB = (92, 99, 112)
 CHART_GRID: RGB = (46, 51, 61)
 CHART_RAW: RGB = (86, 118, 150)  # faint per-episode returns
-CHART_MEAN: RGB = (97, 175, 239)  # bold moving average
-CHART_EPSILON: RGB = (229, 192, 123)
-CHART_MARKER: RGB = (236, 238, 242)
-# Distinct series colours for multi-series / compare mode (colour-blind friendly-ish order).
-SERIES: tuple[RGB, ...] = (
-    (97, 175, 239),  # blue
-    (229, 192, 123),  # amber
-    (152, 195, 121),  # green
-    (198, 120, 221),  # purple
-    (224, 108, 117),  # red
-    (86, 182, 194),  # cyan
-)
+CHART_MEAN: RGB = ACCENT  # bold moving average
+CHART_EPSILON: RGB = WARNING
+CHART_MARKER: RGB = HOVER
+# Distinct series colours for multi-series / compare mode, in a colour-blind friendly-ish order:
+# blue, amber, green, purple, red, cyan.
+SERIES: tuple[RGB, ...] = (ACCENT, WARNING, GOAL, POISON, ERROR, (86, 182, 194))
 
 # Tile letter -> flat colour: used for tiny cells, the editor's palette swatches and previews.
 TILE_COLORS: dict[str, RGB] = {

@@ -1,14 +1,17 @@
 """Compare mode: a second agent learns the same world beside the first, with the same seed.
 
-Pick "vs SARSA" (say) in the panel's compare menu: the world area halves, the left lane is the
-agent of the agent menu, the right lane a second session with its own env (another copy of the
+Pick "vs SARSA" (say) in the panel's compare menu: the world area halves (side by side, or one
+above the other for wide boards such as the cliff), the first lane is the agent of the agent
+menu, the second lane a second session with its own env (another copy of the
 same level or Gymnasium env, seeded alike), its own board or frame, and the learning curves of
-both overlay in one chart. One speed control drives both: every frame the right session runs the
-same number of steps as the left (at full speed the faster agent waits, at most
+both overlay in one chart. One speed control drives both: every frame the second session runs the
+same number of steps as the first (at full speed the faster agent waits, at most
 ``COMPARE_LEAD`` steps ahead). Reset, Step and slider changes apply to both; greedy runs and
-driving by hand stay with the left agent.
+driving by hand stay with the first agent. Both boards show the same cheeses-eaten situation,
+and the learning curves line up on env steps (the agents run the same number of steps, not of
+episodes).
 
-:class:`CompareLane` is the right lane (session, board / frame, its snapshot);
+:class:`CompareLane` is the second lane (session, board / frame, its snapshot);
 :class:`CompareMode` is the app mixin that opens and closes it.
 """
 

@@ -119,37 +119,17 @@ class Dialogs:
 
     def open_level(self, start_dir: Path, on_pick: Callable[[Path], None]) -> UIFileDialog:
         """File picker for an existing level file; ``on_pick(path)`` runs once one is picked."""
-        dialog = UIFileDialog(
-            centered_rect(self._screen_size(), (560, 440)),
-            self.manager,
-            window_title="Open level",
-            initial_file_path=str(start_dir),
-            allowed_suffixes=LEVEL_SUFFIXES,
-            allow_existing_files_only=True,
-            always_on_top=True,
-        )
-        dialog.set_blocking(True)
-        self._file_callbacks[dialog] = on_pick
-        return dialog
+        return self.pick_file("Open level", start_dir, LEVEL_SUFFIXES, on_pick, existing_only=True)
 
     def save_level(self, initial_path: Path, on_pick: Callable[[Path], None]) -> UIFileDialog:
         """File picker for a (possibly new) level file to write."""
-        dialog = UIFileDialog(
-            centered_rect(self._screen_size(), (560, 440)),
-            self.manager,
-            window_title="Save level as",
-            initial_file_path=str(initial_path),
-            allowed_suffixes=LEVEL_SUFFIXES,
-            allow_existing_files_only=False,
-            always_on_top=True,
-        )
-        dialog.set_blocking(True)
-        self._file_callbacks[dialog] = on_pick
-        return dialog
+        return self.pick_file("Save level as", initial_path, LEVEL_SUFFIXES, on_pick,
+                              existing_only=False)
 
     def pick_file(self, title: str, initial_path: Path, suffixes: set[str],
                   on_pick: Callable[[Path], None], existing_only: bool) -> UIFileDialog:
-        """A file picker for other files than levels (agent files): same flow as the level's."""
+        """A blocking file picker (levels, agent files); ``on_pick(path)`` runs once one is
+        picked."""
         dialog = UIFileDialog(
             centered_rect(self._screen_size(), (560, 440)),
             self.manager,
@@ -215,7 +195,7 @@ class Dialogs:
             self.help_window = None
             return
         self.help_window = UIMessageWindow(
-            centered_rect(self._screen_size(), (620, 560)),
+            centered_rect(self._screen_size(), (660, 640)),  # every line without scrolling
             help_html(),
             self.manager,
             window_title="Keyboard shortcuts (F1)",

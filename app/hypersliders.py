@@ -16,17 +16,8 @@ import pygame_gui
 from pygame_gui.elements import UIHorizontalSlider, UILabel
 
 from agents.config import field_help, field_range
+from app import scales
 from app.panelbase import MARGIN, PANEL_WIDTH, PanelBase
-from app.scales import (
-    DECAY_POSITIONS,
-    SPEED_POSITIONS,
-    decay_from_position,
-    format_number,
-    position_from_decay,
-    position_from_speed,
-    speed_from_position,
-    speed_label,
-)
 
 SLIDER_ROW_H = 26
 LABEL_W = 96  # the name column
@@ -70,8 +61,9 @@ class HyperSliders(PanelBase):
             value = self.state.hyper.get(spec.name, 0.0)
             if spec.log_decay:
                 slider = UIHorizontalSlider(
-                    self._slider_rect(y), position_from_decay(value), (0, DECAY_POSITIONS),
-                    self.manager, container=self.panel, click_increment=1,
+                    self._slider_rect(y), scales.position_from_decay(value),
+                    (0, scales.DECAY_POSITIONS), self.manager, container=self.panel,
+                    click_increment=1,
                 )
             else:
                 slider = UIHorizontalSlider(
@@ -101,8 +93,8 @@ class HyperSliders(PanelBase):
 
     def _build_speed(self, y: int) -> int:
         slider = UIHorizontalSlider(
-            self._slider_rect(y), position_from_speed(self.state.speed), (0, SPEED_POSITIONS),
-            self.manager, container=self.panel, click_increment=1,
+            self._slider_rect(y), scales.position_from_speed(self.state.speed),
+            (0, scales.SPEED_POSITIONS), self.manager, container=self.panel, click_increment=1,
         )
         tip = ("Training speed in steps per second, on a log scale from 1/s to 'max' (as many as "
                "the frame budget allows). At 20/s or less the agent is animated and each update "
@@ -116,29 +108,29 @@ class HyperSliders(PanelBase):
         s = self.state
         for name, slider in self.sliders.items():
             if name == "speed":
-                slider.set_current_value(position_from_speed(s.speed), warn=False)
-                self.value_labels[name].set_text(speed_label(s.speed))
+                slider.set_current_value(scales.position_from_speed(s.speed), warn=False)
+                self.value_labels[name].set_text(scales.speed_label(s.speed))
                 continue
             if not tabular:
                 continue
             value = s.hyper.get(name, 0.0)
             if name == "epsilon_decay":
-                slider.set_current_value(position_from_decay(value), warn=False)
+                slider.set_current_value(scales.position_from_decay(value), warn=False)
             else:
                 slider.set_current_value(value, warn=False)
-            self.value_labels[name].set_text(format_number(value))
+            self.value_labels[name].set_text(scales.format_number(value))
 
     # -- event handlers ------------------------------------------------------------------------
     def _on_slider(self, spec: SliderSpec, lo: float, hi: float, event: pygame.event.Event) -> None:
         if spec.log_decay:
-            value = min(decay_from_position(event.value), hi)
+            value = min(scales.decay_from_position(event.value), hi)
         else:
             value = min(max(round(float(event.value), 4), lo), hi)
         self.state.hyper[spec.name] = value
-        self.value_labels[spec.name].set_text(format_number(value))
+        self.value_labels[spec.name].set_text(scales.format_number(value))
         self.on_command("hyper", (spec.name, value))
 
     def _on_speed(self, event: pygame.event.Event) -> None:
-        self.state.speed = speed_from_position(event.value)
-        self.value_labels["speed"].set_text(speed_label(self.state.speed))
+        self.state.speed = scales.speed_from_position(event.value)
+        self.value_labels["speed"].set_text(scales.speed_label(self.state.speed))
         self.on_command("speed", self.state.speed)

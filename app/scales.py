@@ -35,13 +35,25 @@ def position_from_speed(speed: float | None) -> int:
 
 
 def speed_label(speed: float | None) -> str:
+    """The speed slider's value: 5.0/s, 316/s, 3.2k/s, 20k/s, max."""
     if speed is None:
         return "max"
     if speed < 9.95:
         return f"{speed:.1f}/s"
-    if speed < 1000:
-        return f"{speed:.0f}/s"
-    return f"{speed / 1000:.0f}k/s"
+    return f"{format_count(round(speed))}/s"
+
+
+def format_count(n: float) -> str:
+    """Whole numbers the short way: 7, 950, 1.2k, 34k, 5.6M (a bounded set of strings, so the
+    board can cache the rendered visit counts)."""
+    n = int(n)
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
 
 
 def decay_from_position(pos: float) -> float:
@@ -92,16 +104,6 @@ class LogScale:
         value = min(max(float(value), self.lo), self.hi)
         t = (math.log10(value) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
         return round(t * self.positions)
-
-
-def format_count(value: float) -> str:
-    """Whole numbers the short way: 64, 1000, 12k, 1.5M."""
-    v = int(round(value))
-    if v < 10_000:
-        return str(v)
-    if v < 1_000_000:
-        return f"{v / 1000:.3g}k"
-    return f"{v / 1e6:.3g}M"
 
 
 def format_rate(value: float) -> str:

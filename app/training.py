@@ -1,9 +1,10 @@
-"""Training, seen from the app: the commands that drive the session, and handing it new levels.
+"""Training, seen from the app: the commands that drive the session.
 
 A mixin of :class:`app.app.App` (it uses the app's session, panel, status bar and info strip):
 kept apart so the window/loop code and the "what does Space / N / R / an edit do to learning"
 code can each be read in one sitting. Nothing here computes a TD update; every step goes through
-``agents.session.TrainingSession``.
+``agents.session.TrainingSession``. Edited levels reach the session through
+:mod:`app.leveledits`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from typing import Any
 
 from agents.config import ConfigError
 from agents.session import TrainingSession
-from app.agentfactory import dqn_settings, env_id_of, kinds_for, label, make_agent
+from app.agentfactory import dqn_settings, env_id_of, label, make_agent
 from app.dqncontrols import dqn_values
-from app.editor import EditResult, changed_cells
 from app.statusbar import STEP_NOTE, format_td_update
-from levels.gridmaze import GridMazeEnv
-from levels.level import Level
 
 SLOW_SPEED = 20.0  # at or below this many steps/s every step is recorded and animated
 DEMO_SPEED = 6.0  # greedy demonstration, steps per second
@@ -334,102 +332,3 @@ class TrainingControl:
                 self._shown_state = int(last.next_state)
         if self.demo and episodes:
             self._end_demo(episodes[-1])
-
-    # ==== level flow ==============================================================================
-    def _on_edit(self, result: EditResult) -> None:
-        """The editor committed a change (stroke, undo, redo, new, resize, load)."""
-        fresh = result.action in ("load", "new")
-        if not fresh:
-            self._pause("Training paused while you edit")
-        self._apply_level(result.new, fresh=fresh)
-        old, new = result.old, result.new
-        if result.action in ("load", "new", "resize") or (old.nrows, old.ncols) != (
-                new.nrows, new.ncols):
-            self.controls.show_size(new.nrows, new.ncols)
-        if self.layered() != self.layered_layout:  # cheeses came or went: caption row or not
-            self._layout()
-        self._update_caption()
-        if self.editor.dirty:
-            self.recovery.note_edit(result.new, self.files.source)
-        else:
-            self.recovery.clear()
-
-    def _apply_level(self, level: Level, fresh: bool) -> None:
-        """Hand a level to the session: keep learning when only some cells changed."""
-        problems = level.problems()
-        self.problem_cells = [p.cell for p in problems if p.cell is not None]
-        self.board.set_grid(level.nrows, level.ncols)
-        self._need_refresh = True
-        if self.world is not None:  # a level replaces the Gymnasium env: start afresh on it
-            fresh = True
-            if problems:
-                self.leave_world()
-                self.session = None
-        if problems:
-            self.valid = False
-            self._pause()
-            self.status.set_problem(f"Level not usable: {problems[0].message}. Training is off "
-                                    "until it is fixed.")
-            self.info.set_problem([f"{problems[0].message}.",
-                                   "Training is off until the level is valid: fix it with the "
-                                   "paint tools (keys 1-9) or undo (Ctrl+Z)."])
-            self.controls.set_training_enabled(False)
-            return
-        self.valid = True
-        self.status.set_problem(None)
-        self.info.set_problem(None)
-        self.controls.set_training_enabled(True)
-        env = GridMazeEnv(level)
-        notice = ""
-        old_level = self.session_level
-        self.session_level = level
-        self.optimal.invalidate()
-        self._anim = None
-        if self.session is None or fresh or old_level is None:
-            old = self.session.env if self.session is not None else None
-            self._pause()
-            kinds = kinds_for(env)
-            if self.state.agent_kind not in kinds:
-                notice = (f"{label(self.state.agent_kind)} cannot learn a level of "
-                          f"{level.n_states:,} states: switched to Q-learning")
-                self.state.agent_kind = "q-learning"
-            try:
-                session = self._new_session(env)
-            except (ConfigError, ValueError) as exc:
-                notice = f"{exc}: switched to Q-learning"
-                self.state.agent_kind = "q-learning"
-                session = self._new_session(env)
-            self._install_session(session)
-            self.info.set_arithmetic([], STEP_NOTE)
-            if self.world is not None:
-                self.leave_world()
-            else:
-                if old is not None:
-                    old.close()
-                self.state.agent_options = kinds
-                self.rebuild_panel()
-                self.reopen_compare()
-        else:
-            same_shape = (old_level.nrows, old_level.ncols) == (level.nrows, level.ncols)
-            keep = same_shape and old_level.n_states == level.n_states
-            changed = changed_cells(old_level, level) if same_shape else frozenset()
-            n = level.n_cells
-            states = [r * level.ncols + c + n * m for r, c in changed
-                      for m in range(level.n_states // n)]
-            old = self.session.replace_env(env, keep_q=keep, changed_states=states)
-            old.close()
-            if self.compare is not None:
-                self.compare.replace_env(GridMazeEnv(level), keep, states)
-            if not keep:
-                self._chart_episode = -1
-                notice = (f"The level now has {level.n_states} states (was "
-                          f"{old_level.n_states}): {self.session.agent_notice}")
-            elif changed:
-                notice = (f"Level edited: Q-values of {len(changed)} changed cell(s) reset, "
-                          "the rest kept")
-        warnings = level.warnings()
-        if warnings:
-            notice = f"{notice}. Note: {warnings[0]}" if notice else f"Note: {warnings[0]}"
-        if notice:
-            self.status.notify(notice, "warn" if warnings or "was reset" in notice
-                               else "info", 8)

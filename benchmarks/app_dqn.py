@@ -22,13 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.appbench import drive, headless_rate, percentile  # noqa: E402  (SDL set-up)
 
 
 def rss_mb() -> float:
@@ -42,10 +37,6 @@ def rss_mb() -> float:
     return 0.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
-
-
 def open_app(env_id: str):  # noqa: ANN201 - the App, imported lazily after the SDL set-up
     from app.app import App
 
@@ -55,27 +46,6 @@ def open_app(env_id: str):  # noqa: ANN201 - the App, imported lazily after the 
     app.run_frames(2)
     app._cmd_play(True)
     return app
-
-
-def drive(app, seconds: float) -> float:  # noqa: ANN001
-    """Run the app's frame loop for ``seconds`` as ``App.run`` does; returns the elapsed time."""
-    import pygame
-
-    clock = pygame.time.Clock()
-    t0 = time.perf_counter()
-    end = t0 + seconds
-    while time.perf_counter() < end:
-        app.run_frames(1, dt=min(clock.tick(60) / 1000.0, 0.1))
-    return time.perf_counter() - t0
-
-
-def headless_rate(session, seconds: float, budget_s: float) -> float:  # noqa: ANN001
-    """Steps per second of the same session with nothing else to do, in calls of the app's
-    DQN frame budget (so both pay the same per-call costs)."""
-    steps0, t0 = session.total_steps, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        session.advance(10**9, time_budget_s=budget_s)
-    return (session.total_steps - steps0) / (time.perf_counter() - t0)
 
 
 def throughput(env_id: str, seconds: float, warmup_s: float) -> None:

@@ -23,17 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.appbench import ROOT, drive, headless_rate, percentile  # noqa: E402  (SDL set-up)
 
 
 def maze_file(folder: Path, n: int, seed: int = 7) -> Path:
@@ -60,10 +51,7 @@ def app_run(level: Path | str, seconds: float, warmup_s: float = 1.5) -> dict:
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=hover, rel=(0, 0),
                                           buttons=(0, 0, 0))])
     app._cmd_play(True)
-    clock = pygame.time.Clock()
-    end = time.perf_counter() + warmup_s  # numba kernel load, value iteration, first layers
-    while time.perf_counter() < end:
-        app.run_frames(1, dt=clock.tick(60) / 1000.0)
+    drive(app, warmup_s)  # numba kernel load, value iteration, first layers
     app.frame_times.clear()
     app.draw_times.clear()
     training_s = [0.0]
@@ -75,11 +63,8 @@ def app_run(level: Path | str, seconds: float, warmup_s: float = 1.5) -> dict:
         return report
 
     app.session.advance = timed
-    steps0, t0 = app.session.total_steps, time.perf_counter()
-    end = t0 + seconds
-    while time.perf_counter() < end:
-        app.run_frames(1, dt=clock.tick(60) / 1000.0)
-    elapsed = time.perf_counter() - t0
+    steps0 = app.session.total_steps
+    elapsed = drive(app, seconds)
     steps = app.session.total_steps - steps0
     frames = [t * 1000 for t in app.frame_times]
     draws = [t * 1000 for t in app.draw_times]
@@ -90,19 +75,10 @@ def app_run(level: Path | str, seconds: float, warmup_s: float = 1.5) -> dict:
         "optimal_ready": app.optimal.ready, "training_share": training_s[0] / elapsed,
     }
     app._cmd_play(False)
-    result["headless_steps_per_s"] = headless_rate(app.session, seconds)
+    del app.session.advance  # the session's own method again, untimed
+    result["headless_steps_per_s"] = headless_rate(app.session, seconds, budget_s=0.012)
     app.close()
     return result
-
-
-def headless_rate(session: object, seconds: float) -> float:
-    """Steps per second of the very session the app just trained, now with nothing else to do
-    (same agent, same stage of learning, same episode lengths: a like-for-like comparison).
-    Back-to-back calls of ~12 ms, like the app's, so both pay the same per-call costs."""
-    steps0, t0 = session.total_steps, time.perf_counter()  # type: ignore[attr-defined]
-    while time.perf_counter() - t0 < seconds:
-        session.advance(10**9, time_budget_s=0.012)  # type: ignore[attr-defined]
-    return (session.total_steps - steps0) / (time.perf_counter() - t0)  # type: ignore[attr-defined]
 
 
 def startup_times(runs: int) -> list[float]:
@@ -127,26 +103,7 @@ def main() -> None:
     parser.add_argument("--startup-runs", type=int, default=5, help="0 skips the start-up check")
     parser.add_argument("--levels", default="20,50",
                         help="comma-separated maze sizes and/or bundled level names, e.g. mouse,20")
-    parser.add_argument("--plain-gc", action="store_true",
-                        help="undo any gc tuning the app does (to see collector pauses)")
     args = parser.parse_args()
-    if args.plain_gc:
-        import gc
-
-        import app.app as app_module
-
-        class _PlainGC:  # the app's gc.freeze / set_threshold calls become no-ops
-            collect, isenabled = staticmethod(gc.collect), staticmethod(gc.isenabled)
-
-            @staticmethod
-            def freeze() -> None:
-                return None
-
-            @staticmethod
-            def set_threshold(*_args: int) -> None:
-                return None
-
-        app_module.gc = _PlainGC  # type: ignore[assignment]
     folder = Path(tempfile.mkdtemp(prefix="rl-sandbox-bench-"))
     os.environ["RL_SANDBOX_STATE_DIR"] = str(folder / "state")
 

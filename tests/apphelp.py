@@ -52,6 +52,24 @@ def train(app: App, frames: int, speed: float | None = None) -> int:
     return app.session.total_steps - before
 
 
+def train_until(app: App, steps: int, max_frames: int = 5000) -> int:
+    """Play at max speed until at least ``steps`` env steps ran (frames, not seconds, bound it).
+
+    The number of steps one frame gets depends on the machine's speed, so tests that need a
+    minimum amount of training count steps rather than frames: they cannot flake under load.
+    """
+    app.state.speed = None
+    app.controls.sync()
+    before = app.session.total_steps
+    if not app.playing:
+        press(app, pygame.K_SPACE, frames=1)
+    for _ in range(max_frames):
+        if app.session.total_steps - before >= steps:
+            break
+        app.run_frames(1)
+    return app.session.total_steps - before
+
+
 def stop(app: App) -> None:
     if app.playing:
         press(app, pygame.K_SPACE, frames=1)

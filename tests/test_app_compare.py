@@ -36,8 +36,10 @@ def test_sarsa_vs_q_learning_on_the_cliff_share_one_speed_and_both_learn(app):
     q1, q2 = app.session.agent.q, lane.session.agent.q
     assert np.abs(q1).sum() > 0 and np.abs(q2).sum() > 0  # both Q-tables changed
     assert not np.array_equal(q1, q2)  # ... differently: different update rules
-    # two boards side by side, one learning-curve chart with both agents in its legend
-    assert app.board.rect.right <= lane.board.rect.left
+    # two boards, one above the other (the cliff is wide: bigger cells than side by side),
+    # one learning-curve chart with both agents in its legend
+    assert app.lanes_stacked and app.board.rect.bottom <= lane.board.rect.top
+    assert app.board.cell > (app.board.rect.width // 2) // 12  # bigger than half the width gives
     labels = [s.label for s in app.returns_chart.series if s.label]
     assert labels == ["Q-learning", "SARSA"]
     assert "Q-learning vs SARSA" in app.status.stats_text

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pygame_gui
 import pytest
-from apphelp import choose, press, small_dqn, stop, train
+from apphelp import choose, press, small_dqn, stop, train, train_until
 
 from agents.config import DQNConfig, field_help
 from agents.presets import preset_for
@@ -43,7 +43,7 @@ def move_slider(app: App, name: str, position: float) -> None:
 
 def test_dqn_on_a_maze_draws_the_arrows_of_its_q_values(app):
     to_dqn(app)
-    assert train(app, 40) >= 200
+    assert train_until(app, 200) >= 200
     stop(app)
     assert app.session.agent.num_updates > 0
     app.board.arrow_interval = 0.0  # no redraw throttling: the board shows the newest values

@@ -1,0 +1,51 @@
+"""What the app benchmarks share: headless SDL, the frame loop as ``App.run`` drives it, and the
+like-for-like headless rate of the same session.
+
+Importing this module sets SDL's dummy drivers (before pygame is imported anywhere) and puts the
+repository on ``sys.path``, so the benchmarks run as ``python benchmarks/x.py`` or
+``python -m benchmarks.x``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def drive(app: Any, seconds: float) -> float:
+    """Run the app's frame loop for ``seconds`` as ``App.run`` does (``clock.tick(60)`` between
+    frames); returns the elapsed time."""
+    import pygame
+
+    clock = pygame.time.Clock()
+    t0 = time.perf_counter()
+    end = t0 + seconds
+    while time.perf_counter() < end:
+        app.run_frames(1, dt=min(clock.tick(60) / 1000.0, 0.1))
+    return time.perf_counter() - t0
+
+
+def headless_rate(session: Any, seconds: float, budget_s: float) -> float:
+    """Steps per second of the very session the app just trained, now with nothing else to do
+    (same agent, same stage of learning): back-to-back ``advance`` calls of the app's frame
+    budget, so both pay the same per-call costs."""
+    steps0, t0 = session.total_steps, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        session.advance(10**9, time_budget_s=budget_s)
+    return (session.total_steps - steps0) / (time.perf_counter() - t0)
