@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable
@@ -193,6 +194,10 @@ def _check_writable(path: Path, what: str) -> None:
         raise BadInput(f"cannot write {what} {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise BadInput(f"cannot write {what} {path}: permission denied")
+    try:  # access() trusts mode bits; /proc, read-only mounts and full disks need a real try
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as exc:
+        raise BadInput(f"cannot write {what} {path}: {exc.strerror or exc}") from None
 
 
 def _check_folder(path: Path, what: str) -> None:
@@ -238,16 +243,17 @@ def cmd_train(args: argparse.Namespace) -> int:
                               env_spec=resolved)
     seconds = _train_loop(session, args.episodes, args.steps)
     recent = session.recent_returns(100)
+    turbo_used = bool(session.turbo and session.turbo_available)  # a DQN never runs compiled
     meta = {"env": resolved.spec, "env_id": resolved.env_id, "max_steps": args.max_steps,
             "seed": args.seed, "episodes": session.episode, "steps": session.total_steps,
-            "hyperparameters": hyper, "turbo": args.turbo}
+            "hyperparameters": hyper, "turbo": turbo_used}
     save_agent(out, session.agent, meta)
     summary = {
         "agent": args.agent, "env": resolved.spec, "episodes": session.episode,
         "steps": session.total_steps, "seconds": round(seconds, 4),
         "steps_per_second": round(session.total_steps / seconds, 1) if seconds > 0 else None,
         "mean_return_last_100": float(recent.mean()) if len(recent) else None,
-        "out": str(out), "seed": args.seed, "turbo": args.turbo,
+        "out": str(out), "seed": args.seed, "turbo": turbo_used,
     }
     if args.export_hf:
         summary.update(_export(args, session, resolved, hyper))

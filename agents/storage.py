@@ -226,6 +226,8 @@ def _load_npz(path: Path) -> tuple[Any, dict]:
         raise AgentFileError(f"{path} holds an unknown agent kind {kind!r}")
     if q.ndim != 2 or q.dtype.kind != "f" or 0 in q.shape:
         raise AgentFileError(f"{path} has a damaged Q-table of shape {q.shape}")
+    if not np.isfinite(q).all():
+        raise AgentFileError(f"{path} has a damaged Q-table: it holds NaN or infinite values")
     hp = {k: v for k, v in meta.get("hyperparameters", {}).items()
           if k in ("alpha", "gamma", "epsilon", "initial_q")}
     try:

@@ -143,7 +143,7 @@ class TrainingControl:
         if self.session is not None and self.session.mode != "learn":
             self.session.set_mode("learn")
         if result is not None:
-            outcome = "reached a goal" if result.success else "did not reach a goal"
+            outcome = "a success" if result.success else "not a success"
             self.status.notify(f"Greedy run: return {result.ret:g} in {result.length} steps, "
                                f"{outcome}", "info" if result.success else "warn", 10)
         self._need_refresh = True

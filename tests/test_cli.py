@@ -196,3 +196,16 @@ def test_main_py_as_a_program(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip().endswith("[]")
     assert files_in(tmp_path) == []
+
+
+def test_an_unwritable_out_is_refused_before_training(tmp_path: Path, capsys, monkeypatch) -> None:
+    """/proc passes access() checks as root but refuses files: found out up front, not after."""
+    from agents import session
+
+    def never(self, *args, **kwargs):
+        raise AssertionError("training started although --out cannot be written")
+
+    monkeypatch.setattr(session.TrainingSession, "advance", never)
+    rc, stdout, err = run(capsys, "train", "--env", "mouse", "--episodes", "5",
+                          "--out", "/proc/rl-sandbox-test.npz")
+    assert rc == 2 and stdout == "" and "cannot write" in err and err.strip().count("\n") == 0

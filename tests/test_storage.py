@@ -164,3 +164,19 @@ def test_export_hf_into_a_file_path_fails_cleanly(tmp_path: Path) -> None:
                   max_steps=99, n_training_episodes=1, n_eval_episodes=1, eval_seed=[1],
                   learning_rate=0.7, gamma=0.95, max_epsilon=1.0, min_epsilon=0.05,
                   decay_rate=0.005, mean_reward=0.0, std_reward=0.0)
+
+
+def test_a_q_table_of_nan_is_refused(tmp_path):
+    import numpy as np
+
+    from agents.storage import AgentFileError, load_agent, save_agent
+    from agents.tabular import QLearning
+
+    agent = QLearning(6, 4, seed=0)
+    path = tmp_path / "a.npz"
+    save_agent(path, agent, {"env": "mouse", "seed": 0})
+    data = dict(np.load(path, allow_pickle=False))
+    data["q"] = np.full_like(data["q"], np.nan)
+    np.savez(path, **data)
+    with pytest.raises(AgentFileError, match="NaN"):
+        load_agent(path)
