@@ -122,6 +122,10 @@ class TrainingSession(SessionViews):
         self._istate[I_NEXT_ACTION] = -1
         self._episode = 0
         self._total_steps = 0
+        # Steps and finished episodes of greedy demonstrations (mode "greedy"): included in
+        # total_steps / episode, so a caller showing training progress subtracts them.
+        self.greedy_steps = 0
+        self.greedy_episodes = 0
         self.history = EpisodeHistory(HISTORY)
         self.error: str | None = None
         self.last_action: int | None = None
@@ -290,6 +294,7 @@ class TrainingSession(SessionViews):
             self._visits[s] += 1
         self._ring_write(obs)
         self._total_steps += 1
+        self.greedy_steps += int(not learn)
         st[I_EP_STEP] += 1
         self._ep_return[0] += r
         transition = Transition(s, a, r, obs, term, trunc, update)
@@ -298,6 +303,7 @@ class TrainingSession(SessionViews):
             finished = EpisodeResult(self._episode, float(self._ep_return[0]),
                                      int(st[I_EP_STEP]), self._judge(term, trunc, r, obs))
             self._episode += 1
+            self.greedy_episodes += int(not learn)
             self.history.add(finished)
             if learn:
                 st[I_EPISODE] += 1

@@ -138,6 +138,15 @@ class Controls(LevelSection, ToolPalette, AgentSection, HyperSliders, OverlayTog
 
     def process_event(self, event: pygame.event.Event) -> bool:
         """Dispatch a pygame_gui widget event to its handler; True when it was one of ours."""
+        if event.type == pygame_gui.UI_SELECTION_LIST_DROPPED_SELECTION:
+            # pygame_gui 0.6.14: clicking the option a drop-down already shows makes its list
+            # *drop* that selection (an event the drop-down ignores), so the list stayed open.
+            # Same choice, nothing to do: just fold the menu.
+            for menu in self._menus():
+                if getattr(menu.current_state, "options_selection_list", None) is event.ui_element:
+                    self.close_menus()
+                    return True
+            return False
         if event.type not in self._WIDGET_EVENTS:
             return False
         handler = self._handlers.get(getattr(event, "ui_element", None))
@@ -145,6 +154,15 @@ class Controls(LevelSection, ToolPalette, AgentSection, HyperSliders, OverlayTog
             return False
         handler(event)
         return True
+
+    def _menus(self) -> list[pygame_gui.elements.UIDropDownMenu]:
+        return [w for w in self._handlers if isinstance(w, pygame_gui.elements.UIDropDownMenu)]
+
+    def close_menus(self) -> None:
+        """Fold every expanded drop-down (on the next manager update), as a click outside would."""
+        for menu in self._menus():
+            if menu.current_state is menu.menu_states["expanded"]:
+                menu.current_state.should_transition = True
 
     def update(self, dt: float) -> None:
         """Nothing animates by itself; the manager updates the widgets."""

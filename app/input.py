@@ -41,6 +41,7 @@ class InputRouting:
             if modal or self._text_focused():
                 return
             if self._shortcut(event):
+                self.controls.close_menus()  # a list left open would cover Play and the rest
                 return
         if consumed or modal:
             if event.type == pygame.MOUSEMOTION:

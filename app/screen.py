@@ -206,6 +206,9 @@ class ScreenLayout:
             mode = "greedy run" if self.demo else ("training" if self.playing else "paused")
         if self.compare is not None:
             name = f"{name} vs {label(self.compare.session.agent.kind)}"
-        self.status.set_stats(episode=snap.episode, steps=snap.total_steps,
+        # Greedy demonstrations (G) are not training: their steps and episodes are not counted.
+        session = self.session
+        self.status.set_stats(episode=snap.episode - session.greedy_episodes,
+                              steps=snap.total_steps - session.greedy_steps,
                               steps_per_s=self.rate.rate if self.playing else 0.0,
                               epsilon=snap.epsilon, extra=f"{name} \u00b7 {mode}")

@@ -28,6 +28,10 @@ KIND_COLOURS = {
 }
 
 
+ELLIPSIS = "\u2026"
+PAD = 12  # bar edge to text
+GAP = 36  # counters to notice
+
 STEP_NOTE = "Press N or Right arrow to take one step and see its update here."
 
 class RateMeter:
@@ -70,6 +74,13 @@ class StatusBar:
         self._notice_left = 0.0
         self.problem_text: str | None = None
         self._cache: dict[tuple[str, tuple[int, int, int]], pygame.Surface] = {}
+        self._fitted: dict[tuple[str, int], str] = {}
+        # Where the last draw put things (tests measure them): the notice as shown (may end in
+        # "…"), its rect, the counters' rect, and the full-text card (None unless hovered).
+        self.shown_notice = ""
+        self.notice_rect = pygame.Rect(0, 0, 0, 0)
+        self.stats_rect = pygame.Rect(0, 0, 0, 0)
+        self.tooltip_rect: pygame.Rect | None = None
 
     # -- content -------------------------------------------------------------------------------
     def set_stats(
@@ -124,20 +135,80 @@ class StatusBar:
             self._cache[key] = surface
         return surface
 
+    def _fit(self, text: str, width: int) -> str:
+        """``text``, or its longest start that fits ``width`` pixels followed by "…" (cached)."""
+        key = (text, width)
+        fitted = self._fitted.get(key)
+        if fitted is None:
+            if len(self._fitted) > 64:
+                self._fitted.clear()
+            fitted = text
+            if self.font.size(text)[0] > width:
+                lo, hi = 0, len(text)  # longest prefix n with prefix + "…" inside width
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if self.font.size(text[:mid].rstrip() + ELLIPSIS)[0] <= width:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                fitted = text[:lo].rstrip() + ELLIPSIS
+            self._fitted[key] = fitted
+        return fitted
+
     def draw(self, surface: pygame.Surface) -> None:
-        surface.fill(BG, self.rect)
-        pygame.draw.line(surface, BORDER, self.rect.topleft, self.rect.topright)
-        y = self.rect.centery
-        stats = self._render(self.stats_text, TEXT)
-        surface.blit(stats, stats.get_rect(midleft=(self.rect.left + 12, y)))
+        """Counters left, notice right; a notice too long for the room ends in "…" and shows in
+        full in a card above the bar while the mouse is over it (the status bar never wraps)."""
+        rect = self.rect
+        surface.fill(BG, rect)
+        pygame.draw.line(surface, BORDER, rect.topleft, rect.topright)
+        y = rect.centery
+        inner = rect.width - 2 * PAD
         message = self.message
+        stats_w = self.font.size(self.stats_text)[0]
+        note_w = 0
+        self.shown_notice = ""
+        self.notice_rect = pygame.Rect(rect.right - PAD, rect.y, 0, rect.height)
+        self.tooltip_rect = None
         if message:
             kind = "error" if self.problem_text else self.notice_kind
-            text = self._render(message, KIND_COLOURS[kind])
-            room = self.rect.width - stats.get_width() - 48
-            if text.get_width() > room > 40:
-                text = text.subsurface((0, 0, room, text.get_height()))
-            surface.blit(text, text.get_rect(midright=(self.rect.right - 12, y)))
+            # The notice gets what the counters leave, but never less than half the bar.
+            room = max(inner - stats_w - GAP, inner // 2)
+            self.shown_notice = self._fit(message, max(room, 0))
+            text = self._render(self.shown_notice, KIND_COLOURS[kind])
+            self.notice_rect = text.get_rect(midright=(rect.right - PAD, y))  # unclipped
+            surface.blit(text, self.notice_rect)
+            note_w = text.get_width() + GAP
+        stats = self._render(self._fit(self.stats_text, max(inner - note_w, 0)), TEXT)
+        self.stats_rect = stats.get_rect(midleft=(rect.left + PAD, y))
+        surface.blit(stats, self.stats_rect)
+        mouse = pygame.mouse.get_pos() if pygame.display.get_init() else (-1, -1)
+        if self.shown_notice != message and self.notice_rect.collidepoint(mouse):
+            self._draw_full_notice(surface, message, KIND_COLOURS[kind])
+
+    def _draw_full_notice(self, surface: pygame.Surface, message: str,
+                          colour: tuple[int, int, int]) -> None:
+        """The whole of a cut notice, wrapped in a card just above the bar's right end."""
+        width = min(self.rect.width - 2 * PAD, 520)
+        lines, line = [], ""
+        for word in message.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and self.font.size(candidate)[0] > width - 20:
+                lines.append(line)
+                candidate = word
+            line = candidate
+        lines.append(line)
+        texts = [self._render(self._fit(t, width - 20), colour) for t in lines]
+        h = len(texts) * (self.font.get_linesize() + 1) + 12
+        card = pygame.Rect(0, 0, max(t.get_width() for t in texts) + 20, h)
+        card.bottomright = (self.rect.right - PAD // 2, self.rect.top - 4)
+        card.clamp_ip(surface.get_rect())
+        pygame.draw.rect(surface, CARD_BG, card, border_radius=6)
+        pygame.draw.rect(surface, BORDER, card, 1, border_radius=6)
+        self.tooltip_rect = card
+        ty = card.y + 6
+        for t in texts:
+            surface.blit(t, (card.x + 10, ty))
+            ty += self.font.get_linesize() + 1
 
 
 # --- the info strip under the board ---------------------------------------------------------------
