@@ -123,7 +123,7 @@ class TrainingSession(SessionViews):
         self._episode = 0
         self._total_steps = 0
         # Steps and finished episodes of greedy demonstrations (mode "greedy"): included in
-        # total_steps / episode, so a caller showing training progress subtracts them.
+        # total_steps / episode; training_steps / training_episodes leave them out.
         self.greedy_steps = 0
         self.greedy_episodes = 0
         self.history = EpisodeHistory(HISTORY)

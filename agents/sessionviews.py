@@ -118,6 +118,16 @@ class SessionViews:
         """Env steps so far."""
         return self._total_steps
 
+    @property
+    def training_episodes(self) -> int:
+        """Finished episodes that were training, not greedy demonstrations."""
+        return self._episode - self.greedy_episodes
+
+    @property
+    def training_steps(self) -> int:
+        """Env steps that were training, not greedy demonstrations."""
+        return self._total_steps - self.greedy_steps
+
     def recent_returns(self, n: int = 100) -> np.ndarray:
         """Returns of the last ``n`` finished episodes."""
         return self.history.recent_returns(n)

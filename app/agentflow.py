@@ -71,8 +71,8 @@ class AgentFlow:
         """What an agent file says about where and how the agent learnt."""
         session = self.session
         meta: dict[str, Any] = {"env": self.world_spec(), "seed": self.seed,
-                                "episodes": session.episode - session.greedy_episodes,
-                                "steps": session.total_steps - session.greedy_steps,
+                                "episodes": session.training_episodes,
+                                "steps": session.training_steps,
                                 "saved_by": "app"}
         if self.world is not None:
             meta["env_id"] = self.world.resolved.env_id

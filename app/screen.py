@@ -207,8 +207,7 @@ class ScreenLayout:
         if self.compare is not None:
             name = f"{name} vs {label(self.compare.session.agent.kind)}"
         # Greedy demonstrations (G) are not training: their steps and episodes are not counted.
-        session = self.session
-        self.status.set_stats(episode=snap.episode - session.greedy_episodes,
-                              steps=snap.total_steps - session.greedy_steps,
+        self.status.set_stats(episode=self.session.training_episodes,
+                              steps=self.session.training_steps,
                               steps_per_s=self.rate.rate if self.playing else 0.0,
                               epsilon=snap.epsilon, extra=f"{name} \u00b7 {mode}")
