@@ -350,17 +350,18 @@ def cmd_levels(args: argparse.Namespace) -> int:
     else:
         width = max((len(r["name"]) for r in rows), default=4)
         for r in rows:
-            print(f"{r['name']:<{width}}  {r['size']:>5}  {r['description']}")
+            first = r["description"].split(". ")[0].rstrip(".")
+            print(f"{r['name']:<{width}}  {r['size']:>5}  "
+                  f"{textwrap.shorten(first, width=72, placeholder='...')}")
     return 0
 
 
 def _describe(path: Path, level: Any) -> str:
-    """First sentence of the level file's ``;`` comment, else a summary of its settings."""
+    """The level file's ``;`` comment in full, else a summary of its settings."""
     comment = " ".join(line.lstrip(";").strip() for line in path.read_text("utf-8").splitlines()
                        if line.startswith(";"))
     if comment:
-        first = comment.split(". ")[0].rstrip(".")
-        return textwrap.shorten(first, width=72, placeholder="...")
+        return comment
     kind = "slippery" if level.slippery else "deterministic"
     return f"{kind}, up to {level.max_steps} steps"
 

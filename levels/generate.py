@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from levels.level import MAX_STEPS_LIMIT, Level, Rewards, _check_size
+from levels.level import Level, Rewards, _check_size, default_max_steps
 
 # A small cost per move: moves already tried then look worse than untried ones (Q starts at 0),
 # so epsilon-greedy sweeps a big maze instead of random-walking it; without it, Q-learning on
@@ -62,8 +64,8 @@ def generate_maze(nrows: int, ncols: int, seed: int | None = None) -> Level:
     for i in rng.permutation(len(floors))[: min(3, n_cells // 25)]:
         g[floors[i]] = "c"
     level = Level(grid=tuple("".join(row) for row in g), name=f"maze {nrows}x{ncols} seed {seed}",
-                  max_steps=int(min(MAX_STEPS_LIMIT, max(100, 4 * n_cells))),
                   rewards=Rewards(step=EXPLORING_STEP_COST))
+    level = dataclasses.replace(level, max_steps=default_max_steps(level))
     reach = level.distances_from_start()
     if reach[goal] < 0 or level.problems():  # cannot happen: dead ends are never on the way
         raise RuntimeError(f"generate_maze({nrows}, {ncols}, {seed}) built an unsolvable maze")

@@ -45,7 +45,8 @@ class GridMazeEnv(gym.Env):
 
     ## Rewards
     Entering a tile gives the level's reward for it (small cheese only while uneaten) plus
-    ``reward.step`` on every move, including a blocked one. Defaults: goal +1, big cheese +10,
+    ``reward.step`` on every move, including a blocked one. A cell with its own reward
+    (``level.cell_rewards``) pays that instead of its tile's. Defaults: goal +1, big cheese +10,
     small cheese +1, poison -10, hole 0, step 0.
 
     ## Episode End
@@ -101,7 +102,8 @@ class GridMazeEnv(gym.Env):
         for d, (dr, dc) in enumerate(DIRECTIONS):
             t = np.clip(rows + dr, 0, self.nrow - 1) * ncol + np.clip(cols + dc, 0, ncol - 1)
             target[:, d] = np.where(tiles[t] == "#", np.arange(n), t)
-        base = np.array([lv.rewards.for_tile(ch) if ch != "c" else 0.0 for ch in tiles])
+        entering = lv.rewards_array().ravel()  # a small cheese's while uneaten
+        base = np.where(tiles == "c", 0.0, entering)
         bit = np.full(n, -1, dtype=np.int64)
         for i, (r, c) in enumerate(lv.small_cheeses):
             bit[r * ncol + c] = i
@@ -117,7 +119,7 @@ class GridMazeEnv(gym.Env):
             block = slice(mask * n, (mask + 1) * n)
             eaten = (mask >> np.maximum(t_bit, 0)) & 1
             new_mask = np.where(is_cheese, mask | (1 << np.maximum(t_bit, 0)), mask)
-            gain = np.where(is_cheese & (eaten == 0), float(lv.rewards.cheese), base[target])
+            gain = np.where(is_cheese & (eaten == 0), entering[target], base[target])
             own = np.arange(mask * n, (mask + 1) * n)[:, None]
             next_s[block] = np.where(origin_term, own, target + n * new_mask)
             reward[block] = np.where(origin_term, 0.0, gain + step)
@@ -254,4 +256,5 @@ class _StateTransitions(Mapping):
 def _reward_range(level: Level) -> tuple[float, float]:
     rw = level.rewards
     values = [0.0, rw.cheese, rw.big_cheese, rw.poison, rw.hole, rw.goal]
+    values += [value for _, value in level.cell_rewards]
     return (min(values) + rw.step, max(values) + rw.step)

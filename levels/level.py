@@ -1,7 +1,9 @@
 """Levels: a grid of tiles plus a few settings (rewards, step limit, slippery).
 
 Tiles: ``S`` start, ``.``/``F`` floor, ``#`` wall, ``H`` hole, ``G`` goal, ``C`` big cheese,
-``c`` small cheese (eaten once per episode), ``P`` poison. The text format (parsing, formatting,
+``c`` small cheese (eaten once per episode), ``P`` poison. Any open cell may also carry its own
+reward (``cell_rewards``), which replaces its tile's reward, as REINFORCEjs and CS188 let a
+gridworld's author set one reward per cell. The text format (parsing, formatting,
 the problems a text can have) and level files live in :mod:`levels.levelfile`; this module
 re-exports the file functions, so ``from levels.level import load_level, save_level,
 bundled_level_names, bundled_level_path`` works as before.
@@ -35,6 +37,7 @@ _TILE_LIST = " ".join(TILES)
 _REWARD_KEYS = ("cheese", "big_cheese", "poison", "hole", "goal", "step")
 SETTING_KEYS = ("name", "max_steps", "slippery") + tuple(f"reward.{k}" for k in _REWARD_KEYS)
 # Defined in levels.levelfile (which imports this module), re-exported here on first use.
+CELL_REWARD_KEY = "reward at"  #: settings key of a per-cell reward: ``reward at ROW,COL: value``
 _FILE_FUNCTIONS = ("bundled_level_names", "bundled_level_path", "load_level", "path_exists",
                    "save_level")
 
@@ -113,10 +116,14 @@ class Level:
     max_steps: int = 100
     slippery: bool = False
     rewards: Rewards = field(default_factory=Rewards)
+    #: ``((row, col), reward)`` pairs sorted by cell: entering that cell pays ``reward`` instead of
+    #: its tile's reward (a small cheese pays it once per episode, like ``reward.cheese``).
+    cell_rewards: tuple[tuple[tuple[int, int], float], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.grid, tuple):  # accept lists from callers; keeps Level hashable
             object.__setattr__(self, "grid", tuple(self.grid))
+        object.__setattr__(self, "cell_rewards", _normal_cell_rewards(self.cell_rewards))
 
     # ---- shape and contents -------------------------------------------------------------------
     @property
@@ -153,6 +160,30 @@ class Level:
     def n_states(self) -> int:
         return self.n_cells * 2 ** len(self.small_cheeses)
 
+    def cell_reward(self, row: int, col: int) -> float | None:
+        """The cell's own reward, or None when entering it pays its tile's reward."""
+        return self._cell_reward_map.get((row, col))
+
+    @cached_property
+    def _cell_reward_map(self) -> dict[tuple[int, int], float]:
+        return dict(self.cell_rewards)
+
+    def reward_at(self, row: int, col: int) -> float:
+        """What entering the cell pays before ``reward.step`` (a small cheese: while uneaten)."""
+        own = self.cell_reward(row, col)
+        if own is not None:
+            return own
+        return self.rewards.for_tile(self.grid[row][col])
+
+    def rewards_array(self) -> np.ndarray:
+        """:meth:`reward_at` for every cell as a ``[nrows, ncols]`` float array (walls 0)."""
+        kinds = {ch: self.rewards.for_tile(ch) for ch in TILES}
+        out = np.array([[kinds.get(ch, 0.0) for ch in row] for row in self.grid],
+                       dtype=np.float64).reshape(self.nrows, self.ncols)
+        for (r, c), value in self.cell_rewards:
+            out[r, c] = value
+        return out
+
     def tiles_array(self) -> np.ndarray:
         """The grid as a ``[nrows, ncols]`` array of one-character strings (for vectorised code)."""
         return np.array([list(row) for row in self.grid], dtype="<U1").reshape(self.nrows, -1)
@@ -179,7 +210,7 @@ class Level:
             return []
         dist = self.distances_from_start()
         reward_tiles = [(r, c) for r, row in enumerate(self.grid) for c, ch in enumerate(row)
-                        if ch in "GCc" or self.rewards.for_tile(ch) > 0]
+                        if ch in "GCc" or (ch != "#" and self.reward_at(r, c) > 0)]
         reached = [cell for cell in reward_tiles if dist[cell] >= 0]
         if not reached:
             return ["no goal, cheese or other reward can be reached from the start"]
@@ -218,7 +249,10 @@ class Level:
         return self.with_tiles([(row, col)], ch)
 
     def with_tiles(self, cells: Iterable[tuple[int, int]], ch: str) -> Level:
-        """This level with many tiles changed; for ``S`` only the last cell gets the start."""
+        """This level with many tiles changed; for ``S`` only the last cell gets the start.
+
+        A painted cell loses its own reward: it becomes a fresh tile paying its kind's reward.
+        """
         if len(ch) != 1 or ch not in TILES:
             raise LevelError(f"{ch!r} is not a tile; tiles are {_TILE_LIST}")
         rows = [list(row) for row in self.grid]
@@ -231,7 +265,22 @@ class Level:
             cells = cells[-1:]
         for r, c in cells:
             rows[r][c] = ch
-        return dataclasses.replace(self, grid=tuple("".join(row) for row in rows))
+        painted = set(cells)
+        return dataclasses.replace(
+            self, grid=tuple("".join(row) for row in rows),
+            cell_rewards=tuple(item for item in self.cell_rewards if item[0] not in painted))
+
+    def with_cell_reward(self, row: int, col: int, reward: float | None) -> Level:
+        """This level with the cell's own reward set (None: back to its tile's reward)."""
+        if not (0 <= row < self.nrows and 0 <= col < self.ncols):
+            raise LevelError(f"cell ({row}, {col}) is outside the {self.nrows}x{self.ncols} grid")
+        if reward is not None and self.grid[row][col] == "#":
+            raise LevelError(f"cell ({row}, {col}) is a wall, which the agent never enters; "
+                             "only open cells can have a reward", cell=(row, col))
+        kept = tuple(item for item in self.cell_rewards if item[0] != (row, col))
+        if reward is not None:
+            kept += (((row, col), float(reward)),)
+        return dataclasses.replace(self, cell_rewards=kept)
 
     def resized(self, nrows: int, ncols: int, fill: str = ".") -> Level:
         """Crop or pad (with ``fill``) at the bottom and right, keeping the top-left corner."""
@@ -240,15 +289,21 @@ class Level:
             raise LevelError(f"{fill!r} cannot fill new cells; use one of . F # H G C c P")
         rows = [row[:ncols].ljust(ncols, fill) for row in self.grid[:nrows]]
         rows += [fill * ncols] * (nrows - len(rows))
-        return dataclasses.replace(self, grid=tuple(rows))
+        inside = tuple(item for item in self.cell_rewards
+                       if _is_cell(item[0]) and item[0][0] < nrows and item[0][1] < ncols)
+        return dataclasses.replace(self, grid=tuple(rows), cell_rewards=inside)
 
     @classmethod
     def blank(cls, nrows: int, ncols: int) -> Level:
-        """An empty floor with the start top-left and the goal bottom-right."""
+        """An empty floor with the start top-left and the goal bottom-right.
+
+        Its ``max_steps`` is :func:`default_max_steps` of the grid, not the class default.
+        """
         _check_size(nrows, ncols)
         rows = [["."] * ncols for _ in range(nrows)]
         rows[0][0], rows[-1][-1] = "S", "G"
-        return cls(grid=tuple("".join(r) for r in rows))
+        level = cls(grid=tuple("".join(r) for r in rows))
+        return dataclasses.replace(level, max_steps=default_max_steps(level))
 
     # ---- text (levels.levelfile) ---------------------------------------------------------------
     def to_text(self) -> str:
@@ -266,6 +321,39 @@ class Level:
             return parse_level(text, path)
         except LevelError as err:
             raise err.with_path(path) from None
+
+
+def default_max_steps(level: Level) -> int:
+    """A step limit that leaves room to explore: 4x the open cells, at least 2x the longest
+    shortest path from the start, within 1..MAX_STEPS_LIMIT.
+
+    A limit shorter than the way to the reward makes a level unlearnable (the agent is cut off
+    before any reward can reach it), and New or Generate must not inherit one from another level.
+    """
+    open_cells = level.n_cells - sum(row.count("#") for row in level.grid)
+    longest = int(level.distances_from_start().max()) if level.start is not None else 0
+    return int(min(MAX_STEPS_LIMIT, max(1, 4 * open_cells, 2 * longest)))
+
+
+def _is_cell(pos: object) -> bool:
+    return (isinstance(pos, tuple) and len(pos) == 2
+            and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in pos))
+
+
+def _normal_cell_rewards(items: object) -> tuple:
+    """Cell rewards as ``((row, col), reward)`` pairs sorted by cell, from a dict or pairs.
+
+    Lenient on purpose (the editor and the recovery file may hold odd values):
+    :meth:`Level.problems` reports what is wrong, this only gives the data one shape.
+    """
+    pairs = items.items() if isinstance(items, dict) else items
+    out = []
+    for pos, value in pairs:
+        pos = tuple(pos) if isinstance(pos, list | tuple) else pos
+        if _is_cell(pos):
+            pos = (int(pos[0]), int(pos[1]))
+        out.append((pos, value))
+    return tuple(sorted(out, key=lambda item: item[0] if _is_cell(item[0]) else (-1, -1)))
 
 
 def _check_size(nrows: int, ncols: int) -> None:

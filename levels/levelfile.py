@@ -11,7 +11,9 @@ per cell::
 Tiles: ``S`` start, ``.``/``F`` floor, ``#`` wall, ``H`` hole, ``G`` goal, ``C`` big cheese,
 ``c`` small cheese (eaten once per episode), ``P`` poison. Settings: ``name``, ``max_steps``,
 ``slippery`` and the rewards ``reward.cheese``, ``reward.big_cheese``, ``reward.poison``,
-``reward.hole``, ``reward.goal``, ``reward.step``. A settings line is any line before the grid that
+``reward.hole``, ``reward.goal``, ``reward.step``, and per-cell rewards ``reward at ROW,COL: value``
+(row and column count from 0 at the top-left; the cell pays this instead of its tile's reward; walls
+cannot have one). A settings line is any line before the grid that
 contains ``:`` (no tile is ``:``). Blank lines and lines starting with ``;`` (comments) may appear
 before the grid only; ``#`` is the wall tile, so it cannot start a comment. CRLF line ends, a
 missing final newline and trailing spaces are accepted.
@@ -37,6 +39,7 @@ from levels.level import (
     _REWARD_KEYS,
     _TILE_LIST,
     BUNDLED_DIR,
+    CELL_REWARD_KEY,
     MAX_SIDE,
     MAX_SMALL_CHEESES,
     MAX_STEPS_LIMIT,
@@ -49,16 +52,26 @@ from levels.level import (
 )  # fmt: skip
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+_CELL_KEY = re.compile(r"reward\s+at\b\s*(.*)")
+_CELL_POS = re.compile(r"([0-9]{1,4})\s*,\s*([0-9]{1,4})")
 
 
 # ---- formatting --------------------------------------------------------------------------------
 def settings_lines(level: Level) -> list[str]:
-    """Keys :func:`format_level` writes, in order: the basics always, rewards when not default."""
+    """Keys :func:`format_level` writes, in order: the basics always, rewards when not default,
+    then one ``reward at ROW,COL`` per cell reward in reading order."""
     keys = ["name", "max_steps", "slippery"]
     default = Rewards()
     keys += [f"reward.{k}" for k in _REWARD_KEYS
              if getattr(level.rewards, k) != getattr(default, k)]
+    keys += [_cell_key(pos) for pos, _ in level.cell_rewards]
     return keys
+
+
+def _cell_key(pos: object) -> str:
+    if isinstance(pos, tuple) and len(pos) == 2:
+        return f"{CELL_REWARD_KEY} {pos[0]},{pos[1]}"
+    return f"{CELL_REWARD_KEY} {pos}"
 
 
 def format_level(level: Level) -> str:
@@ -71,8 +84,9 @@ def format_level(level: Level) -> str:
             out.append(f"max_steps: {level.max_steps}")
         elif key == "slippery":
             out.append(f"slippery: {'true' if level.slippery else 'false'}")
-        else:
+        elif key.startswith("reward."):
             out.append(f"{key}: {_format_number(getattr(level.rewards, key[7:]))}")
+    out += [f"{_cell_key(pos)}: {_format_number(value)}" for pos, value in level.cell_rewards]
     return "\n".join(out + list(level.grid)) + "\n"
 
 
@@ -85,7 +99,8 @@ def _format_number(value: float) -> str:
 def level_problems(level: Level) -> list[LevelError]:
     """Everything that makes ``level`` unusable, in the text order of :func:`format_level`."""
     lines = {key: i + 1 for i, key in enumerate(settings_lines(level))}
-    return _settings_problems(level, lines) + _grid_problems(level.grid, len(lines) + 1)
+    return (_settings_problems(level, lines) + _cell_reward_problems(level, lines)
+            + _grid_problems(level.grid, len(lines) + 1))
 
 
 # ---- problems ---------------------------------------------------------------------------------
@@ -110,6 +125,43 @@ def _settings_problems(level: Level, lines: dict[str, int]) -> list[LevelError]:
             found.append(LevelError(f"reward.{key} must be a finite number, got {value!r}",
                                     line=lines.get(f"reward.{key}")))
     return found
+
+
+def _cell_reward_problems(level: Level, lines: dict[str, int]) -> list[LevelError]:
+    found, seen = [], set()
+    for pos, value in level.cell_rewards:
+        key = _cell_key(pos)
+        line = lines.get(key)
+        valid_pos = (isinstance(pos, tuple) and len(pos) == 2
+                     and all(isinstance(v, int) and not isinstance(v, bool) for v in pos))
+        if not valid_pos:
+            found.append(LevelError(f"a cell reward needs a (row, col) cell, got {pos!r}",
+                                    line=line))
+            continue
+        if pos in seen:
+            found.append(LevelError(f"{key} is set twice", line=line, cell=pos))
+        seen.add(pos)
+        problem = _cell_problem(level.grid, pos)
+        if problem:
+            found.append(LevelError(problem, line=line, cell=pos))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            found.append(LevelError(f"{key} must be a finite number, got {value!r}", line=line,
+                                    cell=pos))
+    return found
+
+
+def _cell_problem(grid: tuple[str, ...], pos: tuple[int, int]) -> str | None:
+    """Why a cell cannot carry a reward (outside the grid, a wall), or None."""
+    r, c = pos
+    if not (0 <= r < len(grid) and 0 <= c < len(grid[r])):
+        size = f"{len(grid)}x{len(grid[0]) if grid else 0}"
+        return (f"cell ({r}, {c}) is outside the {size} grid (rows and columns count from 0 "
+                "at the top-left)")
+    if grid[r][c] == "#":
+        return (f"cell ({r}, {c}) is a wall, which the agent never enters; only open cells can "
+                "have a reward")
+    return None
 
 
 def _grid_problems(grid: tuple[str, ...], first_line: int) -> list[LevelError]:
@@ -171,6 +223,7 @@ def parse_level(text: str, path: str | os.PathLike[str] | None) -> Level:
     if lines and lines[-1] == "":
         lines.pop()
     settings: dict[str, tuple[int, str, int]] = {}  # key -> (line, value, value column)
+    cells: dict[tuple[int, int], tuple[int, str, int, int]] = {}  # + the cell's column
     grid_start = None
     for i, raw in enumerate(lines, start=1):
         line = raw.rstrip(" \t")
@@ -183,6 +236,23 @@ def parse_level(text: str, path: str | os.PathLike[str] | None) -> Level:
         key, value = key_raw.strip().lower(), value_raw.strip()
         key_col = len(key_raw) - len(key_raw.lstrip()) + 1
         value_col = len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip()))
+        cell_key = _CELL_KEY.fullmatch(key)
+        if cell_key:
+            pos_col = key_col + key_raw.strip().lower().index(cell_key.group(1)) \
+                if cell_key.group(1) else key_col
+            pos = _CELL_POS.fullmatch(cell_key.group(1))
+            if pos is None:
+                raise LevelError("write a cell reward as 'reward at ROW,COL: value' (row and "
+                                 f"column count from 0), got {key_raw.strip()!r}",
+                                 line=i, column=pos_col)
+            cell = (int(pos.group(1)), int(pos.group(2)))
+            if cell in cells:
+                raise LevelError(f"the reward of cell {cell} is set twice (first on line "
+                                 f"{cells[cell][0]})", line=i, column=key_col)
+            if not value:
+                raise LevelError(f"{_cell_key(cell)} has no value", line=i, column=value_col)
+            cells[cell] = (i, value, value_col, pos_col)
+            continue
         if key not in SETTING_KEYS:
             near = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
             hint = (f"; did you mean '{near[0]}'?" if near
@@ -216,13 +286,19 @@ def parse_level(text: str, path: str | os.PathLike[str] | None) -> Level:
                        if e.line is not None and e.column is not None and e.line < line_no]
             raise earlier[0] if earlier else problem
     words = rows[0].split()
-    if words and (words[0].lower() in SETTING_KEYS or words[0].lower().startswith("reward.")):
+    if words and (words[0].lower() in SETTING_KEYS or words[0].lower().startswith("reward")):
         raise LevelError(f"{words[0]!r} looks like a setting; write settings as 'key: value'",
                          line=grid_start, column=1)
     if "name" not in values:
         values["name"] = Path(os.fspath(path)).stem if path is not None else "untitled"
     rewards = Rewards(**{k[7:]: values.pop(k) for k in list(values) if k.startswith("reward.")})
-    level = Level(grid=tuple(rows), rewards=rewards, **values)
+    cell_rewards = []
+    for cell, (line_no, value, value_col, pos_col) in cells.items():
+        problem = _cell_problem(tuple(rows), cell)
+        if problem:
+            raise LevelError(problem, line=line_no, column=pos_col, cell=cell)
+        cell_rewards.append((cell, _setting_value(_cell_key(cell), value, line_no, value_col)))
+    level = Level(grid=tuple(rows), rewards=rewards, cell_rewards=tuple(cell_rewards), **values)
     found = _grid_problems(level.grid, grid_start)
     if found:
         raise found[0]

@@ -97,6 +97,14 @@ def test_levels_lists_mouse(capsys) -> None:
         r for r in rows if r["name"] == "mouse").items()
 
 
+def test_levels_json_keeps_whole_descriptions(capsys) -> None:
+    rows = json.loads(run(capsys, "levels", "--json")[1])
+    cliff = next(r for r in rows if r["name"] == "cliff")["description"]
+    assert "..." not in cliff and cliff.endswith("returns -13.")
+    text = run(capsys, "levels")[1]
+    assert all(len(line) <= 100 for line in text.splitlines())  # the table stays one line each
+
+
 def test_export_hf(tmp_path: Path, capsys) -> None:
     rc, stdout, _ = run(capsys, "train", *COURSE_FROZENLAKE, "--episodes", "10000",
                         "--out", str(tmp_path / "a.npz"), "--export-hf", str(tmp_path / "hf"),

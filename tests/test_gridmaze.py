@@ -146,6 +146,24 @@ def test_living_reward_walls_and_terminal_states():
             assert env.P[terminal][a] == [(1.0, terminal, 0.0, True)]
 
 
+def test_cell_rewards_replace_tile_rewards():
+    lv = Level.from_text("reward.step: -0.5\nreward at 0,1: -1\nreward at 1,0: 3\n"
+                         "reward at 1,1: 7\nS.G\ncC.\n")
+    env = GridMazeEnv(lv)
+    n = lv.n_cells
+    assert env.P[0][RIGHT] == [(1.0, 1, -1.5, False)]  # floor with its own reward
+    assert env.P[0][DOWN] == [(1.0, 3 + n, 2.5, False)]  # small cheese: 3 instead of 1, once
+    assert env.P[3 + n][UP] == [(1.0, 0 + n, -0.5, False)]
+    assert env.P[0 + n][DOWN] == [(1.0, 3 + n, -0.5, False)]  # eaten: nothing any more
+    assert env.P[1][DOWN] == [(1.0, 4, 6.5, True)]  # big cheese pays 7, not 10
+    assert env.reward_range == (-10.5, 9.5)
+    arrays = env.transition_arrays()
+    for s in range(env.n_states):
+        for a in range(4):
+            assert _distribution(_arrays_as_outcomes(arrays, s, a)) == pytest.approx(
+                _distribution(env.P[s][a]))
+
+
 def test_cliff_costs_and_optimal_return():
     env = GridMazeEnv("cliff")
     env.reset(seed=0)

@@ -118,7 +118,8 @@ def test_error_str_without_path_and_pickling():
 
 # ---- hypothesis ---------------------------------------------------------------------------------
 _PIECES = list(TILES) + list(":;\n\r \t.xé") + ["max_steps", "name", "reward.goal", "slippery",
-                                                "true", "7", "-1e3", "\r\n"]
+                                                "true", "7", "-1e3", "\r\n", "reward at 0,1",
+                                                "reward at 1, 0", ","]
 _LEVELISH = st.lists(st.sampled_from(_PIECES), max_size=120).map("".join)
 
 
@@ -153,8 +154,11 @@ def valid_levels(draw):
         lambda s: s == s.strip() and "\n" not in s and "\r" not in s))
     number = st.floats(allow_nan=False, allow_infinity=False, width=64)
     rewards = Rewards(*(draw(number) for _ in range(6)))
+    open_cells = [(r, c) for r in range(nrows) for c in range(ncols) if grid[r][c] != "#"]
+    chosen = draw(st.lists(st.sampled_from(open_cells), unique=True, max_size=4))
+    cell_rewards = {cell: draw(number) for cell in chosen}
     return Level(grid=grid, name=name, max_steps=draw(st.integers(1, 100_000)),
-                 slippery=draw(st.booleans()), rewards=rewards)
+                 slippery=draw(st.booleans()), rewards=rewards, cell_rewards=cell_rewards)
 
 
 @settings(max_examples=200, deadline=None)
@@ -287,3 +291,66 @@ def test_generated_mazes_are_deterministic_and_varied():
     walls = np.array([list(r) for r in generate_maze(31, 31, 0).grid]) == "#"
     assert 0.3 < walls.mean() < 0.6  # a real maze, not an open field or a solid block
     assert set(string.ascii_letters) & set("".join(a.grid)) <= set("SGCcP")
+
+
+# ---- cell rewards and settings ------------------------------------------------------------------
+def test_cell_rewards_parse_format_and_replace_the_tile_reward():
+    lv = Level.from_text("reward at 0,1: -1\nreward at 1, 2 : 2.5\nreward at 1,0: 3\nS.c\nc#G\n")
+    assert lv.cell_rewards == (((0, 1), -1.0), ((1, 0), 3.0), ((1, 2), 2.5))
+    assert lv.reward_at(0, 1) == -1.0 and lv.reward_at(1, 2) == 2.5 and lv.reward_at(0, 2) == 1.0
+    assert lv.cell_reward(0, 2) is None
+    assert lv.rewards_array().tolist() == [[0.0, -1.0, 1.0], [3.0, 0.0, 2.5]]
+    text = lv.to_text()
+    assert "reward at 0,1: -1\nreward at 1,0: 3\nreward at 1,2: 2.5\nS.c\n" in text
+    assert Level.from_text(text) == lv
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("reward at 0,x: 1\nS.\n", 1, 11, "write a cell reward as 'reward at ROW,COL: value'"),
+        ("reward at: 1\nS.\n", 1, 1, "write a cell reward as"),
+        ("name: a\nreward at 5,0: 1\nS.\n", 2, 11, "cell (5, 0) is outside the 1x2 grid"),
+        ("reward at 0,1: 1\nS#\n", 1, 11, "cell (0, 1) is a wall"),
+        ("reward at 0,1: 1\nreward at 0,1: 2\nS.\n", 2, 1, "set twice (first on line 1)"),
+        ("reward at 0,1: abc\nS.\n", 1, 16, "reward at 0,1 must be a number, got 'abc'"),
+        ("Reward At 0,1:\nS.\n", 1, 15, "reward at 0,1 has no value"),
+        ("reward at 0,1: inf\nS.\n", 1, 16, "must be a number"),
+    ],
+)
+def test_cell_reward_errors_have_line_and_column(text, line, column, message):
+    with pytest.raises(LevelError) as info:
+        Level.from_text(text)
+    err = info.value
+    assert message in err.message and (err.line, err.column) == (line, column)
+
+
+def test_cell_reward_edits():
+    lv = Level.blank(3, 3).with_cell_reward(1, 1, -2.0)
+    assert lv.cell_reward(1, 1) == -2.0 and lv.problems() == []
+    assert lv.with_cell_reward(1, 1, None).cell_rewards == ()
+    assert lv.with_tile(1, 1, "G").cell_reward(1, 1) is None  # painting makes a fresh tile
+    assert lv.with_tile(0, 1, "#").cell_reward(1, 1) == -2.0
+    assert lv.resized(1, 3).cell_rewards == ()
+    with pytest.raises(LevelError, match="wall"):
+        lv.with_tile(0, 1, "#").with_cell_reward(0, 1, 1.0)
+    with pytest.raises(LevelError, match="outside"):
+        lv.with_cell_reward(3, 0, 1.0)
+    bad = Level(grid=("S#", ".."), cell_rewards={(0, 1): 1.0, (3, 3): float("nan")})
+    found = bad.problems()
+    lines = bad.to_text().split("\n")
+    assert [e.cell for e in found] == [(0, 1), (3, 3), (3, 3)]
+    assert lines[found[0].line - 1].startswith("reward at 0,1")
+    assert lines[found[1].line - 1].startswith("reward at 3,3")
+
+
+def test_cell_rewards_count_in_warnings():
+    assert Level.from_text("reward at 0,2: 5\nS..\n###\n").warnings() == []
+    assert Level.from_text("reward at 0,2: 5\nS#.\n..#\n").warnings() == [
+        "no goal, cheese or other reward can be reached from the start"]
+
+
+def test_bundled_levels_unchanged_by_cell_rewards():
+    for name in bundled_level_names():
+        lv = load_level(name)
+        assert lv.cell_rewards == () and "reward at" not in lv.to_text()
