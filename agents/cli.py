@@ -23,6 +23,7 @@ from typing import Any
 
 from agents.config import TabularConfig
 from agents.presets import add_dqn_arguments, build_dqn, check_dqn_arguments
+from agents.study_cli import add_study_parser, cmd_study
 
 PROG = "main.py"
 
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lv = sub.add_parser("levels", help="list the bundled levels")
     lv.add_argument("--json", action="store_true")
+    add_study_parser(sub)
     return parser
 
 
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         from levels.level import LevelError
         bad_input += (EnvSpecError, LevelError)
         return {"play": cmd_play, "train": cmd_train, "eval": cmd_eval,
-                "levels": cmd_levels}[command](args)
+                "levels": cmd_levels, "study": cmd_study}[command](args)
     except bad_input as exc:
         print(f"{PROG} {command}: error: {exc}", file=sys.stderr)
         return 2

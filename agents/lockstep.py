@@ -1,0 +1,194 @@
+"""Many independent tabular runs stepped together in compiled code, for parameter studies.
+
+A study (Sutton & Barto's Figure 6.3: three agents x ten alphas x hundreds of runs) is thousands
+of short, independent training runs on one small MDP. Starting a ``TrainingSession`` per run costs
+more than the run itself; here every run is one row of a ``[R, S, A]`` Q-table array and one
+numba call advances all of them, each through ``agents.fast.run_steps`` - the very kernel the
+session's turbo path uses, so a lockstep run is the same run, bit for bit, as
+``TrainingSession(..., seed=seed)`` with the same agent and schedule (``tests/test_lockstep.py``).
+
+Random numbers: run ``r`` owns the ``numpy.random.Generator`` a session seeded with ``seeds[r]``
+would give its agent, and draws its start state the way the session does (``env.reset`` with the
+session's env seed). The kernel consumes each run's block of uniform numbers and stops that run
+when the block runs low; :class:`LockstepBatch` tops the block up from the run's own Generator,
+keeping the leftovers, so results never depend on block sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium
+import numpy as np
+from numba import njit
+
+from agents.fast import (
+    I_DIVERGED,
+    I_NEXT_ACTION,
+    I_NOUT,
+    I_STATE,
+    I_UPOS,
+    MAX_UNIFORMS_PER_STEP,
+    N_ISTATE,
+    RULES,
+    TabularModel,
+    run_steps,
+)  # fmt: skip
+from agents.schedules import make_schedule
+
+# Uniform numbers held per run between top-ups (32 KB each).
+UNIFORM_BLOCK = 4096
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run of a study: agent kind, its settings (``TabularConfig`` field names)
+    and the session seed it reproduces."""
+
+    kind: str
+    settings: dict[str, Any]
+    seed: int
+
+
+@njit(cache=True)
+def _advance_runs(
+    q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
+    rules, alphas, gammas, eps_kinds, e0, e1, e2,
+    uniforms, istate, ep_return, visits, last_td, ring, out_return, out_length, out_success,
+    goal, live, step_budget,
+):  # fmt: skip
+    """Advance every live run until it has ``out_return.shape[1]`` episodes or its uniform block
+    runs low, or until ``step_budget`` steps were run in this call; returns the steps run.
+
+    ``visits``, ``last_td`` and ``ring`` are scratch shared by all runs (a study does not read
+    them). A run whose Q-table diverged is marked dead (``live[r] = False``).
+    """
+    n_runs = q.shape[0]
+    total = 0
+    for r in range(n_runs):
+        if not live[r]:
+            continue
+        while istate[r, I_NOUT] < out_return.shape[1] and total < step_budget:
+            room = uniforms.shape[1] - istate[r, I_UPOS]
+            if room < 2 * 6:
+                break
+            n = min(room // 6 - 1, step_budget - total)
+            done = run_steps(
+                q[r], cdf, next_state, reward, terminated, initial_cdf, max_steps,
+                rules[r], alphas[r], gammas[r], eps_kinds[r], e0[r], e1[r], e2[r],
+                uniforms[r], n, istate[r], ep_return[r:r + 1], visits, last_td, ring,
+                out_return[r], out_length[r], out_success[r], goal, False,
+            )  # fmt: skip
+            total += done
+            if istate[r, I_DIVERGED] != 0:
+                live[r] = False
+                break
+            if done == 0:
+                break
+        if total >= step_budget:
+            break
+    return total
+
+
+class LockstepBatch:
+    """A batch of independent runs of ``episodes`` episodes each on one tabular MDP.
+
+    Args:
+        env: the env whose model is stepped (its time limit applies); also used once per run
+            for the first start state, exactly as a session resets it.
+        model: ``TabularModel.from_env(env)``.
+        runs: what each run is.
+        episodes: episodes every run trains for.
+    """
+
+    def __init__(self, env: gymnasium.Env, model: TabularModel, runs: list[RunSpec],
+                 episodes: int) -> None:
+        n, s, a = len(runs), model.n_states, model.n_actions
+        self.runs = runs
+        self.episodes = int(episodes)
+        self.model = model
+        self.cdf = np.ascontiguousarray(model.cdf)
+        self.initial_cdf = np.cumsum(model.initial)
+        self.q = np.empty((n, s, a))
+        self.rules = np.empty(n, dtype=np.int64)
+        self.alphas, self.gammas = np.empty(n), np.empty(n)
+        self.eps_kinds = np.empty(n, dtype=np.int64)
+        self.eps = np.empty((3, n))
+        self.istate = np.zeros((n, N_ISTATE), dtype=np.int64)
+        self.istate[:, I_NEXT_ACTION] = -1
+        self.ep_return = np.zeros(n)
+        self.uniforms = np.empty((n, UNIFORM_BLOCK))
+        self.istate[:, I_UPOS] = UNIFORM_BLOCK  # empty: the first top-up fills every block
+        self.rngs: list[np.random.Generator] = []
+        for r, run in enumerate(runs):
+            hp = run.settings
+            schedule = make_schedule(hp["schedule"], hp["epsilon"], hp["epsilon_min"],
+                                     hp["epsilon_decay"])
+            self.q[r].fill(float(hp["initial_q"]))
+            self.rules[r] = RULES[run.kind]
+            self.alphas[r], self.gammas[r] = float(hp["alpha"]), float(hp["gamma"])
+            self.eps_kinds[r] = schedule.kind
+            self.eps[:, r] = schedule.params()
+            agent_seq, env_seq = np.random.SeedSequence(int(run.seed)).spawn(2)
+            self.rngs.append(np.random.default_rng(agent_seq))
+            obs, _ = env.reset(seed=int(env_seq.generate_state(1)[0]))
+            self.istate[r, I_STATE] = int(obs)
+        self.out_return = np.zeros((n, self.episodes))
+        self.out_length = np.zeros((n, self.episodes), dtype=np.int64)
+        self.out_success = np.zeros((n, self.episodes), dtype=np.bool_)
+        self.live = np.ones(n, dtype=np.bool_)
+        self._visits = np.zeros(s, dtype=np.int64)
+        self._last_td = np.zeros((s, a))
+        self._ring = np.zeros(1, dtype=np.int64)
+        self._goal = np.zeros(s, dtype=np.bool_)
+        self.steps = 0
+
+    @property
+    def finished(self) -> np.ndarray:
+        """Episodes finished per run."""
+        return self.istate[:, I_NOUT].copy()
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """[R] bool: the run stopped because a Q-value became infinite or NaN."""
+        return ~self.live & (self.istate[:, I_NOUT] < self.episodes)
+
+    @property
+    def done(self) -> bool:
+        """True when every run has all its episodes or has diverged."""
+        return bool(np.all(~self.live | (self.istate[:, I_NOUT] >= self.episodes)))
+
+    def _top_up(self) -> None:
+        pos = self.istate[:, I_UPOS]
+        low = np.flatnonzero(self.live & (UNIFORM_BLOCK - pos < MAX_UNIFORMS_PER_STEP * 64)
+                             & (self.istate[:, I_NOUT] < self.episodes))
+        for r in low.tolist():
+            keep = UNIFORM_BLOCK - int(pos[r])
+            row = self.uniforms[r]
+            row[:keep] = row[UNIFORM_BLOCK - keep:]
+            row[keep:] = self.rngs[r].random(UNIFORM_BLOCK - keep)
+            pos[r] = 0
+
+    def advance(self, step_budget: int = 1 << 22) -> int:
+        """Run about ``step_budget`` steps across the batch (fewer when it finishes); returns them.
+
+        Call until :attr:`done`; between calls a caller can report progress or stop.
+        """
+        ran = 0
+        while ran < step_budget and not self.done:
+            self._top_up()
+            steps = _advance_runs(
+                self.q, self.cdf, self.model.next_state, self.model.reward,
+                self.model.terminated, self.initial_cdf, int(self.model.max_steps or 0),
+                self.rules, self.alphas, self.gammas, self.eps_kinds,
+                self.eps[0], self.eps[1], self.eps[2],
+                self.uniforms, self.istate, self.ep_return, self._visits, self._last_td,
+                self._ring, self.out_return, self.out_length, self.out_success, self._goal,
+                self.live, int(step_budget - ran),
+            )  # fmt: skip
+            ran += int(steps)
+            if steps == 0:  # every live run was topped up, so only a zero budget gets here
+                break
+        self.steps += ran
+        return ran
