@@ -56,7 +56,7 @@ def _add_config_flags(parser: argparse.ArgumentParser, cls: type, seen: set[str]
         if f.name in seen:
             continue
         seen.add(f.name)
-        flag = "--" + f.name.replace("_", "-")
+        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
         lo, hi = f.metadata.get("range", (None, None))
         choices = f.metadata.get("choices")
         text = f.metadata.get("help", "")
@@ -84,7 +84,8 @@ def _build_tabular(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict]:
     schedule = make_schedule(cfg.schedule, cfg.epsilon, cfg.epsilon_min, cfg.epsilon_decay, steps)
     agent = make_tabular(args.agent, env.observation_space.n, env.action_space.n,
                          alpha=cfg.alpha, gamma=cfg.gamma, epsilon=cfg.epsilon,
-                         initial_q=cfg.initial_q, seed=args.seed)
+                         initial_q=cfg.initial_q, lam=cfg.lam, trace=cfg.trace,
+                         planning_steps=cfg.planning_steps, seed=args.seed)
     return agent, schedule, dataclasses.asdict(cfg)
 
 

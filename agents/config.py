@@ -44,7 +44,7 @@ def check_range(cls: type, name: str, value: Any) -> Any:
     """Return ``value`` if it lies in the range (or is one of the choices) declared for
     ``cls.name``, else raise ConfigError."""
     lo, hi = field_range(cls, name)
-    label = name.replace("_", " ")
+    label = _metadata(cls, name).get("label") or name.replace("_", " ")
     choices = _metadata(cls, name).get("choices")
     if choices is not None:
         if value not in choices:
@@ -72,7 +72,17 @@ def validate(config: Any) -> Any:
     return config
 
 
+def whole_number(name: str, value: Any) -> int:
+    """``value`` as an int when it is a whole number (``3.0`` from a float flag included)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name.replace('_', ' ')} must be a whole number, got {value!r}")
+    return int(value)
+
+
 SCHEDULES = ("constant", "linear", "exponential")
+TRACE_KINDS = ("replacing", "accumulating")
 
 
 @dataclass
@@ -92,9 +102,24 @@ class TabularConfig:
     )
     schedule: str = knob("exponential", None, None, "epsilon schedule", choices=SCHEDULES)
     initial_q: float = knob(0.0, -1e6, 1e6, "initial value of every Q-table entry")
+    lam: float = knob(
+        0.0, 0.0, 1.0,
+        "eligibility-trace decay lambda: 0 updates only the last step, near 1 credits the "
+        "whole path so far (SARSA(lambda), Watkins's Q(lambda))", flag="--lambda", label="lambda",
+    )
+    trace: str = knob(
+        "replacing", None, None,
+        "eligibility traces: replacing (reset to 1 on a revisit) or accumulating (add 1)",
+        choices=TRACE_KINDS,
+    )
+    planning_steps: int = knob(
+        0, 0, 10_000,
+        "Dyna: simulated updates from the learnt model after every real step (0: none)",
+    )
 
     def __post_init__(self) -> None:
         validate(self)
+        self.planning_steps = whole_number("planning_steps", self.planning_steps)
 
 
 DQN_LOSSES = ("huber", "mse")

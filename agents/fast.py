@@ -13,6 +13,9 @@ and, as in the agents, bootstraps while termination does not. The update arithme
 the same order as ``agents/tabular.py`` so the two paths agree to the last bit on the same
 transitions (``tests/test_fast.py`` checks this for all three rules).
 
+The agent's eligibility traces and Dyna model (``agents.traces``, ``agents.dyna``) are arrays the
+kernel updates in place through the same plain functions the Python agents call, compiled here.
+
 Random numbers: the caller passes a block of uniform numbers drawn from the agent's own
 ``numpy.random.Generator``; the kernel consumes them in order and reports how many it used, so a
 run's result depends on the seed only, never on how it was cut into chunks.
@@ -27,15 +30,19 @@ import gymnasium
 import numpy as np
 from numba import njit
 
+from agents.dyna import record_transition, sample_pair
 from agents.schedules import schedule_value
+from agents.traces import clear_traces, trace_update
 from levels.success import SuccessJudge
 
 # Update rules, by agent kind.
 RULES = {"q-learning": 0, "sarsa": 1, "expected-sarsa": 2}
 
 # Uniform numbers one kernel iteration may use at most: action (2), outcome (1), SARSA's next
-# action (2), the next episode's start state (1).
+# action (2), the next episode's start state (1); and per Dyna planning step: the remembered
+# state and action (2), SARSA's next action (2).
 MAX_UNIFORMS_PER_STEP = 6
+UNIFORMS_PER_PLANNING_STEP = 4
 
 # Slots of the int64 ``istate`` array the kernel reads and writes back (the run's live state).
 I_STATE = 0  # current state
@@ -166,6 +173,10 @@ def time_limit(env: gymnasium.Env) -> int | None:
 
 
 _epsilon = njit(cache=True)(schedule_value)
+_trace_update = njit(cache=True)(trace_update)
+_clear_traces = njit(cache=True)(clear_traces)
+_record_transition = njit(cache=True)(record_transition)
+_sample_pair = njit(cache=True)(sample_pair)
 
 
 @njit(cache=True)
@@ -208,20 +219,72 @@ def _act(row: np.ndarray, eps: float, u1: float, u2: float) -> int:
 
 
 @njit(cache=True)
+def _value(q, rule, s2, eps):
+    """Q-learning's max or Expected SARSA's epsilon-greedy mean of row ``s2``."""
+    n_actions = q.shape[1]
+    if rule == 0:
+        best = q[s2, 0]
+        for i in range(1, n_actions):
+            if q[s2, i] > best:
+                best = q[s2, i]
+        return best
+    total = 0.0
+    best = q[s2, 0]
+    for i in range(n_actions):
+        total += q[s2, i]
+        if q[s2, i] > best:
+            best = q[s2, i]
+    return eps * (total / n_actions) + (1.0 - eps) * best
+
+
+@njit(cache=True)
+def _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos):
+    """Dyna: ``n_plan`` one-step updates on remembered transitions; returns the next ``pos``."""
+    m_next, m_reward, m_term, states, actions, n_tried, counters, planned = model
+    if counters[0] == 0:
+        return pos
+    n_actions = q.shape[1]
+    ring_size = planned.shape[0]
+    for _ in range(n_plan):
+        s, a = _sample_pair(states, actions, n_tried, counters, uniforms[pos], uniforms[pos + 1])
+        pos += 2
+        s2 = m_next[s, a]
+        if m_term[s, a]:
+            bootstrap = 0.0
+        elif rule == 1:
+            a2 = _act(q[s2], eps, uniforms[pos], uniforms[pos + 1])
+            pos += 2
+            bootstrap = q[s2, a2]
+        else:
+            bootstrap = _value(q, rule, s2, eps)
+        old = q[s, a]
+        q[s, a] = old + alpha * ((m_reward[s, a] + gamma * bootstrap) - old)
+        planned[counters[1] % ring_size] = s * n_actions + a
+        counters[1] += 1
+    return pos
+
+
+@njit(cache=True)
 def run_steps(
     q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
     rule, alpha, gamma, eps_kind, e0, e1, e2,
     uniforms, n_steps, istate, ep_return, visits, last_td, ring,
     out_return, out_length, out_success, goal, goal_by_reward,
+    lam, replacing, traces, n_plan, model,
 ):  # fmt: skip
     """Run up to ``n_steps`` learning steps in place; return how many ran.
 
-    Stops early when the output arrays are full (one slot per finished episode), when fewer than
-    ``MAX_UNIFORMS_PER_STEP`` uniform numbers remain, or after an update makes Q non-finite
+    Stops early when the output arrays are full (one slot per finished episode), when fewer
+    uniform numbers remain than a step may use, or after an update makes Q non-finite
     (``istate[I_DIVERGED] = 1``). ``max_steps <= 0`` means no time limit. ``ep_return`` is a
-    1-element float array holding the current episode's return.
+    1-element float array holding the current episode's return. ``traces`` and ``model`` are
+    the agent's ``EligibilityTraces.arrays()`` and ``DynaModel.arrays()``; ``n_plan`` its
+    planning steps.
     """
-    n_actions = q.shape[1]
+    tr_index, tr_value, tr_slot, tr_count = traces
+    m_next, m_reward, m_term, m_states, m_actions, m_tried, m_counters, _ = model
+    decay = gamma * lam
+    per_step = MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * n_plan
     n_u = uniforms.shape[0]
     cap = out_return.shape[0]
     ring_size = ring.shape[0]
@@ -235,7 +298,7 @@ def run_steps(
     rpos = istate[I_RPOS]
     ret = ep_return[0]
     done = 0
-    while done < n_steps and n_out < cap and pos + 6 <= n_u:
+    while done < n_steps and n_out < cap and pos + per_step <= n_u:
         eps = _epsilon(eps_kind, e0, e1, e2, step, episode)
         if a_next >= 0:
             a = a_next
@@ -254,11 +317,6 @@ def run_steps(
         a_next = -1
         if term:
             bootstrap = 0.0
-        elif rule == 0:
-            bootstrap = q[s2, 0]
-            for i in range(1, n_actions):
-                if q[s2, i] > bootstrap:
-                    bootstrap = q[s2, i]
         elif rule == 1:
             eps2 = _epsilon(eps_kind, e0, e1, e2, step, episode)
             a2 = _act(q[s2], eps2, uniforms[pos], uniforms[pos + 1])
@@ -267,18 +325,25 @@ def run_steps(
             if not trunc:
                 a_next = a2
         else:
-            total = 0.0
-            best = q[s2, 0]
-            for i in range(n_actions):
-                total += q[s2, i]
-                if q[s2, i] > best:
-                    best = q[s2, i]
-            bootstrap = eps * (total / n_actions) + (1.0 - eps) * best
+            bootstrap = _value(q, rule, s2, 0.0 if rule == 0 else eps)
         old = q[s, a]
         target = r + gamma * bootstrap
         td = target - old
-        new = old + alpha * td
-        q[s, a] = new
+        if rule == 0 and tr_count[0] > 0 and old < _value(q, 0, s, 0.0):
+            _clear_traces(tr_index, tr_slot, tr_count)  # Watkins: a was exploratory
+        if decay == 0.0 and tr_count[0] == 0:
+            new = old + alpha * td  # the trace update's arithmetic when (s, a) is alone at e = 1
+            q[s, a] = new
+        else:
+            _trace_update(q, tr_index, tr_value, tr_slot, tr_count, s, a, alpha * td, decay,
+                          replacing)
+            new = q[s, a]
+        if term or trunc:
+            _clear_traces(tr_index, tr_slot, tr_count)
+        if n_plan > 0:  # the model learns only while it is used: recording costs ~40 ns a step
+            _record_transition(m_next, m_reward, m_term, m_states, m_actions, m_tried,
+                               m_counters, s, a, r, s2, term)
+            pos = _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos)
         last_td[s, a] = td
         visits[s] += 1
         ring[rpos % ring_size] = s2
@@ -362,7 +427,8 @@ class TurboRunner:
         etc. Uniform numbers are topped up from ``agent.rng`` in fixed blocks and leftovers kept,
         so the numbers used depend only on how many were used before.
         """
-        need = MAX_UNIFORMS_PER_STEP * (n_steps + 1)
+        n_plan = int(agent.planning_steps)
+        need = (MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * n_plan) * (n_steps + 1)
         pos = int(istate[I_UPOS])
         if len(self.uniforms) - pos < need:
             fresh = agent.rng.random(max(self.BLOCK, need))
@@ -379,6 +445,8 @@ class TurboRunner:
             self.uniforms, int(n_steps), istate, ep_return, visits, last_td, ring,
             self.out_return[:cap], self.out_length[:cap], self.out_success[:cap],
             self.goal, self.goal_by_reward,
+            float(agent.lam), agent.trace == "replacing", agent.traces.arrays(), n_plan,
+            agent.model.arrays(),
         )  # fmt: skip
         return int(steps), int(istate[I_NOUT])
 

@@ -60,7 +60,7 @@ def plan_change(agent: Any, schedule: Any, kw: dict[str, Any]) -> tuple[Any, dic
 def current(agent: Any, schedule: Any) -> dict[str, Any]:
     """The live hyperparameters of ``agent`` and ``schedule``, as stored in agent files."""
     out = schedule_knobs(schedule)
-    for name in ("alpha", "gamma", "initial_q"):
+    for name in ("alpha", "gamma", "initial_q", "lam", "trace", "planning_steps"):
         if hasattr(agent, name):
             out[name] = getattr(agent, name)
     return out

@@ -135,6 +135,9 @@ class TrainingSession(SessionViews):
 
     def _start_episode(self, seed: int | None = None) -> None:
         obs, _ = self.env.reset(seed=seed)
+        start = getattr(self.agent, "start_episode", None)
+        if start is not None:  # eligibility traces end with the episode
+            start()
         self._env_stale = False
         self._set_obs(obs)
         st = self._istate
@@ -396,7 +399,9 @@ class TrainingSession(SessionViews):
         self.agent_notice = None
         if same:
             rows = np.asarray([] if changed_states is None else changed_states, dtype=np.int64)
-            if hasattr(agent, "q"):
+            if hasattr(agent, "forget_states"):
+                agent.forget_states(rows)
+            elif hasattr(agent, "q"):
                 agent.q[rows] = getattr(agent, "initial_q", 0.0)
             visits[rows] = 0
             last_td[rows] = np.nan

@@ -105,7 +105,8 @@ def _jsonable(value: Any) -> Any:
 def agent_meta(agent: Any, meta: dict | None = None) -> dict:
     """The metadata stored with ``agent``: ours (format, kind, shape) plus the caller's ``meta``."""
     out = {"format": FORMAT, "version": VERSION, "kind": agent.kind}
-    hp = {name: getattr(agent, name) for name in ("alpha", "gamma", "epsilon", "initial_q")
+    hp = {name: getattr(agent, name) for name in ("alpha", "gamma", "epsilon", "initial_q", "lam",
+                                                  "trace", "planning_steps")
           if hasattr(agent, name)}
     out.update(meta or {})
     out["hyperparameters"] = {**hp, **(meta or {}).get("hyperparameters", {})}
@@ -229,7 +230,7 @@ def _load_npz(path: Path) -> tuple[Any, dict]:
     if not np.isfinite(q).all():
         raise AgentFileError(f"{path} has a damaged Q-table: it holds NaN or infinite values")
     hp = {k: v for k, v in meta.get("hyperparameters", {}).items()
-          if k in ("alpha", "gamma", "epsilon", "initial_q")}
+          if k in ("alpha", "gamma", "epsilon", "initial_q", "lam", "trace", "planning_steps")}
     try:
         agent = make_tabular(kind, q.shape[0], q.shape[1], **hp)
     except ValueError as exc:

@@ -16,6 +16,18 @@ the two paths agree to the last bit)::
     new_q     = old_q + alpha * td_error
 
 A time-limit truncation is not a terminal state, so ``truncated`` never stops bootstrapping.
+
+Two extensions ride on every update (both off by default):
+
+* **Eligibility traces** (``lam`` > 0, ``agents.traces``): the TD error also credits the pairs
+  tried before, each by its decaying trace: SARSA(lambda), Expected SARSA(lambda) and Watkins's
+  Q(lambda), whose traces are cut when the action taken was not greedy, since from there on the
+  greedy policy it learns about would not have followed the same path. The check is made on the
+  next update, against the Q-values that action was chosen from. An episode's end clears them.
+  ``lam = 0`` leaves only the pair just tried, with trace 1: exactly the one-step update.
+* **Dyna planning** (``planning_steps`` > 0, ``agents.dyna``): the model remembers every real
+  transition made while planning is on; after each update that many remembered ones are
+  replayed through the agent's own one-step rule (no traces: each is a single imagined step).
 ``update`` returns a ``TDUpdate`` holding each piece so the app can show the arithmetic.
 
 Random numbers come only from the agent's own ``numpy.random.Generator``: ``act`` draws one
@@ -31,7 +43,9 @@ from typing import Any, ClassVar, SupportsFloat, SupportsInt
 
 import numpy as np
 
-from agents.config import ConfigError, TabularConfig, check_range, field_help
+from agents.config import ConfigError, TabularConfig, check_range, field_help, whole_number
+from agents.dyna import DynaModel
+from agents.traces import EligibilityTraces
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +64,7 @@ class TDUpdate:
     new_q: float
     alpha: float
     gamma: float
+    eligibility: float = 1.0  # the trace e(s, a) the update used: new_q = old_q + a * d * e
 
 
 def greedy_action(row: list[float], rng: np.random.Generator) -> int:
@@ -65,6 +80,18 @@ def greedy_action(row: list[float], rng: np.random.Generator) -> int:
     return ties[int(rng.random() * len(ties))]
 
 
+def epsilon_greedy(row: list[float], epsilon: float, u1: float, u2: float) -> int:
+    """The epsilon-greedy choice made from two given uniforms, as the turbo kernel makes it:
+    explore when ``u1 < epsilon`` (action ``int(u2 * n)``), else greedy with ties split by u2."""
+    n = len(row)
+    if u1 < epsilon:
+        a = int(u2 * n)
+        return a if a < n else n - 1
+    best = max(row)
+    ties = [i for i, v in enumerate(row) if v == best]
+    return ties[int(u2 * len(ties))]
+
+
 def expected_value(row: list[float], epsilon: float) -> float:
     """``sum_a pi(a) row[a]`` for the epsilon-greedy policy on ``row``.
 
@@ -75,10 +102,14 @@ def expected_value(row: list[float], epsilon: float) -> float:
 
 
 class _Knob:
-    """A ``TabularConfig`` hyperparameter as a plain float attribute, checked on assignment.
+    """A ``TabularConfig`` hyperparameter as a plain attribute, checked on assignment.
 
-    The value lives in ``_<name>`` so the hot paths (``act``, ``update``) read it directly.
+    The value lives in ``_<name>`` so the hot paths (``act``, ``update``) read it directly;
+    ``convert`` turns a checked value into the stored type (float unless told otherwise).
     """
+
+    def __init__(self, convert: Any = float) -> None:
+        self.convert = convert
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name, self.slot = name, f"_{name}"
@@ -88,7 +119,7 @@ class _Knob:
         return self if obj is None else getattr(obj, self.slot)
 
     def __set__(self, obj: Any, value: float) -> None:
-        setattr(obj, self.slot, float(check_range(TabularConfig, self.name, value)))
+        setattr(obj, self.slot, self.convert(check_range(TabularConfig, self.name, value)))
 
 
 class TabularAgent:
@@ -102,10 +133,14 @@ class TabularAgent:
         epsilon: exploration rate in [0, 1] used by ``act`` (and by Expected SARSA's target).
         seed: seed (or Generator) of the agent's own random numbers; same seed, same run.
         initial_q: value every Q-table entry starts from (optimism drives exploration).
+        lam: eligibility-trace decay lambda in [0, 1] (0: one-step updates).
+        trace: "replacing" or "accumulating" traces.
+        planning_steps: Dyna updates from the learnt model after every real update.
     """
 
     kind: ClassVar[str] = ""
     needs_next_action: ClassVar[bool] = False
+    cuts_traces: ClassVar[bool] = False  # Watkins: an exploratory action ends the traces
 
     def __init__(
         self,
@@ -116,6 +151,9 @@ class TabularAgent:
         epsilon: float = 1.0,
         seed: int | np.random.Generator | None = None,
         initial_q: float = 0.0,
+        lam: float = 0.0,
+        trace: str = "replacing",
+        planning_steps: int = 0,
     ) -> None:
         for label, n in (("number of states", n_states), ("number of actions", n_actions)):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -125,16 +163,24 @@ class TabularAgent:
         self.alpha = alpha
         self.gamma = gamma
         self.epsilon = epsilon
+        self.lam = lam
+        self.trace = trace
+        self.planning_steps = planning_steps
         self.initial_q = float(check_range(TabularConfig, "initial_q", initial_q))
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.q = np.full((self.n_states, self.n_actions), self.initial_q, dtype=np.float64)
+        self.traces = EligibilityTraces(self.n_states, self.n_actions)
+        self.model = DynaModel(self.n_states, self.n_actions)
 
     # Hyperparameters: plain attributes to the reader, range-checked on assignment so a slider
     # or a flag can never slip in alpha = 1.5. Each update reads the current values.
     alpha = _Knob()
     gamma = _Knob()
     epsilon = _Knob()
+    lam = _Knob()
+    trace = _Knob(str)
+    planning_steps = _Knob(lambda value: whole_number("planning_steps", value))
 
     def act(self, state: SupportsInt) -> int:
         """Epsilon-greedy action: uniform with probability epsilon, else greedy (random ties)."""
@@ -156,19 +202,40 @@ class TabularAgent:
         return self.q[np.asarray(states, dtype=np.int64)].copy()
 
     def reset_q(self) -> None:
-        """Forget everything learnt: every entry back to ``initial_q`` (same array object)."""
+        """Forget everything learnt: every entry back to ``initial_q`` (same array object),
+        no traces, an empty model."""
         self.q.fill(self.initial_q)
+        self.traces.clear()
+        self.model.clear()
+
+    def start_episode(self) -> None:
+        """A new episode begins: nothing earlier may be credited by its TD errors."""
+        self.traces.clear()
+
+    def forget_states(self, states: Any) -> None:
+        """Forget what was learnt about ``states`` (cells an edit changed): their Q rows go back
+        to ``initial_q`` and the model drops their transitions."""
+        rows = np.asarray(states, dtype=np.int64)
+        self.q[rows] = self.initial_q
+        self.model.forget(rows)
+        self.traces.clear()
 
     def for_spaces(self, observation_space: Any, action_space: Any) -> TabularAgent:
         """A fresh table for other (Discrete) spaces, same hyperparameters; the Generator carries
         on (a session swaps this in when an edit changes the state count)."""
         fresh = type(self)(int(observation_space.n), int(action_space.n), alpha=self._alpha,
-                           gamma=self._gamma, epsilon=self._epsilon, initial_q=self.initial_q)
+                           gamma=self._gamma, epsilon=self._epsilon, initial_q=self.initial_q,
+                           lam=self._lam, trace=self._trace,
+                           planning_steps=self._planning_steps)
         fresh.seed, fresh.rng = self.seed, self.rng
         return fresh
 
     def _bootstrap(self, next_state: int, next_action: int | None) -> float:
         raise NotImplementedError
+
+    def _planned_bootstrap(self, next_state: int) -> float:
+        """The bootstrap of an imagined transition (SARSA draws its next action)."""
+        return self._bootstrap(next_state, None)
 
     def update(
         self,
@@ -182,13 +249,16 @@ class TabularAgent:
     ) -> TDUpdate:
         """Apply this agent's TD rule to ``q[state, action]`` and return the pieces.
 
+        With traces (``lam`` > 0) the same TD error also moves every traced pair; with Dyna
+        (``planning_steps`` > 0) the planning updates follow. The pieces describe the real update.
+
         Args:
             state, action, reward, next_state: the transition just observed.
             terminated: the episode ended in a terminal state: nothing to bootstrap from.
             next_action: the action that will be taken in ``next_state`` (SARSA needs it unless
                 ``terminated``; the other rules ignore it).
-            truncated: the episode was cut by a time limit; accepted for the common agent
-                protocol and deliberately ignored: ``next_state`` still has a value.
+            truncated: the episode was cut by a time limit: ``next_state`` still has a value
+                to bootstrap from, but the episode (and so every trace) ends here.
 
         Raises:
             ValueError: a state or action outside the table, or SARSA without ``next_action``.
@@ -208,13 +278,38 @@ class TabularAgent:
         alpha, gamma = self._alpha, self._gamma
         r = float(reward)
         done = bool(terminated)
-        old_q = float(self.q[s, a])
+        q, traces = self.q, self.traces
+        old_q = float(q[s, a])
         bootstrap = 0.0 if done else self._bootstrap(s2, a2)
         target = r + gamma * bootstrap
         td_error = target - old_q
-        new_q = old_q + alpha * td_error
-        self.q[s, a] = new_q
-        return TDUpdate(s, a, r, s2, done, old_q, bootstrap, target, td_error, new_q, alpha, gamma)
+        if self.cuts_traces and len(traces) and old_q < max(q[s].tolist()):
+            traces.clear()  # the action just taken was exploratory
+        slot = int(traces.slot[s * n_actions + a])
+        earlier = float(traces.value[slot]) if slot >= 0 and self._trace != "replacing" else 0.0
+        traces.update(q, s, a, alpha * td_error, gamma * self._lam,
+                      self._trace == "replacing")
+        new_q = float(q[s, a])
+        if done or truncated:
+            traces.clear()
+        if self._planning_steps:
+            self.model.record(s, a, r, s2, done)
+            self._plan()
+        return TDUpdate(s, a, r, s2, done, old_q, bootstrap, target, td_error, new_q, alpha,
+                        gamma, earlier + 1.0)
+
+    def _plan(self) -> None:
+        """Dyna: ``planning_steps`` one-step updates on transitions drawn from the model."""
+        model, q, rng = self.model, self.q, self.rng
+        if not len(model):
+            return
+        alpha, gamma = self._alpha, self._gamma
+        for _ in range(self._planning_steps):
+            s, a, r, s2, term = model.sample(rng.random(), rng.random())
+            bootstrap = 0.0 if term else self._planned_bootstrap(s2)
+            old = float(q[s, a])
+            q[s, a] = old + alpha * ((r + gamma * bootstrap) - old)
+            model.note_planned(s, a)
 
     def __repr__(self) -> str:
         return (
@@ -228,6 +323,7 @@ class QLearning(TabularAgent):
 
     kind = "q-learning"
     needs_next_action = False
+    cuts_traces = True
 
     def _bootstrap(self, next_state: int, next_action: int | None) -> float:
         return max(self.q[next_state].tolist())
@@ -246,6 +342,11 @@ class Sarsa(TabularAgent):
             )
         return float(self.q[next_state, next_action])
 
+    def _planned_bootstrap(self, next_state: int) -> float:
+        rng = self.rng
+        row = self.q[next_state].tolist()
+        return row[epsilon_greedy(row, self._epsilon, rng.random(), rng.random())]
+
 
 class ExpectedSarsa(TabularAgent):
     """SARSA with the next action averaged out under the current epsilon-greedy policy."""
@@ -261,7 +362,8 @@ AGENT_KINDS: dict[str, type[TabularAgent]] = {
     cls.kind: cls for cls in (QLearning, Sarsa, ExpectedSarsa)
 }
 
-_AGENT_ARGS = ("alpha", "gamma", "epsilon", "seed", "initial_q")
+_AGENT_ARGS = ("alpha", "gamma", "epsilon", "seed", "initial_q", "lam", "trace",
+               "planning_steps")
 # TabularConfig fields that shape the epsilon schedule, not the agent: make_tabular accepts and
 # drops them so a caller can pass a whole config as keywords.
 _SCHEDULE_ARGS = ("epsilon_min", "epsilon_decay", "schedule")
@@ -270,8 +372,9 @@ _SCHEDULE_ARGS = ("epsilon_min", "epsilon_decay", "schedule")
 def make_tabular(kind: str, n_states: int, n_actions: int, **hp: Any) -> TabularAgent:
     """Build the agent called ``kind`` ("q-learning", "sarsa", "expected-sarsa").
 
-    ``hp`` may hold any of alpha, gamma, epsilon, seed, initial_q; the schedule fields of
-    ``TabularConfig`` (epsilon_min, epsilon_decay, schedule) are accepted and ignored.
+    ``hp`` may hold any of alpha, gamma, epsilon, seed, initial_q, lam, trace, planning_steps;
+    the schedule fields of ``TabularConfig`` (epsilon_min, epsilon_decay, schedule) are
+    accepted and ignored.
     """
     key = str(kind).strip().lower().replace("_", "-")
     cls = AGENT_KINDS.get(key) or AGENT_KINDS.get(key.replace("qlearning", "q-learning"))

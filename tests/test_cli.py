@@ -59,6 +59,19 @@ def test_train_by_steps_without_turbo(tmp_path: Path, capsys) -> None:
     assert summary["agent"] == "sarsa" and summary["env"] == "mouse"
 
 
+def test_train_with_traces_and_planning_stores_the_knobs(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "dyna.npz"
+    rc, stdout, _ = run(capsys, "train", "--env", "maze_small", "--agent", "sarsa", "--lambda",
+                        "0.8", "--trace", "accumulating", "--planning-steps", "5", "--episodes",
+                        "50", "--out", str(out), "--json")
+    assert rc == 0 and json.loads(stdout)["turbo"] is True
+    from agents.storage import load_agent
+
+    agent, meta = load_agent(out)
+    assert (agent.lam, agent.trace, agent.planning_steps) == (0.8, "accumulating", 5)
+    assert meta["hyperparameters"]["planning_steps"] == 5
+
+
 def test_train_then_eval_round_trip(trained: Path, capsys) -> None:
     rc, stdout, _ = run(capsys, "eval", "--agent-file", str(trained), "--json")
     result = json.loads(stdout)
@@ -121,6 +134,10 @@ BAD_TRAIN = {
     "alpha": (["--env", "mouse", "--alpha", "1.5"], "alpha must be between 0 and 1, got 1.5"),
     "gamma": (["--env", "mouse", "--gamma", "-0.1"], "gamma must be between 0 and 1"),
     "epsilon": (["--env", "mouse", "--epsilon", "2"], "epsilon must be between 0 and 1"),
+    "lambda": (["--env", "mouse", "--lambda", "1.2"], "lambda must be between 0 and 1, got 1.2"),
+    "trace": (["--env", "mouse", "--trace", "dutch"], "invalid choice: 'dutch'"),
+    "planning steps": (["--env", "mouse", "--planning-steps", "2.5"],
+                       "planning steps must be a whole number, got 2.5"),
     "zero episodes": (["--env", "mouse", "--episodes", "0"], "must be a positive whole number"),
     "negative episodes": (["--env", "mouse", "--episodes", "-3"], "must be a positive"),
     "bad level file": (["--env", "nowhere/maze.txt"], "maze.txt"),

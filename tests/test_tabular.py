@@ -25,7 +25,7 @@ KINDS = [QLearning, Sarsa, ExpectedSarsa]
 def test_td_update_fields_follow_the_contract():
     names = [f.name for f in dataclasses.fields(TDUpdate)]
     assert names == ["state", "action", "reward", "next_state", "terminated", "old_q",
-                     "bootstrap", "target", "td_error", "new_q", "alpha", "gamma"]
+                     "bootstrap", "target", "td_error", "new_q", "alpha", "gamma", "eligibility"]
     assert AGENT_KINDS == {"q-learning": QLearning, "sarsa": Sarsa, "expected-sarsa": ExpectedSarsa}
     assert [cls.needs_next_action for cls in KINDS] == [False, True, False]
 
