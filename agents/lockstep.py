@@ -23,6 +23,7 @@ import gymnasium
 import numpy as np
 from numba import njit
 
+from agents.dyna import DynaModel
 from agents.fast import (
     I_DIVERGED,
     I_NEXT_ACTION,
@@ -32,10 +33,12 @@ from agents.fast import (
     MAX_UNIFORMS_PER_STEP,
     N_ISTATE,
     RULES,
+    UNIFORMS_PER_PLANNING_STEP,
     TabularModel,
     run_steps,
 )  # fmt: skip
 from agents.schedules import make_schedule
+from agents.traces import EligibilityTraces
 
 # Uniform numbers held per run between top-ups (32 KB each).
 UNIFORM_BLOCK = 4096
@@ -56,29 +59,36 @@ def _advance_runs(
     q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
     rules, alphas, gammas, eps_kinds, e0, e1, e2,
     uniforms, istate, ep_return, visits, last_td, ring, out_return, out_length, out_success,
-    goal, live, step_budget,
+    goal, live, step_budget, lams, replacing, plans, traces, models,
 ):  # fmt: skip
     """Advance every live run until it has ``out_return.shape[1]`` episodes or its uniform block
     runs low, or until ``step_budget`` steps were run in this call; returns the steps run.
 
     ``visits``, ``last_td`` and ``ring`` are scratch shared by all runs (a study does not read
-    them). A run whose Q-table diverged is marked dead (``live[r] = False``).
+    them). A run whose Q-table diverged is marked dead (``live[r] = False``). ``traces`` and
+    ``models`` hold each run's eligibility traces and Dyna model, stacked along axis 0.
     """
+    tr_index, tr_value, tr_slot, tr_count = traces
+    m_next, m_reward, m_term, m_states, m_actions, m_tried, m_counters, m_planned = models
     n_runs = q.shape[0]
     total = 0
     for r in range(n_runs):
         if not live[r]:
             continue
         while istate[r, I_NOUT] < out_return.shape[1] and total < step_budget:
+            per_step = MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * plans[r]
             room = uniforms.shape[1] - istate[r, I_UPOS]
-            if room < 2 * 6:
+            if room < 2 * per_step:
                 break
-            n = min(room // 6 - 1, step_budget - total)
+            n = min(room // per_step - 1, step_budget - total)
             done = run_steps(
                 q[r], cdf, next_state, reward, terminated, initial_cdf, max_steps,
                 rules[r], alphas[r], gammas[r], eps_kinds[r], e0[r], e1[r], e2[r],
                 uniforms[r], n, istate[r], ep_return[r:r + 1], visits, last_td, ring,
                 out_return[r], out_length[r], out_success[r], goal, False,
+                lams[r], replacing[r], (tr_index[r], tr_value[r], tr_slot[r], tr_count[r]),
+                plans[r], (m_next[r], m_reward[r], m_term[r], m_states[r], m_actions[r],
+                           m_tried[r], m_counters[r], m_planned[r]),
             )  # fmt: skip
             total += done
             if istate[r, I_DIVERGED] != 0:
@@ -89,6 +99,11 @@ def _advance_runs(
         if total >= step_budget:
             break
     return total
+
+
+def _stacked(arrays: tuple[np.ndarray, ...], n: int) -> tuple[np.ndarray, ...]:
+    """``n`` fresh copies of each array, stacked along a new first axis (one per run)."""
+    return tuple(np.ascontiguousarray(np.broadcast_to(x, (n, *x.shape))) for x in arrays)
 
 
 class LockstepBatch:
@@ -118,8 +133,16 @@ class LockstepBatch:
         self.istate = np.zeros((n, N_ISTATE), dtype=np.int64)
         self.istate[:, I_NEXT_ACTION] = -1
         self.ep_return = np.zeros(n)
-        self.uniforms = np.empty((n, UNIFORM_BLOCK))
-        self.istate[:, I_UPOS] = UNIFORM_BLOCK  # empty: the first top-up fills every block
+        plans = [int(run.settings.get("planning_steps", 0)) for run in runs]
+        most = MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * max(plans, default=0)
+        self.block = max(UNIFORM_BLOCK, 4 * most)  # room for a few steps of the busiest run
+        self.uniforms = np.empty((n, self.block))
+        self.istate[:, I_UPOS] = self.block  # empty: the first top-up fills every block
+        self.lams = np.empty(n)
+        self.replacing = np.empty(n, dtype=np.bool_)
+        self.plans = np.empty(n, dtype=np.int64)
+        self.traces = _stacked(EligibilityTraces(s, a).arrays(), n)
+        self.models = _stacked(DynaModel(s, a).arrays()[:-1] + (np.zeros(1, dtype=np.int64),), n)
         self.rngs: list[np.random.Generator] = []
         for r, run in enumerate(runs):
             hp = run.settings
@@ -128,6 +151,9 @@ class LockstepBatch:
             self.q[r].fill(float(hp["initial_q"]))
             self.rules[r] = RULES[run.kind]
             self.alphas[r], self.gammas[r] = float(hp["alpha"]), float(hp["gamma"])
+            self.lams[r] = float(hp.get("lam", 0.0))
+            self.replacing[r] = hp.get("trace", "replacing") == "replacing"
+            self.plans[r] = int(hp.get("planning_steps", 0))
             self.eps_kinds[r] = schedule.kind
             self.eps[:, r] = schedule.params()
             agent_seq, env_seq = np.random.SeedSequence(int(run.seed)).spawn(2)
@@ -161,13 +187,15 @@ class LockstepBatch:
 
     def _top_up(self) -> None:
         pos = self.istate[:, I_UPOS]
-        low = np.flatnonzero(self.live & (UNIFORM_BLOCK - pos < MAX_UNIFORMS_PER_STEP * 64)
+        need = (MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * self.plans) * 64
+        block = self.block
+        low = np.flatnonzero(self.live & (block - pos < need)
                              & (self.istate[:, I_NOUT] < self.episodes))
         for r in low.tolist():
-            keep = UNIFORM_BLOCK - int(pos[r])
+            keep = block - int(pos[r])
             row = self.uniforms[r]
-            row[:keep] = row[UNIFORM_BLOCK - keep:]
-            row[keep:] = self.rngs[r].random(UNIFORM_BLOCK - keep)
+            row[:keep] = row[block - keep:]
+            row[keep:] = self.rngs[r].random(block - keep)
             pos[r] = 0
 
     def advance(self, step_budget: int = 1 << 22) -> int:
@@ -185,7 +213,8 @@ class LockstepBatch:
                 self.eps[0], self.eps[1], self.eps[2],
                 self.uniforms, self.istate, self.ep_return, self._visits, self._last_td,
                 self._ring, self.out_return, self.out_length, self.out_success, self._goal,
-                self.live, int(step_budget - ran),
+                self.live, int(step_budget - ran), self.lams, self.replacing, self.plans,
+                self.traces, self.models,
             )  # fmt: skip
             ran += int(steps)
             if steps == 0:  # every live run was topped up, so only a zero budget gets here

@@ -32,7 +32,8 @@ STUDY_DEFAULTS: dict[str, Any] = {"schedule": "constant", "epsilon": 0.1}
 # Other names a user may type for a TabularConfig field.
 ALIASES = {"decay": "epsilon_decay", "q0": "initial_q", "initial": "initial_q",
            "lr": "alpha", "learning_rate": "alpha"}
-NUMERIC = tuple(f.name for f in dataclasses.fields(TabularConfig) if f.name != "schedule")
+NUMERIC = tuple(f.name for f in dataclasses.fields(TabularConfig)
+                if "choices" not in f.metadata)
 # Episode step cap for envs with no time limit of their own (CliffWalking-v1 has none).
 DEFAULT_CAP = 10_000
 # Memory a batch of runs may take (Q-tables, random numbers, per-episode outputs).
@@ -228,7 +229,8 @@ def run_study(spec: StudySpec, on_progress: Progress | None = None,
                          np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64),
                          env_spec=resolved.spec, step_cap=time_limit(env))
     settings = [spec.settings(v) for v in spec.values]
-    per_run = model.n_states * model.n_actions * 8 + 8 * 4096 + episodes * 17
+    # Q-table, uniforms, outputs, and each run's traces (3 arrays) and Dyna model (~5 arrays)
+    per_run = model.n_states * model.n_actions * 8 * 9 + 8 * 4096 + episodes * 17
     per_batch = max(1, BATCH_BYTES // (per_run * n_agents * n_values))
     window = spec.window
     sums = np.zeros((*shape, episodes))

@@ -24,6 +24,10 @@ CASES = [
     ("Taxi-v4", dict(alpha=0.7, gamma=0.95, epsilon=0.3, schedule="linear",
                      epsilon_min=0.1, epsilon_decay=1e-4), 40),  # random start states
     ("mouse", dict(alpha=0.1, gamma=0.99, epsilon=0.2, schedule="constant"), 200),
+    ("maze_small", dict(alpha=0.2, gamma=0.95, epsilon=0.2, schedule="constant", lam=0.8,
+                        trace="accumulating", planning_steps=3), 30),  # traces and Dyna
+    ("CliffWalking-v1", dict(alpha=0.5, gamma=1.0, epsilon=0.1, schedule="constant",
+                             planning_steps=1200), 3),  # a uniform block bigger than usual
 ]
 
 
