@@ -1,10 +1,12 @@
-"""The headless face of RL Sandbox: ``main.py train | eval | levels`` (and ``play`` for the app).
+"""The headless face of RL Sandbox: ``main.py train | eval | levels``; ``main.py`` hands ``play``
+(the app) in as a function, so nothing here imports the app.
 
 Flags for hyperparameters are built from the config dataclasses, so their defaults, ranges and
-help are the ones the app's sliders use. Exit status: 0 success, 2 bad input (one sentence on
-stderr), 1 anything else. Bad input is caught before training starts and files are written
-atomically, so no failure leaves a partial file. Heavy modules (gymnasium, numba, the app) are
-imported inside the commands, which keeps ``--help`` instant.
+help are the ones the app's sliders use; agents are made by ``agents.build``. Exit status: 0
+success, 2 bad input (one sentence on stderr), 1 anything else. Bad input is caught before
+training starts and files are written atomically, so no failure leaves a partial file. Heavy
+modules (gymnasium, numba, torch) are imported inside the commands, which keeps ``--help``
+instant.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.config import TabularConfig
-from agents.presets import add_dqn_arguments, build_dqn, check_dqn_arguments
+from agents.config import ConfigError, TabularConfig
+from agents.factory import KINDS, build
+from agents.presets import add_dqn_arguments, check_dqn_arguments, dqn_hyperparameters
 from agents.study_cli import add_study_parser, cmd_study
 
 PROG = "main.py"
@@ -69,33 +72,32 @@ def _add_config_flags(parser: argparse.ArgumentParser, cls: type, seen: set[str]
                                 metavar="X", help=f"{text} (default {f.default:g}{span})")
 
 
-# ---- agents: kind -> builder (the DQN engineer adds "dqn") -------------------------------------
-def _build_tabular(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict]:
+# ---- agents --------------------------------------------------------------------------------------
+def _tabular_config(args: argparse.Namespace) -> TabularConfig:
+    """The tabular flags as a validated config (one sentence for the first bad value)."""
+    return TabularConfig(**{f.name: getattr(args, f.name)
+                            for f in dataclasses.fields(TabularConfig)})
+
+
+def _build_agent(args: argparse.Namespace, env: Any) -> tuple[Any, dict]:
+    """The agent the flags describe, and the hyperparameters its file records."""
     import gymnasium
 
-    from agents.schedules import make_schedule
-    from agents.tabular import make_tabular
-
+    if args.agent == "dqn":
+        if args.export_hf:
+            raise ConfigError("--export-hf writes the course's Q-table format; a DQN is saved "
+                              "as a .pt file only")
+        env_id = env.spec.id if env.spec is not None else str(args.env)
+        agent = build("dqn", env, dqn_hyperparameters(args, env_id), seed=args.seed,
+                      device=args.dqn_device or "auto", total_steps=args.steps)
+        hyper = {name: list(value) if isinstance(value, tuple) else value
+                 for name, value in vars(agent.config).items()}
+        return agent, {**hyper, "device": agent.device}
     if not isinstance(env.observation_space, gymnasium.spaces.Discrete):
         raise BadInput("tabular agents need a Discrete observation space; try --agent dqn")
-    cfg = TabularConfig(**{f.name: getattr(args, f.name)
-                           for f in dataclasses.fields(TabularConfig)})
-    steps = args.steps if cfg.schedule == "linear" else None
-    schedule = make_schedule(cfg.schedule, cfg.epsilon, cfg.epsilon_min, cfg.epsilon_decay, steps)
-    agent = make_tabular(args.agent, env.observation_space.n, env.action_space.n,
-                         alpha=cfg.alpha, gamma=cfg.gamma, epsilon=cfg.epsilon,
-                         initial_q=cfg.initial_q, lam=cfg.lam, trace=cfg.trace,
-                         planning_steps=cfg.planning_steps, seed=args.seed)
-    return agent, schedule, dataclasses.asdict(cfg)
-
-
-AgentBuilder = Callable[[argparse.Namespace, Any], tuple[Any, Any, dict]]
-AGENT_BUILDERS: dict[str, AgentBuilder] = {
-    "q-learning": _build_tabular, "sarsa": _build_tabular, "expected-sarsa": _build_tabular,
-    "dqn": build_dqn,
-}
-# kind -> the config dataclass whose fields are its flags (checked before any env is built).
-AGENT_CONFIGS: dict[str, type] = {kind: TabularConfig for kind in AGENT_BUILDERS}
+    config = _tabular_config(args)
+    agent = build(args.agent, env, config, seed=args.seed, total_steps=args.steps)
+    return agent, dataclasses.asdict(config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,13 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--env", required=True,
                        help="bundled level, level file, or Gymnasium id with keyword arguments, "
                             "e.g. FrozenLake-v1:is_slippery=False,map_name=8x8")
-    train.add_argument("--agent", choices=list(AGENT_BUILDERS), default="q-learning")
+    train.add_argument("--agent", choices=list(KINDS), default="q-learning")
     length = train.add_mutually_exclusive_group(required=True)
     length.add_argument("--episodes", type=_positive_int, help="train this many episodes")
     length.add_argument("--steps", type=_positive_int, help="train this many env steps")
-    seen: set[str] = set()
-    for cls in dict.fromkeys(AGENT_CONFIGS.values()):
-        _add_config_flags(train, cls, seen)
+    _add_config_flags(train, TabularConfig, set())
     add_dqn_arguments(train)
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="episode step limit (default: the env's own)")
@@ -145,8 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit status."""
+PlayCommand = Callable[[argparse.Namespace], int]
+
+
+def main(argv: list[str] | None = None, play: PlayCommand | None = None) -> int:
+    """Run one command; returns the exit status.
+
+    ``play`` opens the app on ``args.env`` (``main.py`` passes it; without it ``play`` is refused,
+    which keeps this module free of the app).
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -155,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "play"
     if args.command is None:
         args.env, args.device = "mouse", None
-    from agents.config import ConfigError
     from agents.storage import AgentFileError
 
     bad_input: tuple[type[BaseException], ...] = (BadInput, ConfigError, AgentFileError)
@@ -163,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         from levels.envs import EnvSpecError
         from levels.level import LevelError
         bad_input += (EnvSpecError, LevelError)
-        return {"play": cmd_play, "train": cmd_train, "eval": cmd_eval,
+        if command == "play" and play is None:
+            raise BadInput("the app opens from main.py (python main.py play)")
+        return {"play": play, "train": cmd_train, "eval": cmd_eval,
                 "levels": cmd_levels, "study": cmd_study}[command](args)
     except bad_input as exc:
         print(f"{PROG} {command}: error: {exc}", file=sys.stderr)
@@ -177,17 +185,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ---- commands ------------------------------------------------------------------------------------
-def cmd_play(args: argparse.Namespace) -> int:
-    """Open the app on ``args.env``."""
-    try:
-        from app.main import run_app
-    except ImportError:
-        print(f"{PROG}: the app is not built yet; it will open a window on {args.env!r} where "
-              "you draw a maze and watch agents learn it", file=sys.stderr)
-        return 1
-    return int(run_app(args.env, device=args.device))
-
-
 def _check_writable(path: Path, what: str) -> None:
     """Refuse an output path that cannot be written, before any training time is spent."""
     if path.is_dir():
@@ -225,8 +222,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.export_hf:
         _check_folder(Path(args.export_hf), "--export-hf")
     # Validate every hyperparameter before building anything (one sentence for the first problem).
-    cls = AGENT_CONFIGS[args.agent]
-    cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+    _tabular_config(args)
     if args.agent == "dqn":
         check_dqn_arguments(args)
 
@@ -238,12 +234,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.export_hf and resolved.level is not None:
         raise BadInput("--export-hf needs a Gymnasium env such as Taxi-v4; the course's tools "
                        "cannot load RL Sandbox levels")
-    agent, schedule, hyper = AGENT_BUILDERS[args.agent](args, env)
+    agent, hyper = _build_agent(args, env)
 
     from agents.session import TrainingSession
 
-    session = TrainingSession(env, agent, schedule=schedule, seed=args.seed, turbo=args.turbo,
-                              env_spec=resolved)
+    session = TrainingSession(env, agent, seed=args.seed, turbo=args.turbo, env_spec=resolved)
     seconds = _train_loop(session, args.episodes, args.steps)
     recent = session.recent_returns(100)
     turbo_used = bool(session.turbo and session.turbo_available)  # a DQN never runs compiled

@@ -3,10 +3,9 @@
 Read top to bottom: the device rule, then the agent.  The learning step (TD targets, gradient
 steps, target sync, divergence checks) lives in ``agents/dqn_training.py``, the network in
 ``agents/qnetwork.py``, the replay ring in ``agents/buffers.py``.
-The agent speaks the tabular agents' protocol (``act``, ``greedy``, ``update(..., truncated=)``,
-``q_values``, ``epsilon``) so ``TrainingSession`` drives either; ``update`` stores the transition
-and, every ``train_freq`` env steps after ``learning_starts``, runs ``gradient_steps`` gradient
-steps.
+The agent satisfies :class:`agents.protocol.Agent`, so ``TrainingSession`` drives it as it drives
+a tabular agent; ``update`` stores the transition and, every ``train_freq`` env steps after
+``learning_starts``, runs ``gradient_steps`` gradient steps.
 
 Switches a learner can flip, each one flag: Double DQN (on by default), a dueling head, n-step
 returns, Huber or MSE loss, hard or Polyak (``tau < 1``) target updates.  Termination stops
@@ -30,10 +29,10 @@ from agents.dqn_training import (
     HISTORY_LEN,
     DQNStats,
     DQNTraining,
-    TrainingDiverged,
     new_history,
     td_targets,
 )  # fmt: skip
+from agents.protocol import TrainingDiverged
 from agents.qnetwork import QNetwork, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule
 
@@ -96,6 +95,8 @@ class DQN(DQNTraining):
 
     kind = "dqn"
     needs_next_action = False
+    restarts_schedule = True  # epsilon follows num_steps, which a fresh agent counts from 0
+    reset_notice = "the network was reset (fresh weights, same settings)"
 
     def __init__(self, observation_space: gym.Space, action_space: gym.Space, *,
                  device: str = "auto", seed: int | None = None, **hyperparameters: Any) -> None:
@@ -140,12 +141,15 @@ class DQN(DQNTraining):
         self._init_seed = int(seeds[1]) >> 1
         self._sample_gen.manual_seed(int(seeds[2]) >> 1)
 
-    def reseed(self, seed: int | None) -> None:
+    def reseed(self, seed: int | np.random.SeedSequence | None) -> None:
         """Restart the random streams from ``seed`` (the session calls this with its own seed).
 
         An agent that has not learned or loaded anything yet also redraws its initial weights,
-        so the session's seed alone decides a run, and ``reset`` replays it exactly.
+        so the session's seed alone decides a run, and ``reset`` replays it exactly. A
+        SeedSequence becomes one integer, which ``seed`` keeps for ``for_spaces`` and files.
         """
+        if isinstance(seed, np.random.SeedSequence):
+            seed = int(seed.generate_state(1)[0])
         self._set_seed(seed)
         if self._pristine:
             self._init_weights()
@@ -195,6 +199,22 @@ class DQN(DQNTraining):
     def reset_q(self) -> None:
         """Forget everything learned: the seed's initial weights, empty replay, zero counters."""
         self._build()
+
+    @property
+    def q_table(self) -> None:
+        """None: a network has no table (``q_values`` computes Q)."""
+        return None
+
+    def forget_states(self, states: Any) -> None:
+        """Nothing to forget per state: the network's values are shared by every state."""
+
+    def fits(self, observation_space: gym.Space, action_space: gym.Space) -> bool:
+        """True for the very spaces this network was built for."""
+        return observation_space == self.observation_space and action_space == self.action_space
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """Every ``DQNConfig`` field, as stored in agent files."""
+        return dataclasses.asdict(self.config)
 
     def for_spaces(self, observation_space: gym.Space, action_space: gym.Space) -> DQN:
         """A new agent for other spaces: these hyperparameters, device and seed, fresh weights.
@@ -265,8 +285,8 @@ class DQN(DQNTraining):
     def epsilon_schedule(self) -> LinearSchedule | ConstantSchedule:
         """The linear schedule: start to end over ``exploration_fraction`` of the total steps.
 
-        ``update`` follows it; a ``TrainingSession`` should be given it as its schedule (the
-        session sets ``epsilon`` before every step, so the two then agree step for step).
+        ``update`` follows it, and so does a ``TrainingSession``, which sets ``epsilon`` from it
+        before every step: the two agree step for step.
         """
         cfg = self.config
         key = (cfg.epsilon_start, cfg.epsilon_end, cfg.exploration_fraction, cfg.total_steps)
@@ -312,15 +332,12 @@ class DQN(DQNTraining):
             return self.train(cfg.gradient_steps)
         return None
 
+    def start_episode(self) -> None:
+        """Nothing to do: n-step returns are cut by the transitions' own end flags."""
+
     def end_episode(self) -> None:
         """Drop n-step leftovers of an episode the caller abandons (reset without an ending)."""
         self.nstep.clear()
-
-    def check_env(self, env: Any) -> None:
-        """Raise ``DQNFileError`` unless ``env``'s spaces have this agent's shapes."""
-        from agents.dqn_storage import check_spaces
-
-        check_spaces("this DQN", self.observation_space, self.action_space, env)
 
 
 def _config_property(name: str) -> property:
@@ -335,5 +352,5 @@ def _config_property(name: str) -> property:
     return property(get, set, doc=str(DQNConfig.__dataclass_fields__[name].metadata["help"]))
 
 
-for _name in DQNConfig.__dataclass_fields__:  # the session's live changes use setattr
+for _name in DQNConfig.__dataclass_fields__:  # agent.gamma etc. read like a tabular agent's
     setattr(DQN, _name, _config_property(_name))

@@ -32,18 +32,13 @@ import torch
 
 from agents.config import ConfigError
 from agents.dqn import DQN, resolve_device
+from agents.storage import AgentFileError
 from levels.atomic import atomic_write_bytes
 
 FORMAT = "rl-sandbox-dqn"
 VERSION = 1
 
-try:  # the storage module's error, when it exists, so one ``except`` catches every agent file
-    from agents.storage import AgentFileError as _FileErrorBase
-except ImportError:  # pragma: no cover - depends on which modules exist yet
-    _FileErrorBase = ValueError
-
-
-class DQNFileError(_FileErrorBase):
+class DQNFileError(AgentFileError):
     """A DQN file that cannot be saved or loaded; the message names the file and the reason."""
 
 
@@ -262,14 +257,3 @@ def _same_shape(saved: dict[str, Any], current: dict[str, Any]) -> bool:
         return saved.get("n") == current["n"] and saved.get("start", 0) == current["start"]
     return list(saved.get("shape", [])) == current["shape"]
 
-
-def _register() -> None:
-    """Tell ``agents.storage`` that ``.pt`` files are ours (it imports us lazily for them)."""
-    try:
-        from agents.storage import AgentFormat, register_format
-    except ImportError:  # pragma: no cover - storage not built yet
-        return
-    register_format(AgentFormat(".pt", ("dqn",), save_dqn, load_dqn))
-
-
-_register()

@@ -20,11 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from agents.protocol import TrainingDiverged
+
 HISTORY_LEN = 10_000  # training rounds kept for the charts
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss or the Q-values became NaN or infinite; learning stopped (one-sentence message)."""
 
 
 @dataclass(frozen=True)

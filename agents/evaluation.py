@@ -14,6 +14,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from agents.protocol import Agent
 from levels.success import success_judge
 
 
@@ -29,7 +30,7 @@ class EvalResult:
     returns: tuple[float, ...]
 
 
-def evaluate(env: gymnasium.Env, agent: Any, seeds: list[int]) -> EvalResult:
+def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int]) -> EvalResult:
     """Play one greedy episode per seed (``env.reset(seed=...)``), as the course evaluates.
 
     The env's own time limit ends an episode. Greedy tie-breaks draw from a Generator seeded with
@@ -37,7 +38,7 @@ def evaluate(env: gymnasium.Env, agent: Any, seeds: list[int]) -> EvalResult:
     """
     rets, lengths, wins = [], [], 0
     judge = success_judge(env)
-    saved_rng = getattr(agent, "rng", None)
+    saved_rng = agent.rng
     agent.rng = np.random.default_rng(seeds[0] if seeds else 0)
     try:
         for seed in seeds:
@@ -76,22 +77,22 @@ class RolloutStep:
     truncated: bool
 
 
-def greedy_action_of(agent: Any, obs: Any, rng: np.random.Generator) -> int:
+def greedy_action_of(agent: Agent, obs: Any, rng: np.random.Generator) -> int:
     """The agent's greedy action in ``obs`` without touching the agent's own Generator.
 
     A Q-table's ties are broken with ``rng`` exactly as the agent's ``greedy`` would with its own
     (``agents.tabular.greedy_action``); other agents (a DQN) are asked directly: their greedy
     choice draws nothing.
     """
-    table = getattr(agent, "q", None)
-    if isinstance(table, np.ndarray):
+    table = agent.q_table
+    if table is not None:
         from agents.tabular import greedy_action
 
         return int(greedy_action(table[int(obs)].tolist(), rng))
     return int(agent.greedy(obs))
 
 
-def iter_greedy_steps(env: gymnasium.Env, agent: Any, obs: Any, rng: np.random.Generator,
+def iter_greedy_steps(env: gymnasium.Env, agent: Agent, obs: Any, rng: np.random.Generator,
                      max_steps: int | None = None) -> Iterator[RolloutStep]:
     """Greedy steps from ``obs`` (the env's current observation) to the end of the episode (the
     env's own time limit included) or ``max_steps``; tie-breaks draw from ``rng``."""
@@ -106,7 +107,7 @@ def iter_greedy_steps(env: gymnasium.Env, agent: Any, obs: Any, rng: np.random.G
         obs = next_obs
 
 
-def iter_greedy_rollout(env: gymnasium.Env, agent: Any, seed: int,
+def iter_greedy_rollout(env: gymnasium.Env, agent: Agent, seed: int,
                         max_steps: int | None = None) -> Iterator[RolloutStep]:
     """Play one greedy episode on ``env`` (reset with ``seed``), one step per ``next()``.
 
@@ -118,7 +119,7 @@ def iter_greedy_rollout(env: gymnasium.Env, agent: Any, seed: int,
     yield from iter_greedy_steps(env, agent, obs, np.random.default_rng(int(seed)), max_steps)
 
 
-def greedy_rollout(env: gymnasium.Env, agent: Any, seed: int,
+def greedy_rollout(env: gymnasium.Env, agent: Agent, seed: int,
                    on_step: Callable[[RolloutStep], None] | None = None,
                    max_steps: int | None = None) -> list[RolloutStep]:
     """:func:`iter_greedy_rollout` to the end; ``on_step`` sees each step as it happens (after

@@ -182,34 +182,3 @@ def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]
 def check_dqn_arguments(args: argparse.Namespace) -> None:
     """Refuse out-of-range DQN flags before any env is built (ConfigError, one sentence)."""
     DQNConfig(**dqn_hyperparameters(args, env_id=""))
-
-
-def dqn_from_args(args: argparse.Namespace, env: Any, env_id: str, seed: int | None = None,
-                  total_steps: int | None = None) -> Any:
-    """Build the DQN the flags describe (imports torch, so only once a DQN is really chosen)."""
-    from agents.dqn import DQN
-
-    hp = dqn_hyperparameters(args, env_id)
-    if total_steps is not None:
-        hp["total_steps"] = int(total_steps)
-    return DQN(env.observation_space, env.action_space,
-               device=getattr(args, "dqn_device", "auto") or "auto", seed=seed, **hp)
-
-
-def build_dqn(args: argparse.Namespace, env: Any) -> tuple[Any, Any, dict[str, Any]]:
-    """``agents.cli.AGENT_BUILDERS["dqn"]``: ``(agent, epsilon schedule, hyperparameters)``.
-
-    The preset is the env's (its Gymnasium id); ``--steps`` becomes the schedules' total steps.
-    The session must be given the agent's own linear schedule, or it would hold epsilon fixed.
-    """
-    if getattr(args, "export_hf", None):
-        raise ConfigError("--export-hf writes the course's Q-table format; a DQN is saved as a "
-                          ".pt file only")
-    spec = getattr(env, "spec", None)
-    env_id = spec.id if spec is not None else str(getattr(args, "env", ""))
-    agent = dqn_from_args(args, env, env_id, seed=getattr(args, "seed", None),
-                          total_steps=getattr(args, "steps", None))
-    hyper = {name: list(value) if isinstance(value, tuple) else value
-             for name, value in vars(agent.config).items()}
-    hyper["device"] = agent.device
-    return agent, agent.epsilon_schedule, hyper

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from agents.config import ConfigError, TabularConfig, check_range
 
@@ -148,3 +148,17 @@ def make_schedule(
         return ConstantSchedule(epsilon)
     steps = max(1, math.ceil(abs(epsilon - epsilon_min) / epsilon_decay))
     return LinearSchedule(epsilon, epsilon_min, steps)
+
+
+def schedule_knobs(schedule: Schedule) -> dict[str, Any]:
+    """The ``TabularConfig`` knobs (schedule, epsilon, epsilon_min, epsilon_decay) that
+    ``make_schedule`` turns back into ``schedule`` (a constant one: default min and decay)."""
+    if isinstance(schedule, ExponentialSchedule):
+        return {"schedule": "exponential", "epsilon": schedule.eps_max,
+                "epsilon_min": schedule.eps_min, "epsilon_decay": schedule.decay}
+    if isinstance(schedule, LinearSchedule):
+        return {"schedule": "linear", "epsilon": schedule.start, "epsilon_min": schedule.end,
+                "epsilon_decay": abs(schedule.start - schedule.end) / schedule.steps}
+    defaults = TabularConfig()
+    return {"schedule": "constant", "epsilon": schedule.epsilon,
+            "epsilon_min": defaults.epsilon_min, "epsilon_decay": defaults.epsilon_decay}

@@ -11,10 +11,9 @@ what happened; ``snapshot`` gives a view what it needs to draw. Two paths run th
 
 The episode bookkeeping (state, step in episode, SARSA's chosen next action, schedule counters,
 the path ring) lives in one int64 array both paths read and write, so they hand over mid-episode.
-Agents follow one protocol (``act``, ``greedy``, ``update(..., truncated=)``, ``kind``,
-``needs_next_action``, ``epsilon``, ``rng``); tabular agents expose ``q``, a DQN ``q_values``
-and its own ``epsilon_schedule``. What a view reads (snapshots, frames) is in
-``agents.sessionviews``.
+Agents satisfy :class:`agents.protocol.Agent`; the agent owns its epsilon schedule and the session
+counts the learning steps and episodes it is evaluated at. What a view reads (snapshots, frames)
+is in ``agents.sessionviews``.
 """
 
 from __future__ import annotations
@@ -22,12 +21,13 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
 import numpy as np
 
-from agents import hyperparameters
 from agents.fast import (
     I_CUR_START,
     I_DIVERGED,
@@ -41,25 +41,42 @@ from agents.fast import (
     I_STEP,
     N_ISTATE,
 )  # fmt: skip
+from agents.protocol import Agent, TrainingDiverged
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
-from agents.schedules import ConstantSchedule
+from agents.schedules import Schedule
 from agents.sessionviews import PATH_RING, SessionViews
+from agents.tabular import TDUpdate
 from agents.turbodrive import TurboDriver
+from levels.gridinfo import grid_info
+from levels.gridmaze import GridMazeEnv
+from levels.level import Level, changed_cells
 from levels.success import success_judge
 
-__all__ = ["AdvanceReport", "EpisodeResult", "PATH_RING", "Snapshot", "TrainingSession",
-           "Transition"]
+__all__ = ["AdvanceReport", "EpisodeResult", "LevelChange", "PATH_RING", "Snapshot",
+           "TrainingSession", "Transition"]
 
 HISTORY = 10_000  # finished episodes kept for charts and the "recent returns" statistics
 _DIVERGED = ("Q-values diverged (a value became infinite or NaN) at step {step}; "
              "lower alpha or gamma and reset the agent.")
 
 
-def _diverged_error(exc: BaseException) -> bool:
-    """True for the DQN's TrainingDiverged (looked up lazily: importing it would import torch)."""
-    dqn = sys.modules.get("agents.dqn")
-    cls = getattr(dqn, "TrainingDiverged", None)
-    return cls is not None and isinstance(exc, cls)
+@dataclass(frozen=True)
+class LevelChange:
+    """What :meth:`TrainingSession.set_level` did with what the agent had learnt.
+
+    Attributes:
+        kept: True when the agent learns on (only the changed cells' states forgotten); False
+            when the state count or the grid's shape changed and a fresh agent took over.
+        changed_cells: the (row, col) cells whose tile changed (empty when the shape changed).
+        reason: one sentence saying what happened and why, for the status bar ("" when the level
+            is the same).
+        old_env: the env the session left, not closed: the caller decides when.
+    """
+
+    kept: bool
+    changed_cells: frozenset[tuple[int, int]]
+    reason: str
+    old_env: gymnasium.Env
 
 
 class TrainingSession(SessionViews):
@@ -68,22 +85,19 @@ class TrainingSession(SessionViews):
     Args:
         env: any Gymnasium env with a Discrete action space (tabular agents also need Discrete
             observations).
-        agent: a tabular agent or a DQN (same protocol).
-        schedule: epsilon schedule (``agents.schedules``); None keeps ``agent.epsilon`` constant,
-            except for an agent with its own ``epsilon_schedule`` (a DQN): None, or that very
-            schedule, makes the session follow the agent's schedule whenever its knobs change.
+        agent: any :class:`agents.protocol.Agent` (a tabular agent or a DQN); its
+            ``epsilon_schedule`` decides epsilon at each learning step.
         seed: seeds the agent's Generator and the env; same seed, same run, bit for bit.
         turbo: use the compiled path when it can (learning mode, tabular, env with a model).
         env_spec: the ``ResolvedEnv`` (or spec string) the env came from, kept for agent files.
     """
 
-    def __init__(self, env: gymnasium.Env, agent: Any, *, schedule: Any = None, seed: int = 0,
-                 turbo: bool = False, env_spec: Any = None) -> None:
+    def __init__(self, env: gymnasium.Env, agent: Agent, *, seed: int = 0, turbo: bool = False,
+                 env_spec: Any = None) -> None:
         self.agent = agent
         self.turbo = bool(turbo)
         self.env_spec = env_spec
         self.mode = "learn"
-        self.schedule = schedule
         self.agent_notice: str | None = None
         self._istate = np.zeros(N_ISTATE, dtype=np.int64)
         self._ep_return = np.zeros(1)
@@ -101,19 +115,12 @@ class TrainingSession(SessionViews):
         self.n_states = int(env.observation_space.n) if self.discrete else None
         self._turbo = TurboDriver(env)
         self._env_stale = False
-        try:
-            from levels.gridinfo import grid_info
-            self.grid = grid_info(env)
-        except ImportError:
-            self.grid = None
+        self.grid = grid_info(env)
 
     def _seed_everything(self, seed: int) -> None:
         self.seed = int(seed)
         agent_seq, env_seq = np.random.SeedSequence(self.seed).spawn(2)
-        if hasattr(self.agent, "reseed"):
-            self.agent.reseed(int(agent_seq.generate_state(1)[0]))
-        else:
-            self.agent.rng = np.random.default_rng(agent_seq)
+        self.agent.reseed(agent_seq)
         self._env_seed = int(env_seq.generate_state(1)[0])
         self._turbo.discard_uniforms()
 
@@ -135,9 +142,7 @@ class TrainingSession(SessionViews):
 
     def _start_episode(self, seed: int | None = None) -> None:
         obs, _ = self.env.reset(seed=seed)
-        start = getattr(self.agent, "start_episode", None)
-        if start is not None:  # eligibility traces end with the episode
-            start()
+        self.agent.start_episode()
         self._env_stale = False
         self._set_obs(obs)
         st = self._istate
@@ -165,20 +170,12 @@ class TrainingSession(SessionViews):
 
     # ---- epsilon --------------------------------------------------------------------------------
     @property
-    def schedule(self) -> Any:
-        """The epsilon schedule the next step follows (an agent's own one as it is now)."""
-        if self._follows_agent:
-            return self.agent.epsilon_schedule
-        return self._schedule
-
-    @schedule.setter
-    def schedule(self, schedule: Any) -> None:
-        own = getattr(self.agent, "epsilon_schedule", None)
-        self._follows_agent = own is not None and (schedule is None or schedule == own)
-        self._schedule = ConstantSchedule(self.agent.epsilon) if schedule is None else schedule
+    def schedule(self) -> Schedule:
+        """The epsilon schedule the next step follows: the agent's, as it is now."""
+        return self.agent.epsilon_schedule
 
     def _eps(self, step: int, episode: int) -> float:
-        return float(self.schedule.value(step, episode))
+        return float(self.agent.epsilon_schedule.value(step, episode))
 
     @property
     def epsilon(self) -> float:
@@ -279,19 +276,15 @@ class TrainingSession(SessionViews):
             try:
                 update = agent.update(s, a, r, obs, term, next_action=next_action,
                                       truncated=trunc)
-            except Exception as exc:
-                if not _diverged_error(exc):
-                    raise
-                self.error = str(exc)  # the DQN's own sentence (step, cause, learning rate)
+            except TrainingDiverged as exc:
+                self.error = str(exc)  # the agent's own sentence (step, cause, learning rate)
             st[I_STEP] += 1
             if next_action is not None and not trunc:
                 st[I_NEXT_ACTION] = next_action
-            if self.discrete and update is not None:
-                td = getattr(update, "td_error", None)
-                if td is not None:
-                    self._last_td[s, a] = float(td)
-            q = getattr(agent, "q", None)
-            if self.discrete and isinstance(q, np.ndarray) and not math.isfinite(q[s, a]):
+            if self.discrete and isinstance(update, TDUpdate):
+                self._last_td[s, a] = update.td_error
+            q = agent.q_table
+            if self.discrete and q is not None and not math.isfinite(q[s, a]):
                 self.error = _DIVERGED.format(step=self._total_steps + 1)
         if self.discrete:
             self._visits[s] += 1
@@ -339,43 +332,62 @@ class TrainingSession(SessionViews):
             self._start_episode()
 
     def set_hyperparameters(self, **kw: Any) -> None:
-        """Change hyperparameters live; each value is validated and used from the next update.
-
-        Epsilon knobs change the schedule: the session's own (``schedule``, ``epsilon``,
-        ``epsilon_min``, ``epsilon_decay``), or, for an agent that brings its schedule (a DQN's
-        ``epsilon_start``, ``epsilon_end``, ``exploration_fraction``), the agent's, which the
-        session then follows from the next step.
+        """Change the agent's hyperparameters live (validated by the agent, all or nothing);
+        epsilon knobs change the agent's schedule, which the next step follows.
 
         Raises:
             ConfigError: an unknown name or a value outside its range (nothing is changed).
         """
-        own = self._follows_agent
-        schedule, agent_values = hyperparameters.plan_change(
-            self.agent, None if own else self._schedule, kw)
-        if agent_values and hasattr(self.agent, "set_hyperparameters"):
-            self.agent.set_hyperparameters(**agent_values)  # all or nothing
-        else:
-            for name, value in agent_values.items():
-                setattr(self.agent, name, value)
-        if not own:
-            self._schedule = schedule
+        self.agent.set_hyperparameters(**kw)
 
     def hyperparameters(self) -> dict[str, Any]:
         """The live hyperparameters, as stored in agent files."""
-        return hyperparameters.current(self.agent, self.schedule)
+        return self.agent.hyperparameters()
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything learnt: fresh Q-table, counters and env seed (same seed if None)."""
-        if hasattr(self.agent, "reset_q"):
-            self.agent.reset_q()
-        elif hasattr(self.agent, "reset"):
-            self.agent.reset()
+        self.agent.reset_q()
         self._seed_everything(self.seed if seed is None else seed)
         self._clear_history()
         self._start_episode(seed=self._env_seed)
 
+    @property
+    def level(self) -> Level | None:
+        """The level the session's env plays, or None for another kind of env."""
+        base = self.env.unwrapped
+        return base.level if isinstance(base, GridMazeEnv) else None
+
+    def set_level(self, level: Level) -> LevelChange:
+        """Go on training on an edited ``level`` (the session must be on a level already).
+
+        With the same grid shape and state count the agent learns on and forgets only the
+        states of the changed cells; otherwise the states mean something else and a fresh agent
+        (same hyperparameters) takes over. Episode history and counters carry on.
+
+        Raises:
+            ValueError: the session's env is not a level.
+        """
+        old = self.level
+        if old is None:
+            raise ValueError("set_level needs a session training on a level")
+        env = GridMazeEnv(level)
+        same_shape = (old.nrows, old.ncols) == (level.nrows, level.ncols)
+        keep = same_shape and old.n_states == level.n_states
+        changed = changed_cells(old, level) if same_shape else frozenset()
+        states = [s for row, col in changed for s in env.states_of_cell(row, col)]
+        old_env = self.replace_env(env, keep_q=keep, changed_states=states)
+        if not keep:
+            reason = (f"The level now has {level.n_states} states (was {old.n_states}): "
+                      f"{self.agent_notice}")
+        elif changed:
+            reason = (f"Level edited: Q-values of {len(changed)} changed cell(s) reset, "
+                      "the rest kept")
+        else:
+            reason = ""
+        return LevelChange(keep, changed, reason, old_env)
+
     def replace_env(self, env: gymnasium.Env, keep_q: bool,
-                    changed_states: Any = None) -> gymnasium.Env:
+                    changed_states: Sequence[int] | None = None) -> gymnasium.Env:
         """Swap in an edited env; returns the old one (not closed: the caller decides when).
 
         With ``keep_q`` and an env the agent fits unchanged (same state and action counts; for a
@@ -388,31 +400,21 @@ class TrainingSession(SessionViews):
         """
         old_env = self.env
         agent = self.agent
-        space = getattr(agent, "observation_space", None)
-        fits = ((int(getattr(env.observation_space, "n", 0)), int(env.action_space.n))
-                == self._last_td.shape)
-        if space is not None:  # a DQN knows its spaces (Box observations have no count)
-            fits = space == env.observation_space and agent.action_space == env.action_space
-        same = keep_q and fits
+        same = keep_q and agent.fits(env.observation_space, env.action_space)
         visits, last_td = self._visits, self._last_td
         self._bind_env(env)
         self.agent_notice = None
         if same:
             rows = np.asarray([] if changed_states is None else changed_states, dtype=np.int64)
-            if hasattr(agent, "forget_states"):
-                agent.forget_states(rows)
-            elif hasattr(agent, "q"):
-                agent.q[rows] = getattr(agent, "initial_q", 0.0)
+            agent.forget_states(rows)
             visits[rows] = 0
             last_td[rows] = np.nan
             self._visits, self._last_td = visits, last_td
         else:
-            if hasattr(agent, "for_spaces"):
-                self.agent = agent.for_spaces(env.observation_space, env.action_space)
-                self.agent_notice = ("the Q-table was reset" if hasattr(agent, "q") else
-                                     "the network was reset (fresh weights, same settings)")
-                self.error = None
-            if self._follows_agent:  # the agent's schedule counts its own steps from 0 again
+            self.agent = agent.for_spaces(env.observation_space, env.action_space)
+            self.agent_notice = agent.reset_notice
+            self.error = None
+            if agent.restarts_schedule:
                 self._istate[I_STEP] = self._istate[I_EPISODE] = 0
             self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
             self._last_td = np.full((self.n_states or 0, int(env.action_space.n)), np.nan)

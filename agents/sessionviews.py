@@ -21,6 +21,7 @@ from agents.fast import (
     I_STATE,
     place_env,
 )  # fmt: skip
+from agents.protocol import Agent
 from agents.records import Snapshot
 
 PATH_RING = 1 << 14  # states kept for the trail of the last episode and the current path
@@ -29,7 +30,7 @@ PATH_RING = 1 << 14  # states kept for the trail of the last episode and the cur
 class SessionViews:
     """Read-only views of a session (mixed into ``TrainingSession``)."""
 
-    agent: Any
+    agent: Agent
     env: Any
     grid: Any
     discrete: bool
@@ -68,10 +69,10 @@ class SessionViews:
         st = self._istate
         q = None
         if include_q:
-            table = getattr(self.agent, "q", None)
-            if isinstance(table, np.ndarray):
+            table = self.agent.q_table
+            if table is not None:
                 q = table.copy()
-            elif self.discrete and hasattr(self.agent, "q_values"):
+            elif self.discrete:
                 q = np.asarray(self.agent.q_values(np.arange(self.n_states)), dtype=np.float64)
         position = None
         if self.grid is not None and self.discrete:
@@ -90,16 +91,14 @@ class SessionViews:
             error=self.error, last_action=self.last_action,
         )
 
-    def state_q(self) -> np.ndarray | None:
+    def state_q(self) -> np.ndarray:
         """Q-values of the current state, one per action (a table row, or one forward pass of a
-        network); None for an agent that has neither."""
-        table = getattr(self.agent, "q", None)
-        if isinstance(table, np.ndarray) and self.discrete:
+        network)."""
+        table = self.agent.q_table
+        if table is not None and self.discrete:
             return table[self.state].copy()
-        if hasattr(self.agent, "q_values"):
-            batch = np.asarray([self.state]) if self.discrete else self._obs
-            return np.asarray(self.agent.q_values(batch), dtype=np.float64).reshape(-1)
-        return None
+        batch = np.asarray([self.state]) if self.discrete else self._obs
+        return np.asarray(self.agent.q_values(batch), dtype=np.float64).reshape(-1)
 
     def render_frame(self) -> Any:
         """``env.render()`` of where the session is (after compiled steps the env is moved there

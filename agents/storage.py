@@ -6,9 +6,8 @@ it was trained on (``ResolvedEnv.spec``), seed, episodes and steps. Loading chec
 file exists, it is an intact ``.npz``, it is ours, its version is known, and its table fits the
 env it is loaded for; each failure is an ``AgentFileError`` with one sentence.
 
-Other agent kinds plug in with ``register_format(AgentFormat(suffix, kinds, save, load))``; the
-DQN's ``.pt`` format is registered by ``agents.dqn_storage`` on import, which ``save_agent`` and
-``load_agent`` trigger lazily (torch stays out of tabular runs).
+A DQN is a ``.pt`` file (:mod:`agents.dqn_storage`), imported only when such a file is saved or
+loaded, so torch stays out of tabular runs. ``FORMATS`` lists both.
 
 ``export_hf`` writes the Hugging Face Deep RL course's model folder (``q-learning.pkl``, a model
 card with the evaluation, ``results.json``) so a learner can publish with the course's tools. The
@@ -17,8 +16,8 @@ pickle is only ever written here, never read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import importlib
 import io
 import json
 import os
@@ -32,10 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from agents.config import TabularConfig
+from agents.protocol import Agent
+from agents.tabular import AGENT_KINDS, make_tabular
 from levels.atomic import atomic_write_bytes
 
 FORMAT = "rl-sandbox-agent"
 VERSION = 1
+_TABULAR_FIELDS = frozenset(f.name for f in dataclasses.fields(TabularConfig))
 
 
 class AgentFileError(ValueError):
@@ -46,36 +49,20 @@ class AgentFileError(ValueError):
 class AgentFormat:
     """How one family of agents is stored.
 
-    ``save(path, agent, meta)`` writes atomically; ``load(path) -> (agent, meta)`` raises
-    AgentFileError (or a subclass) with one sentence.
+    ``save(path, agent, meta)`` writes atomically; ``load(path) -> (agent, meta)`` and
+    ``check(path, agent, meta, env)`` (does the agent fit ``env``?) raise AgentFileError (or a
+    subclass) with one sentence.
     """
 
     suffix: str
     kinds: tuple[str, ...]
     save: Callable[[Path, Any, dict], None]
     load: Callable[[Path], tuple[Any, dict]]
-
-
-_FORMATS: dict[str, AgentFormat] = {}
-# Suffixes whose format is registered by a module we import only when needed (torch stays out).
-_LAZY_FORMATS = {".pt": "agents.dqn_storage"}
-
-
-def register_format(fmt: AgentFormat) -> None:
-    """Add (or replace) the storage format for ``fmt.suffix``."""
-    _FORMATS[fmt.suffix] = fmt
+    check: Callable[[str | os.PathLike[str], Any, dict, Any], None]
 
 
 def _format_for_kind(kind: str) -> AgentFormat | None:
-    fmt = next((f for f in _FORMATS.values() if kind in f.kinds), None)
-    if fmt is None:  # maybe a format registered by a module not imported yet
-        for module in _LAZY_FORMATS.values():
-            try:
-                importlib.import_module(module)
-            except ImportError:
-                continue
-        fmt = next((f for f in _FORMATS.values() if kind in f.kinds), None)
-    return fmt
+    return next((f for f in FORMATS if kind in f.kinds), None)
 
 
 def suffix_for_kind(kind: str) -> str | None:
@@ -85,13 +72,7 @@ def suffix_for_kind(kind: str) -> str | None:
 
 
 def _format_for_suffix(path: Path) -> AgentFormat | None:
-    suffix = path.suffix.lower()
-    if suffix not in _FORMATS and suffix in _LAZY_FORMATS:
-        try:
-            importlib.import_module(_LAZY_FORMATS[suffix])
-        except ImportError:
-            return None
-    return _FORMATS.get(suffix)
+    return next((f for f in FORMATS if f.suffix == path.suffix.lower()), None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -102,29 +83,27 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be stored in agent metadata")
 
 
-def agent_meta(agent: Any, meta: dict | None = None) -> dict:
+def agent_meta(agent: Agent, meta: dict | None = None) -> dict:
     """The metadata stored with ``agent``: ours (format, kind, shape) plus the caller's ``meta``."""
     out = {"format": FORMAT, "version": VERSION, "kind": agent.kind}
-    hp = {name: getattr(agent, name) for name in ("alpha", "gamma", "epsilon", "initial_q", "lam",
-                                                  "trace", "planning_steps")
-          if hasattr(agent, name)}
     out.update(meta or {})
-    out["hyperparameters"] = {**hp, **(meta or {}).get("hyperparameters", {})}
-    q = getattr(agent, "q", None)
-    if isinstance(q, np.ndarray):
+    out["hyperparameters"] = {**agent.hyperparameters(),
+                              **(meta or {}).get("hyperparameters", {})}
+    q = agent.q_table
+    if q is not None:
         out["n_states"], out["n_actions"] = int(q.shape[0]), int(q.shape[1])
     out["saved_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     return out
 
 
-def save_agent(path: str | os.PathLike[str], agent: Any, meta: dict | None = None) -> None:
+def save_agent(path: str | os.PathLike[str], agent: Agent, meta: dict | None = None) -> None:
     """Write ``agent`` and ``meta`` (env spec, seed, episodes, steps, ...) to ``path`` atomically.
 
     Raises:
         AgentFileError: the suffix does not fit the agent kind, or the file cannot be written.
     """
     path = Path(path)
-    kind = getattr(agent, "kind", "?")
+    kind = agent.kind
     fmt = _format_for_kind(kind)
     if fmt is None:
         raise AgentFileError(f"there is no file format for {kind!r} agents")
@@ -153,7 +132,7 @@ def load_agent(path: str | os.PathLike[str], expect_env: Any = None) -> tuple[An
         raise AgentFileError(f"{path} is a folder, not an agent file")
     fmt = _format_for_suffix(path)
     if fmt is None:
-        known = ", ".join(sorted({*_FORMATS, *_LAZY_FORMATS}))
+        known = ", ".join(sorted(f.suffix for f in FORMATS))
         raise AgentFileError(f"{path} is not an agent file: expected a name ending in {known}")
     agent, meta = fmt.load(path)
     if expect_env is not None:
@@ -168,14 +147,17 @@ def _env_shape(env: Any) -> tuple[int | None, int | None]:
     return getattr(obs, "n", None), getattr(act, "n", None)
 
 
-def check_fits(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -> None:
+def check_fits(path: str | os.PathLike[str], agent: Agent, meta: dict, env: Any) -> None:
     """Raise AgentFileError unless ``agent`` (read from ``path``) fits ``env``'s spaces."""
-    q = getattr(agent, "q", None)
-    if not isinstance(q, np.ndarray):
-        check = getattr(agent, "check_env", None)  # non-tabular agents check themselves
-        if check is not None:
-            check(env)
-        return
+    fmt = _format_for_kind(agent.kind)
+    if fmt is None:
+        raise AgentFileError(f"there is no file format for {agent.kind!r} agents")
+    fmt.check(path, agent, meta, env)
+
+
+# ---- tabular: .npz ---------------------------------------------------------------------------
+def _check_npz(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -> None:
+    q = agent.q_table
     n_states, n_actions = _env_shape(env)
     if (n_states, n_actions) != q.shape:
         where = meta.get("env") or "another env"
@@ -185,7 +167,6 @@ def check_fits(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -
         )
 
 
-# ---- tabular: .npz ---------------------------------------------------------------------------
 def _save_npz(path: Path, agent: Any, meta: dict) -> None:
     buffer = io.BytesIO()
     text = json.dumps(meta, default=_jsonable, sort_keys=True)
@@ -194,8 +175,6 @@ def _save_npz(path: Path, agent: Any, meta: dict) -> None:
 
 
 def _load_npz(path: Path) -> tuple[Any, dict]:
-    from agents.tabular import AGENT_KINDS, make_tabular
-
     unreadable = f"{path} is not a readable agent file: it is truncated, corrupt or not an .npz"
     foreign = f"{path} is an .npz archive but not an RL Sandbox agent file"
     try:
@@ -230,7 +209,7 @@ def _load_npz(path: Path) -> tuple[Any, dict]:
     if not np.isfinite(q).all():
         raise AgentFileError(f"{path} has a damaged Q-table: it holds NaN or infinite values")
     hp = {k: v for k, v in meta.get("hyperparameters", {}).items()
-          if k in ("alpha", "gamma", "epsilon", "initial_q", "lam", "trace", "planning_steps")}
+          if k in _TABULAR_FIELDS}
     try:
         agent = make_tabular(kind, q.shape[0], q.shape[1], **hp)
     except ValueError as exc:
@@ -239,8 +218,30 @@ def _load_npz(path: Path) -> tuple[Any, dict]:
     return agent, meta
 
 
-register_format(AgentFormat(".npz", ("q-learning", "sarsa", "expected-sarsa"), _save_npz,
-                            _load_npz))
+# ---- DQN: .pt (torch imported only here) -----------------------------------------------------
+def _save_pt(path: Path, agent: Any, meta: dict) -> None:
+    from agents.dqn_storage import save_dqn
+
+    save_dqn(path, agent, meta)
+
+
+def _load_pt(path: Path) -> tuple[Any, dict]:
+    from agents.dqn_storage import load_dqn
+
+    return load_dqn(path)
+
+
+def _check_pt(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -> None:
+    from agents.dqn_storage import check_spaces
+
+    check_spaces("this DQN", agent.observation_space, agent.action_space, env)
+
+
+FORMATS: tuple[AgentFormat, ...] = (
+    AgentFormat(".npz", ("q-learning", "sarsa", "expected-sarsa"), _save_npz, _load_npz,
+                _check_npz),
+    AgentFormat(".pt", ("dqn",), _save_pt, _load_pt, _check_pt),
+)
 
 
 # ---- the Hugging Face Deep RL course's format ---------------------------------------------------

@@ -38,13 +38,16 @@ exploring (action ``int(u2 * n_actions)``) or when several greedy actions tie (t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, SupportsFloat, SupportsInt
 
+import gymnasium
 import numpy as np
 
 from agents.config import ConfigError, TabularConfig, check_range, field_help, whole_number
 from agents.dyna import DynaModel
+from agents.schedules import ConstantSchedule, Schedule, make_schedule, schedule_knobs
 from agents.traces import EligibilityTraces
 
 
@@ -130,16 +133,20 @@ class TabularAgent:
         n_actions: number of discrete actions (columns of ``q``).
         alpha: learning rate in [0, 1].
         gamma: discount in [0, 1].
-        epsilon: exploration rate in [0, 1] used by ``act`` (and by Expected SARSA's target).
+        epsilon: exploration rate in [0, 1] used by ``act`` (and by Expected SARSA's target);
+            a session sets it from ``epsilon_schedule`` before every step.
         seed: seed (or Generator) of the agent's own random numbers; same seed, same run.
         initial_q: value every Q-table entry starts from (optimism drives exploration).
         lam: eligibility-trace decay lambda in [0, 1] (0: one-step updates).
         trace: "replacing" or "accumulating" traces.
         planning_steps: Dyna updates from the learnt model after every real update.
+        epsilon_schedule: how a session moves epsilon (default: constant at ``epsilon``).
     """
 
     kind: ClassVar[str] = ""
     needs_next_action: ClassVar[bool] = False
+    restarts_schedule: ClassVar[bool] = False
+    reset_notice: ClassVar[str] = "the Q-table was reset"
     cuts_traces: ClassVar[bool] = False  # Watkins: an exploratory action ends the traces
 
     def __init__(
@@ -154,6 +161,7 @@ class TabularAgent:
         lam: float = 0.0,
         trace: str = "replacing",
         planning_steps: int = 0,
+        epsilon_schedule: Schedule | None = None,
     ) -> None:
         for label, n in (("number of states", n_states), ("number of actions", n_actions)):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -172,6 +180,8 @@ class TabularAgent:
         self.q = np.full((self.n_states, self.n_actions), self.initial_q, dtype=np.float64)
         self.traces = EligibilityTraces(self.n_states, self.n_actions)
         self.model = DynaModel(self.n_states, self.n_actions)
+        self.epsilon_schedule: Schedule = (ConstantSchedule(self._epsilon)
+                                           if epsilon_schedule is None else epsilon_schedule)
 
     # Hyperparameters: plain attributes to the reader, range-checked on assignment so a slider
     # or a flag can never slip in alpha = 1.5. Each update reads the current values.
@@ -201,6 +211,15 @@ class TabularAgent:
         """A copy of the Q-values of one state (shape [A]) or of many (shape [N, A])."""
         return self.q[np.asarray(states, dtype=np.int64)].copy()
 
+    @property
+    def q_table(self) -> np.ndarray:
+        """The Q-table itself (``q``): the turbo kernel updates it in place."""
+        return self.q
+
+    def reseed(self, seed: int | np.random.SeedSequence | None) -> None:
+        """Restart the Generator from ``seed`` (the session calls this with its own seed)."""
+        self.rng = np.random.default_rng(seed)
+
     def reset_q(self) -> None:
         """Forget everything learnt: every entry back to ``initial_q`` (same array object),
         no traces, an empty model."""
@@ -212,7 +231,7 @@ class TabularAgent:
         """A new episode begins: nothing earlier may be credited by its TD errors."""
         self.traces.clear()
 
-    def forget_states(self, states: Any) -> None:
+    def forget_states(self, states: Sequence[int] | np.ndarray) -> None:
         """Forget what was learnt about ``states`` (cells an edit changed): their Q rows go back
         to ``initial_q`` and the model drops their transitions."""
         rows = np.asarray(states, dtype=np.int64)
@@ -220,15 +239,57 @@ class TabularAgent:
         self.model.forget(rows)
         self.traces.clear()
 
+    def fits(self, observation_space: gymnasium.Space, action_space: gymnasium.Space) -> bool:
+        """True when the spaces have this table's state and action counts."""
+        discrete = gymnasium.spaces.Discrete
+        return (isinstance(observation_space, discrete) and isinstance(action_space, discrete)
+                and (int(observation_space.n), int(action_space.n)) == self.q.shape)
+
     def for_spaces(self, observation_space: Any, action_space: Any) -> TabularAgent:
-        """A fresh table for other (Discrete) spaces, same hyperparameters; the Generator carries
-        on (a session swaps this in when an edit changes the state count)."""
+        """A fresh table for other (Discrete) spaces, same hyperparameters and schedule; the
+        Generator carries on (a session swaps this in when an edit changes the state count)."""
         fresh = type(self)(int(observation_space.n), int(action_space.n), alpha=self._alpha,
                            gamma=self._gamma, epsilon=self._epsilon, initial_q=self.initial_q,
                            lam=self._lam, trace=self._trace,
-                           planning_steps=self._planning_steps)
+                           planning_steps=self._planning_steps,
+                           epsilon_schedule=self.epsilon_schedule)
         fresh.seed, fresh.rng = self.seed, self.rng
         return fresh
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The ``TabularConfig`` fields: the schedule's knobs (schedule, epsilon, epsilon_min,
+        epsilon_decay) and the update's, as stored in agent files."""
+        return {**schedule_knobs(self.epsilon_schedule), "alpha": self._alpha,
+                "gamma": self._gamma, "initial_q": self.initial_q, "lam": self._lam,
+                "trace": self._trace, "planning_steps": self._planning_steps}
+
+    def set_hyperparameters(self, **changes: Any) -> None:
+        """Change ``TabularConfig`` knobs between steps, all or nothing.
+
+        The epsilon knobs (schedule, epsilon, epsilon_min, epsilon_decay) rebuild the schedule,
+        which the session follows from its next step; the others apply from the next update.
+
+        Raises:
+            ConfigError: an unknown name or a value outside its range (nothing is changed).
+        """
+        knobs = schedule_knobs(self.epsilon_schedule)
+        values: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in knobs:
+                knobs[name] = check_range(TabularConfig, name, value)
+            elif name == "initial_q":
+                values[name] = float(check_range(TabularConfig, name, value))
+            elif name in _UPDATE_KNOBS:
+                values[name] = _UPDATE_KNOBS[name].convert(check_range(TabularConfig, name, value))
+            else:
+                raise ConfigError(f"unknown hyperparameter {name!r}")
+        schedule = self.epsilon_schedule
+        if any(name in knobs for name in changes):
+            schedule = make_schedule(knobs["schedule"], knobs["epsilon"], knobs["epsilon_min"],
+                                     knobs["epsilon_decay"])
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.epsilon_schedule = schedule
 
     def _bootstrap(self, next_state: int, next_action: int | None) -> float:
         raise NotImplementedError
@@ -362,19 +423,24 @@ AGENT_KINDS: dict[str, type[TabularAgent]] = {
     cls.kind: cls for cls in (QLearning, Sarsa, ExpectedSarsa)
 }
 
+# The range-checked knobs of the update (set through their _Knob, which converts the value).
+_UPDATE_KNOBS: dict[str, _Knob] = {name: TabularAgent.__dict__[name]
+                                   for name in ("alpha", "gamma", "lam", "trace",
+                                                "planning_steps")}
 _AGENT_ARGS = ("alpha", "gamma", "epsilon", "seed", "initial_q", "lam", "trace",
                "planning_steps")
-# TabularConfig fields that shape the epsilon schedule, not the agent: make_tabular accepts and
-# drops them so a caller can pass a whole config as keywords.
+# TabularConfig fields that shape the epsilon schedule rather than the update.
 _SCHEDULE_ARGS = ("epsilon_min", "epsilon_decay", "schedule")
 
 
-def make_tabular(kind: str, n_states: int, n_actions: int, **hp: Any) -> TabularAgent:
+def make_tabular(kind: str, n_states: int, n_actions: int, *, total_steps: int | None = None,
+                 **hp: Any) -> TabularAgent:
     """Build the agent called ``kind`` ("q-learning", "sarsa", "expected-sarsa").
 
-    ``hp`` may hold any of alpha, gamma, epsilon, seed, initial_q, lam, trace, planning_steps;
-    the schedule fields of ``TabularConfig`` (epsilon_min, epsilon_decay, schedule) are
-    accepted and ignored.
+    ``hp`` may hold any field of ``TabularConfig`` and ``seed``. Given any of the schedule fields
+    (schedule, epsilon_min, epsilon_decay) the agent's epsilon schedule is ``make_schedule`` of
+    them (``TabularConfig``'s defaults for the rest; a linear one spans ``total_steps`` when
+    given); without them epsilon stays at ``epsilon``.
     """
     key = str(kind).strip().lower().replace("_", "-")
     cls = AGENT_KINDS.get(key) or AGENT_KINDS.get(key.replace("qlearning", "q-learning"))
@@ -388,4 +454,11 @@ def make_tabular(kind: str, n_states: int, n_actions: int, **hp: Any) -> Tabular
             f"unknown hyperparameter {unknown[0]!r} for {cls.kind}; "
             f"known ones are {', '.join(_AGENT_ARGS)}"
         )
-    return cls(n_states, n_actions, **{k: v for k, v in hp.items() if k in _AGENT_ARGS})
+    schedule = None
+    if any(k in hp for k in _SCHEDULE_ARGS):
+        defaults = TabularConfig()
+        knobs = {k: hp.get(k, getattr(defaults, k)) for k in (*_SCHEDULE_ARGS, "epsilon")}
+        schedule = make_schedule(knobs["schedule"], knobs["epsilon"], knobs["epsilon_min"],
+                                 knobs["epsilon_decay"], total_steps)
+    return cls(n_states, n_actions, epsilon_schedule=schedule,
+               **{k: v for k, v in hp.items() if k in _AGENT_ARGS})

@@ -17,6 +17,7 @@ import gymnasium
 import numpy as np
 
 from agents.fast import I_DIVERGED, RULES, TurboRunner, turbo_model
+from agents.protocol import Agent
 from levels.success import success_judge
 
 CHUNK_SECONDS = 1e-3  # aimed length of one compiled call
@@ -39,11 +40,11 @@ class TurboDriver:
         self._tried = False
         self.chunk = 4096  # steps in the next call; re-measured after every call
 
-    def available(self, agent: Any, discrete: bool, td_shape: tuple[int, ...]) -> bool:
+    def available(self, agent: Agent, discrete: bool, td_shape: tuple[int, ...]) -> bool:
         """True when the kernel can run ``agent`` on this env (the model is built on first ask)."""
-        q = getattr(agent, "q", None)
-        if not (discrete and getattr(agent, "kind", None) in RULES
-                and isinstance(q, np.ndarray) and q.dtype == np.float64 and q.flags.c_contiguous
+        q = agent.q_table
+        if not (discrete and agent.kind in RULES
+                and q is not None and q.dtype == np.float64 and q.flags.c_contiguous
                 and q.shape == td_shape):
             return False
         if not self._tried:
@@ -58,7 +59,7 @@ class TurboDriver:
         if self.runner is not None:
             self.runner.discard_uniforms()
 
-    def run(self, agent: Any, schedule: Any, max_steps: int, deadline: float | None,
+    def run(self, agent: Agent, schedule: Any, max_steps: int, deadline: float | None,
             max_episodes: int, buffers: tuple[np.ndarray, ...], on_chunk: ChunkCallback) -> None:
         """Run chunks until ``max_steps`` steps, ``max_episodes`` episodes, the deadline or a
         divergence (``istate[I_DIVERGED]``, the caller's to check).

@@ -1,7 +1,7 @@
 """Which agents the app can make for an env, with which settings, and making them.
 
-Pure functions (no pygame). torch is imported only inside :func:`make_agent` when a DQN is asked
-for, so choosing Q-learning never loads it and ``python main.py`` starts torch-free.
+Pure functions (no pygame). Agents are made by ``agents.build``, which imports torch only when a
+DQN is asked for, so choosing Q-learning never loads it and ``python main.py`` starts torch-free.
 
 A DQN in the app gets its env's preset (:func:`agents.presets.preset_for`, RL Baselines3 Zoo
 values for the classic-control envs) with one change, :func:`pace_for_frames`: some presets train
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+
+from agents import Agent, build
 
 TABULAR_KINDS: tuple[str, ...] = ("q-learning", "sarsa", "expected-sarsa")
 LABELS: dict[str, str] = {"q-learning": "Q-learning", "sarsa": "SARSA",
@@ -85,8 +87,8 @@ def dqn_settings(env_id: str) -> tuple[dict[str, Any], str]:
 
 
 def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: float,
-               dqn: dict[str, Any] | None = None, device: str | None = None) -> tuple[Any, Any]:
-    """A fresh agent of ``kind`` for ``env`` and the epsilon schedule the session should use.
+               dqn: dict[str, Any] | None = None, device: str | None = None) -> Agent:
+    """A fresh agent of ``kind`` for ``env`` with the panel's settings (its own epsilon schedule).
 
     Args:
         kind: "q-learning", "sarsa", "expected-sarsa" or "dqn".
@@ -100,21 +102,12 @@ def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: f
         ConfigError: a hyperparameter out of range or a device that does not exist.
     """
     if kind == "dqn":
-        from agents.dqn import DQN
-
-        if dqn is None:
-            dqn, _ = dqn_settings(env_id_of(env))
-        agent = DQN(env.observation_space, env.action_space, device=device or "auto", **dqn)
-        return agent, agent.epsilon_schedule
-    from agents.schedules import make_schedule
-    from agents.tabular import make_tabular
-
-    n_states, n_actions = int(env.observation_space.n), int(env.action_space.n)
-    agent = make_tabular(kind, n_states, n_actions, alpha=tabular["alpha"],
-                         gamma=tabular["gamma"], epsilon=tabular["epsilon"])
-    schedule = make_schedule("exponential", tabular["epsilon"], epsilon_min,
-                             tabular["epsilon_decay"])
-    return agent, schedule
+        config = dqn if dqn is not None else dqn_settings(env_id_of(env))[0]
+    else:
+        config = {"alpha": tabular["alpha"], "gamma": tabular["gamma"],
+                  "epsilon": tabular["epsilon"], "epsilon_decay": tabular["epsilon_decay"],
+                  "epsilon_min": epsilon_min, "schedule": "exponential"}
+    return build(kind, env, config, device=device or "auto")
 
 
 def env_id_of(env: Any) -> str:

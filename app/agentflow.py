@@ -182,20 +182,11 @@ class AgentFlow:
     def _install_loaded(self, path: Path, agent: Any, meta: dict) -> bool:
         if self.session is None:
             return False
-        hp = meta.get("hyperparameters", {})
-        if agent.kind == "dqn":
-            schedule = agent.epsilon_schedule
-        else:
-            from agents.schedules import make_schedule
-
-            for name in ("alpha", "gamma"):
-                self.state.hyper[name] = float(getattr(agent, name))
-            eps = float(hp.get("epsilon", self.state.hyper["epsilon"]))
-            decay = float(hp.get("epsilon_decay", self.state.hyper["epsilon_decay"]))
-            schedule = make_schedule(str(hp.get("schedule", "exponential")), eps,
-                                     float(hp.get("epsilon_min", self.epsilon_min)), decay)
-            self.state.hyper["epsilon"], self.state.hyper["epsilon_decay"] = eps, decay
-        session = self._new_session(self.session.env, agent=agent, schedule=schedule,
+        if agent.kind != "dqn":
+            hp = agent.hyperparameters()
+            for name in ("alpha", "gamma", "epsilon", "epsilon_decay"):
+                self.state.hyper[name] = float(hp[name])
+        session = self._new_session(self.session.env, agent=agent,
                                     env_spec=self.session.env_spec)
         self.state.agent_kind = agent.kind
         self._dqn_note = f"loaded from {path.name}"

@@ -29,6 +29,7 @@ from app.envfactory import open_world
 from app.gymview import GymView
 from app.qview import cell_values, states_to_cells
 from levels.gridmaze import GridMazeEnv
+from levels.level import Level
 
 CAPTION_H = 24
 
@@ -67,11 +68,10 @@ class CompareLane:
         if n > 0 and self.session.error is None:
             self.session.advance(n, time_budget_s=time_budget_s)
 
-    def replace_env(self, env: Any, keep_q: bool, changed_states: Any) -> None:
-        """The level was edited: same edit for this agent (see ``TrainingSession.replace_env``)."""
-        old = self.session.replace_env(env, keep_q=keep_q, changed_states=changed_states)
-        old.close()
-        self._close_env = env.close
+    def set_level(self, level: Level) -> None:
+        """The level was edited: same edit for this agent (see ``TrainingSession.set_level``)."""
+        self.session.set_level(level).old_env.close()
+        self._close_env = self.session.env.close
 
     def refresh(self, app: Any, with_q: bool) -> None:
         """Read the session (called when the first lane refreshes)."""

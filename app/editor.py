@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import pygame
 
 from app import colors as C
-from levels.level import Level
+from levels.level import Level, changed_cells
 
 HISTORY_LIMIT = 200
 
@@ -71,14 +71,6 @@ class EditResult:
     @property
     def shape_changed(self) -> bool:
         return (self.old.nrows, self.old.ncols) != (self.new.nrows, self.new.ncols)
-
-
-def changed_cells(old: Level, new: Level) -> frozenset[tuple[int, int]]:
-    """Cells whose tile differs between two levels; every cell of ``new`` if the shapes differ."""
-    if (old.nrows, old.ncols) != (new.nrows, new.ncols):
-        return frozenset((r, c) for r in range(new.nrows) for c in range(new.ncols))
-    return frozenset((r, c) for r, (a, b) in enumerate(zip(old.grid, new.grid, strict=True))
-                     if a != b for c in range(len(b)) if a[c] != b[c])
 
 
 def _line(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from agents.config import ConfigError
 from app.agentfactory import kinds_for, label
-from app.editor import EditResult, changed_cells
+from app.editor import EditResult
 from app.statusbar import STEP_NOTE
 from levels.gridmaze import GridMazeEnv
 from levels.level import Level
@@ -69,13 +69,13 @@ class LevelEdits:
         self.status.set_problem(None)
         self.info.set_problem(None)
         self.controls.set_training_enabled(True)
-        env = GridMazeEnv(level)
-        notice = ""
+        notice, reset = "", False
         old_level = self.session_level
         self.session_level = level
         self.optimal.invalidate()
         self._anim = None
         if self.session is None or fresh or old_level is None:
+            env = GridMazeEnv(level)
             old = self.session.env if self.session is not None else None
             self._pause()
             kinds = kinds_for(env)
@@ -100,26 +100,15 @@ class LevelEdits:
                 self.rebuild_panel()
                 self.reopen_compare()
         else:
-            same_shape = (old_level.nrows, old_level.ncols) == (level.nrows, level.ncols)
-            keep = same_shape and old_level.n_states == level.n_states
-            changed = changed_cells(old_level, level) if same_shape else frozenset()
-            n = level.n_cells
-            states = [r * level.ncols + c + n * m for r, c in changed
-                      for m in range(level.n_states // n)]
-            old = self.session.replace_env(env, keep_q=keep, changed_states=states)
-            old.close()
+            change = self.session.set_level(level)
+            change.old_env.close()
             if self.compare is not None:
-                self.compare.replace_env(GridMazeEnv(level), keep, states)
-            if not keep:
+                self.compare.set_level(level)
+            if not change.kept:
                 self._chart_episode = -1
-                notice = (f"The level now has {level.n_states} states (was "
-                          f"{old_level.n_states}): {self.session.agent_notice}")
-            elif changed:
-                notice = (f"Level edited: Q-values of {len(changed)} changed cell(s) reset, "
-                          "the rest kept")
+            notice, reset = change.reason, not change.kept
         warnings = level.warnings()
         if warnings:
             notice = f"{notice}. Note: {warnings[0]}" if notice else f"Note: {warnings[0]}"
         if notice:
-            self.status.notify(notice, "warn" if warnings or "was reset" in notice
-                               else "info", 8)
+            self.status.notify(notice, "warn" if warnings or reset else "info", 8)

@@ -227,8 +227,7 @@ class TrainingControl:
 
     # ==== training ================================================================================
     def _new_session(self, env: Any, kind: str | None = None, *, env_spec: Any = None,
-                     dqn: dict[str, Any] | None = None, agent: Any = None,
-                     schedule: Any = None) -> TrainingSession:
+                     dqn: dict[str, Any] | None = None, agent: Any = None) -> TrainingSession:
         """A session on ``env`` with a fresh agent of ``kind`` (or the given ``agent``).
 
         Raises:
@@ -240,11 +239,9 @@ class TrainingControl:
                 dqn, self._dqn_note = dqn_settings(env_id_of(env))
             elif kind == "dqn":
                 self._dqn_note = "your settings"
-            agent, schedule = make_agent(kind, env, tabular=self.state.hyper,
-                                         epsilon_min=self.epsilon_min, dqn=dqn,
-                                         device=self.device)
-        return TrainingSession(env, agent, schedule=schedule, seed=self.seed, turbo=True,
-                               env_spec=env_spec)
+            agent = make_agent(kind, env, tabular=self.state.hyper, epsilon_min=self.epsilon_min,
+                               dqn=dqn, device=self.device)
+        return TrainingSession(env, agent, seed=self.seed, turbo=True, env_spec=env_spec)
 
     def _install_session(self, session: TrainingSession) -> None:
         """Make ``session`` the one the app trains and shows (views start over)."""

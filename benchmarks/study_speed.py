@@ -27,7 +27,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from agents.schedules import ConstantSchedule  # noqa: E402
 from agents.session import TrainingSession  # noqa: E402
 from agents.study import DEFAULT_CAP, StudySpec, run_study  # noqa: E402
 from agents.tabular import make_tabular  # noqa: E402
@@ -47,8 +46,7 @@ def session_loop(runs: int, turbo: bool) -> tuple[float, np.ndarray]:
             for i in range(runs):
                 env, _ = make_env("CliffWalking-v1", max_steps=DEFAULT_CAP)
                 agent = make_tabular(kind, 48, 4, alpha=alpha, gamma=1.0, epsilon=0.1)
-                session = TrainingSession(env, agent, schedule=ConstantSchedule(0.1), seed=i,
-                                          turbo=turbo)
+                session = TrainingSession(env, agent, seed=i, turbo=turbo)  # epsilon 0.1 fixed
                 report = session.advance(sys.maxsize, max_episodes=EPISODES)
                 out[a, v, i] = report.episodes.returns()
     return time.perf_counter() - start, out

@@ -94,8 +94,9 @@ def run_case(env_id: str, kwargs: dict, hp: dict, episodes: int, seed: int) -> d
         env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
         agent = make_tabular("q-learning", env.observation_space.n, env.action_space.n,
                              alpha=hp["learning_rate"], gamma=hp["gamma"])
-        schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"], hp["decay_rate"])
-        session = TrainingSession(env, agent, schedule=schedule, seed=seed, turbo=turbo)
+        agent.epsilon_schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"],
+                                                     hp["decay_rate"])
+        session = TrainingSession(env, agent, seed=seed, turbo=turbo)
         session.advance(1, max_episodes=1)  # compile (or load the cached kernel) untimed
         session.reset(seed)
         t = time.perf_counter()

@@ -170,6 +170,10 @@ class GridMazeEnv(gym.Env):
                 a.flags.writeable = False
         return self._arrays
 
+    def states_of_cell(self, row: int, col: int) -> range:
+        """The states of one cell, one per eaten-cheese mask (``cell + n_cells * mask``)."""
+        return range(row * self.ncol + col, self.n_states, self.n_cells)
+
     # ---- Gymnasium API ------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[int, dict]:
         super().reset(seed=seed)

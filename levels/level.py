@@ -356,6 +356,14 @@ def _normal_cell_rewards(items: object) -> tuple:
     return tuple(sorted(out, key=lambda item: item[0] if _is_cell(item[0]) else (-1, -1)))
 
 
+def changed_cells(old: Level, new: Level) -> frozenset[tuple[int, int]]:
+    """Cells whose tile differs between two levels; every cell of ``new`` if the shapes differ."""
+    if (old.nrows, old.ncols) != (new.nrows, new.ncols):
+        return frozenset((r, c) for r in range(new.nrows) for c in range(new.ncols))
+    return frozenset((r, c) for r, (a, b) in enumerate(zip(old.grid, new.grid, strict=True))
+                     if a != b for c in range(len(b)) if a[c] != b[c])
+
+
 def _check_size(nrows: int, ncols: int) -> None:
     if not (1 <= nrows <= MAX_SIDE and 1 <= ncols <= MAX_SIDE and nrows * ncols >= MIN_CELLS):
         raise LevelError(f"a level must be from 1x2 to {MAX_SIDE}x{MAX_SIDE} cells, "

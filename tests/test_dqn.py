@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from agents import build
 from agents.config import ConfigError, DQNConfig
 from agents.dqn import (
     DQN,
@@ -29,7 +30,6 @@ from agents.presets import (
     PRESETS,
     ZOO,
     add_dqn_arguments,
-    dqn_from_args,
     dqn_hyperparameters,
     from_zoo,
     preset_for,
@@ -343,7 +343,7 @@ def test_cli_flags_overlay_the_preset():
     assert hp["n_step"] == 3 and hp["hidden"] == (32, 16) and hp["loss"] == "mse"
     assert hp["target_update_interval"] == 77
     assert hp["batch_size"] == PRESETS["CartPole-v1"]["batch_size"]  # from the preset
-    agent = dqn_from_args(args, gym.make("CartPole-v1"), "CartPole-v1", seed=0, total_steps=500)
+    agent = build("dqn", gym.make("CartPole-v1"), hp, seed=0, device="cpu", total_steps=500)
     assert agent.config.total_steps == 500 and agent.device == "cpu"
     defaults = dqn_hyperparameters(parser.parse_args(["--preset", "none"]), "CartPole-v1")
     assert defaults == {}
@@ -450,7 +450,7 @@ def test_training_session_drives_a_dqn_and_reset_replays_the_run():
     env = lake()
     agent = agent_for(env, seed=0, learning_starts=50, train_freq=1, total_steps=400,
                       exploration_fraction=0.5)
-    session = TrainingSession(env, agent, seed=3)  # no schedule: the DQN's own linear one
+    session = TrainingSession(env, agent, seed=3)
     report = session.advance(300)
     assert report.steps == 300 and report.error is None and agent.num_steps == 300
     assert session.epsilon == pytest.approx(agent.epsilon_at(300))

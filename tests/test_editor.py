@@ -6,8 +6,8 @@ import pygame
 import pytest
 
 from app.board import Board
-from app.editor import TOOLS, Editor, EditResult, changed_cells
-from levels.level import Level
+from app.editor import TOOLS, Editor, EditResult
+from levels.level import Level, changed_cells
 
 GRID = ("S....", ".....", ".....", "....G")
 

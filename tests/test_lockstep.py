@@ -8,12 +8,11 @@ import sys
 import numpy as np
 import pytest
 
+import agents
 from agents.config import TabularConfig
 from agents.fast import TabularModel
 from agents.lockstep import UNIFORM_BLOCK, LockstepBatch, RunSpec
-from agents.schedules import make_schedule
 from agents.session import TrainingSession
-from agents.tabular import make_tabular
 from levels.envs import make_env
 
 CASES = [
@@ -37,10 +36,8 @@ def settings(**kw) -> dict:
 
 def session_returns(spec: str, kind: str, hp: dict, seed: int, episodes: int):
     env, _ = make_env(spec, max_steps=10_000 if spec.startswith("Cliff") else None)
-    schedule = make_schedule(hp["schedule"], hp["epsilon"], hp["epsilon_min"],
-                             hp["epsilon_decay"])
-    agent = make_tabular(kind, env.observation_space.n, env.action_space.n, **hp)
-    session = TrainingSession(env, agent, schedule=schedule, seed=seed, turbo=True)
+    agent = agents.build(kind, env, hp)  # its epsilon schedule from hp's schedule knobs
+    session = TrainingSession(env, agent, seed=seed, turbo=True)
     report = session.advance(sys.maxsize, max_episodes=episodes)
     return report.episodes.returns(), report.episodes.lengths(), agent.q
 

@@ -22,16 +22,17 @@ def _session(env_id="FrozenLake-v1", kind="q-learning", seed=0, turbo=False, sch
              **env_kwargs) -> TrainingSession:
     env = gym.make(env_id, **env_kwargs)
     agent = make_tabular(kind, env.observation_space.n, env.action_space.n, alpha=0.5, gamma=0.9)
-    return TrainingSession(env, agent, seed=seed, turbo=turbo,
-                           schedule=schedule or ConstantSchedule(0.3))
+    agent.epsilon_schedule = schedule or ConstantSchedule(0.3)
+    return TrainingSession(env, agent, seed=seed, turbo=turbo)
 
 
 def _course(hp: dict, env_id: str, seed: int, **kwargs) -> tuple[TrainingSession, gym.Env]:
     env = gym.make(env_id, max_episode_steps=hp["max_steps"], **kwargs)
     agent = make_tabular("q-learning", env.observation_space.n, env.action_space.n,
                          alpha=hp["learning_rate"], gamma=hp["gamma"])
-    schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"], hp["decay_rate"])
-    return TrainingSession(env, agent, schedule=schedule, seed=seed, turbo=True), env
+    agent.epsilon_schedule = ExponentialSchedule(hp["max_epsilon"], hp["min_epsilon"],
+                                                 hp["decay_rate"])
+    return TrainingSession(env, agent, seed=seed, turbo=True), env
 
 
 def test_course_frozenlake_4x4_non_slippery_reaches_1() -> None:
@@ -159,8 +160,9 @@ def test_greedy_mode_does_not_change_q_but_counts_episodes() -> None:
 
 def test_manual_step_learns_the_course_mouse_example() -> None:
     env, _ = make_env("mouse")
-    agent = make_tabular("q-learning", env.observation_space.n, 4, alpha=0.1, gamma=0.99)
-    s = TrainingSession(env, agent, schedule=ConstantSchedule(0.0))
+    agent = make_tabular("q-learning", env.observation_space.n, 4, alpha=0.1, gamma=0.99,
+                         epsilon=0.0)
+    s = TrainingSession(env, agent)
     start = s.state
     t = s.manual_step(2)  # right, onto the small cheese
     assert t.update.new_q == pytest.approx(0.1) and agent.q[start, 2] == t.update.new_q
@@ -339,16 +341,74 @@ def test_live_dqn_epsilon_knobs_reach_the_next_act() -> None:
     s.set_hyperparameters(epsilon=0.7)  # a DQN's epsilon pins its schedule
     s.advance(1)
     assert seen[-1] == pytest.approx(0.7) and agent.config.epsilon_end == 0.7
-    with pytest.raises(ConfigError, match="unknown hyperparameter 'epsilon_min'"):
+    with pytest.raises(ConfigError, match="no hyperparameter 'epsilon_min'"):
         s.set_hyperparameters(epsilon_min=0.1)  # a tabular schedule knob: not a DQN's
     s.reset()
     assert s.schedule is agent.epsilon_schedule and s.epsilon == pytest.approx(0.7)
 
 
-def test_a_dqn_with_a_schedule_of_its_own_keeps_it() -> None:
-    s = _dqn_session()
-    s.schedule = ConstantSchedule(0.4)
-    s.set_hyperparameters(epsilon_end=0.1)
-    assert s.epsilon == 0.4 and s.agent.config.epsilon_end == 0.1
-    s.set_hyperparameters(epsilon=0.25)  # the session's schedule knob, as for a tabular agent
-    assert s.epsilon == 0.25
+def test_tabular_epsilon_knobs_rebuild_the_agents_schedule() -> None:
+    s = _session()
+    agent = s.agent
+    s.set_hyperparameters(schedule="exponential", epsilon=0.8, epsilon_min=0.1,
+                          epsilon_decay=0.01)
+    assert s.schedule is agent.epsilon_schedule
+    assert agent.epsilon_schedule == ExponentialSchedule(0.8, 0.1, 0.01)
+    assert s.hyperparameters()["epsilon_min"] == 0.1
+    with pytest.raises(ConfigError, match="gamma must be between 0 and 1"):
+        s.set_hyperparameters(epsilon=0.5, gamma=2.0)  # all or nothing
+    assert agent.epsilon_schedule == ExponentialSchedule(0.8, 0.1, 0.01) and agent.gamma == 0.9
+    with pytest.raises(ConfigError, match="unknown hyperparameter 'learning_rate'"):
+        s.set_hyperparameters(learning_rate=0.1)  # a DQN knob: not a tabular agent's
+
+
+# ---- set_level: the session decides what an edit keeps -----------------------------------------
+MAZE = "name: m\nmax_steps: 50\nS...\n.#..\n..c.\n...G\n"
+
+
+def _level_session() -> TrainingSession:
+    from levels.gridmaze import GridMazeEnv
+    from levels.level import Level
+
+    env = GridMazeEnv(Level.from_text(MAZE))
+    agent = make_tabular("q-learning", env.observation_space.n, 4, initial_q=0.5)
+    return TrainingSession(env, agent, seed=1)
+
+
+def test_set_level_keeps_learning_and_forgets_only_the_changed_cells() -> None:
+    from levels.level import Level
+
+    s = _level_session()
+    s.advance(500)
+    agent, old_env = s.agent, s.env
+    agent.q[:] = 7.0
+    edited = Level.from_text(MAZE.replace("S...", "S.#."))
+    change = s.set_level(edited)
+    assert change.kept and change.changed_cells == {(0, 2)} and change.old_env is old_env
+    assert change.reason == "Level edited: Q-values of 1 changed cell(s) reset, the rest kept"
+    assert s.agent is agent and s.level == edited
+    forgotten = [2, 2 + 16]  # cell (0, 2) with the cheese uneaten and eaten
+    assert (agent.q[forgotten] == 0.5).all()
+    assert (np.delete(agent.q, forgotten, 0) == 7.0).all()
+    same = s.set_level(edited)
+    assert same.kept and same.reason == "" and not same.changed_cells
+
+
+def test_set_level_resets_when_the_states_mean_something_else() -> None:
+    from levels.level import Level
+
+    s = _level_session()
+    s.advance(500)
+    old = s.agent
+    no_cheese = Level.from_text(MAZE.replace("..c.", "...."))
+    change = s.set_level(no_cheese)
+    assert not change.kept and s.agent is not old and s.agent.q.shape == (16, 4)
+    assert change.reason == "The level now has 16 states (was 32): the Q-table was reset"
+    reshaped = Level.from_text("name: m\nmax_steps: 50\nS.......\n.......G\n")  # 16 states
+    change = s.set_level(reshaped)
+    assert not change.kept and not change.changed_cells
+    assert change.reason == "The level now has 16 states (was 16): the Q-table was reset"
+    s.reset()
+    env, _ = make_env("FrozenLake-v1")
+    with pytest.raises(ValueError, match="needs a session training on a level"):
+        TrainingSession(env, s.agent).set_level(reshaped)

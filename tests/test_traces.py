@@ -141,7 +141,8 @@ class OneStep:
 def test_lambda_zero_is_the_one_step_agent_in_the_python_path(kind: str, trace: str) -> None:
     def train(agent) -> np.ndarray:
         env, _ = make_env("cliff")
-        session = TrainingSession(env, agent, schedule=ConstantSchedule(0.2), seed=5)
+        agent.epsilon_schedule = ConstantSchedule(0.2)
+        session = TrainingSession(env, agent, seed=5)
         session.advance(3000)
         return agent.q
 
@@ -155,11 +156,12 @@ def test_lambda_zero_is_the_one_step_agent_in_the_python_path(kind: str, trace: 
 def test_dyna_with_no_planning_steps_is_plain_q_learning() -> None:
     env, _ = make_env("cliff")
     n = env.observation_space.n
-    agent = make_tabular("q-learning", n, 4, alpha=0.3, gamma=0.95, planning_steps=0)
-    TrainingSession(env, agent, schedule=ConstantSchedule(0.2), seed=5).advance(3000)
+    agent = make_tabular("q-learning", n, 4, alpha=0.3, gamma=0.95, epsilon=0.2,
+                         planning_steps=0)
+    TrainingSession(env, agent, seed=5).advance(3000)
     env, _ = make_env("cliff")
-    reference = OneStep(make_tabular("q-learning", n, 4, alpha=0.3, gamma=0.95))
-    TrainingSession(env, reference, schedule=ConstantSchedule(0.2), seed=5).advance(3000)
+    reference = OneStep(make_tabular("q-learning", n, 4, alpha=0.3, gamma=0.95, epsilon=0.2))
+    TrainingSession(env, reference, seed=5).advance(3000)
     assert agent.q.tobytes() == reference.q.tobytes()
     assert not agent.model.known().any()  # nothing is planned, so nothing is modelled
 
@@ -261,8 +263,8 @@ def test_turbo_traces_stay_sparse_on_a_64x64_maze() -> None:
     from levels.gridmaze import GridMazeEnv
 
     env = GridMazeEnv(generate_maze(64, 64, seed=1))
-    agent = make_tabular("sarsa", env.observation_space.n, 4, lam=0.9, gamma=0.99)
-    session = TrainingSession(env, agent, schedule=ConstantSchedule(0.1), seed=0, turbo=True)
+    agent = make_tabular("sarsa", env.observation_space.n, 4, lam=0.9, gamma=0.99, epsilon=0.1)
+    session = TrainingSession(env, agent, seed=0, turbo=True)
     report = session.advance(20_000)
     assert report.turbo and report.steps == 20_000
     bound = int(np.log(TRACE_FLOOR) / np.log(0.99 * 0.9)) + 1
