@@ -31,7 +31,7 @@ from agents.tabular import AGENT_KINDS
 STUDY_DEFAULTS: dict[str, Any] = {"schedule": "constant", "epsilon": 0.1}
 # Other names a user may type for a TabularConfig field.
 ALIASES = {"decay": "epsilon_decay", "q0": "initial_q", "initial": "initial_q",
-           "lr": "alpha", "learning_rate": "alpha"}
+           "lr": "alpha", "learning_rate": "alpha", "lambda": "lam", "planning": "planning_steps"}
 NUMERIC = tuple(f.name for f in dataclasses.fields(TabularConfig)
                 if "choices" not in f.metadata)
 # Episode step cap for envs with no time limit of their own (CliffWalking-v1 has none).
