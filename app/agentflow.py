@@ -1,6 +1,6 @@
 """Agents as files, and pictures: save / load agents, F12 screenshots, GIFs of greedy episodes.
 
-A mixin of :class:`app.app.App`.
+:class:`AgentFlow` owns the recording in progress and the GIF being written.
 
 * **Save agent** writes the files the CLI writes (``agents.storage.save_agent``: ``.npz`` for a
   Q-table, ``.pt`` for a DQN) with the world's spec in the metadata, plus the level's text when
@@ -23,14 +23,23 @@ import datetime
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pygame
+
 from agents.storage import AgentFileError, check_fits, load_agent, save_agent, suffix_for_kind
 from app.agentfactory import label
-from app.envfactory import WorldError, open_world
+from app.controls import Controls
+from app.dialogs import Dialogs
+from app.editor import Editor
+from app.envfactory import World, WorldError, open_world
+from app.levelflow import LevelFlow
 from app.recorder import GreedyRecording, RecordingError, save_screenshot, write_gif
-from app.worldflow import is_level_spec
+from app.statusbar import StatusBar
+from app.training import TrainingControl
+from app.worldflow import WorldFlow, is_level_spec
 from levels.gridmaze import GridMazeEnv
 from levels.level import Level, LevelError, bundled_level_names, load_level
 
@@ -51,31 +60,65 @@ def _slug(text: str) -> str:
 
 
 class AgentFlow:
-    """Save / load agent files, screenshots and GIF recordings."""
+    """Save / load agent files, screenshots and GIF recordings.
 
-    session: Any
-    world: Any
+    Args:
+        training: the agent on screen (saved, replaced, filmed).
+        worlds: the world it learns (named in files; a loaded file may open another).
+        files: the level as a file (a loaded agent's level opens through it).
+        screen: the window surface, for screenshots.
+        on_loaded: a loaded agent replaced the one on screen (the panel is rebuilt).
+        on_caption: the window title should change.
+    """
+
+    def __init__(self, training: TrainingControl, worlds: WorldFlow, files: LevelFlow, *,
+                 editor: Editor, dialogs: Dialogs, status: StatusBar, controls: Controls,
+                 screen: Callable[[], pygame.Surface], on_loaded: Callable[[], None],
+                 on_caption: Callable[[], None]) -> None:
+        self.training = training
+        self.worlds = worlds
+        self.files = files
+        self.editor = editor
+        self.dialogs = dialogs
+        self.status = status
+        self.controls = controls
+        self.screen = screen
+        self.on_loaded = on_loaded
+        self.on_caption = on_caption
+        self.recording: GreedyRecording | None = None
+        self.gif_job: threading.Thread | None = None
+        self.last_gif: Path | None = None
+        self._recording_close: Callable[[], None] = lambda: None
+        self._gif_result: dict[str, Any] = {}
+        self._gif_summary = ""
+
+    def busy(self) -> bool:
+        """A recording or a GIF write is under way."""
+        return self.recording is not None or self.gif_job is not None
 
     # ==== agent files =============================================================================
     def save_agent_dialog(self) -> None:
         """"Save agent": pick a file name (the suffix follows the agent kind)."""
-        if self.session is None or self.dialogs.modal_open():
+        session = self.training.session
+        if session is None or self.dialogs.modal_open():
             return
-        kind = self.session.agent.kind
+        kind = session.agent.kind
         suffix = suffix_for_kind(kind) or ".npz"
-        name = f"{_slug(self.world_spec().split(':')[0])}-{kind}{suffix}"
+        name = f"{_slug(self.worlds.world_spec().split(':')[0])}-{kind}{suffix}"
         self.dialogs.pick_file("Save agent as", Path.cwd() / name, AGENT_SUFFIXES,
                                self.save_agent_to, existing_only=False)
 
     def agent_meta(self) -> dict[str, Any]:
         """What an agent file says about where and how the agent learnt."""
-        session = self.session
-        meta: dict[str, Any] = {"env": self.world_spec(), "seed": self.seed,
+        session = self.training.session
+        assert session is not None
+        world = self.worlds.world
+        meta: dict[str, Any] = {"env": self.worlds.world_spec(), "seed": self.training.seed,
                                 "episodes": session.training_episodes,
                                 "steps": session.training_steps,
                                 "saved_by": "app"}
-        if self.world is not None:
-            meta["env_id"] = self.world.resolved.env_id
+        if world is not None:
+            meta["env_id"] = world.resolved.env_id
         else:
             meta["env_id"] = "GridMaze-v0"
             level = self.editor.level
@@ -91,11 +134,13 @@ class AgentFlow:
     def save_agent_to(self, path: Path | str) -> bool:
         """Write the agent to ``path`` (its suffix added when missing); True when saved."""
         path = Path(path)
-        kind = self.session.agent.kind
+        session = self.training.session
+        assert session is not None
+        kind = session.agent.kind
         if path.suffix == "":
             path = path.with_suffix(suffix_for_kind(kind) or ".npz")
         try:
-            save_agent(path, self.session.agent, self.agent_meta())
+            save_agent(path, session.agent, self.agent_meta())
         except AgentFileError as exc:
             self._agent_file_error("Could not save the agent", exc)
             return False
@@ -115,7 +160,7 @@ class AgentFlow:
         Returns True when the agent is on screen (or will be, after an unsaved-edits question).
         """
         path = Path(path)
-        self._pause()
+        self.training.pause()
         try:
             agent, meta = load_agent(path)
             spec = meta.get("env")
@@ -131,26 +176,29 @@ class AgentFlow:
                                                      and "level" not in meta):
                     self.files.open_level(spec)
                 else:
-                    self.files.level_path, self.files.level_label = None, target.name
+                    self.files.adopt(target)
                     self.editor.set_level(target, reset_history=True, saved=False)
                     self.controls.set_level_choice(target.name)
-                    self._update_caption()
+                    self.on_caption()
                 self._install_loaded(path, agent, meta)
             self.files.ask_unsaved(open_level)
             return True
-        self.enter_world(target)
+        self.worlds.enter_world(target)
         return self._install_loaded(path, agent, meta)
 
-    def _world_for(self, path: Path, agent: Any, meta: dict, spec: str | None) -> Any:
+    def _world_for(self, path: Path, agent: Any, meta: dict,
+                   spec: str | None) -> Level | World | None:
         """None (the world on screen), a Level to open in the editor, or an opened World.
 
         Raises:
             AgentFileError: the file's world cannot be opened or the agent does not fit it.
         """
+        session = self.training.session
+
         def here() -> None:
-            if self.session is None:
+            if session is None:
                 raise AgentFileError(f"{path.name}: open a valid level or env first")
-            check_fits(path, agent, meta, self.session.env)
+            check_fits(path, agent, meta, session.env)
 
         if not spec and "level" not in meta:
             return here()
@@ -160,12 +208,12 @@ class AgentFlow:
             except LevelError as exc:
                 raise AgentFileError(f"{path.name} was trained on a level that cannot be opened "
                                      f"({exc})") from None
-            if self.world is None and level == self.session_level:
+            if self.worlds.world is None and level == self.training.session_level:
                 return here()
             env = GridMazeEnv(level)
             check_fits(path, agent, meta, env)
             return level
-        if spec == self.world_spec():
+        if spec == self.worlds.world_spec():
             return here()
         try:
             world = open_world(spec)
@@ -180,19 +228,10 @@ class AgentFlow:
         return world
 
     def _install_loaded(self, path: Path, agent: Any, meta: dict) -> bool:
-        if self.session is None:
+        if self.training.session is None:
             return False
-        if agent.kind != "dqn":
-            hp = agent.hyperparameters()
-            for name in ("alpha", "gamma", "epsilon", "epsilon_decay"):
-                self.state.hyper[name] = float(hp[name])
-        session = self._new_session(self.session.env, agent=agent,
-                                    env_spec=self.session.env_spec)
-        self.state.agent_kind = agent.kind
-        self._dqn_note = f"loaded from {path.name}"
-        self._install_session(session)
-        self.rebuild_panel(force=True)
-        self.reset_compare()
+        self.training.install_loaded(agent, note=f"loaded from {path.name}")
+        self.on_loaded()
         trained = meta.get("episodes")
         where = meta.get("env") or "this world"
         self.status.notify(f"Loaded {path.name}: {label(agent.kind)}"
@@ -209,7 +248,7 @@ class AgentFlow:
     def screenshot(self) -> Path | None:
         """F12: the window as a PNG in the capture folder; the status bar shows the path."""
         try:
-            path = save_screenshot(self.screen, capture_dir())
+            path = save_screenshot(self.screen(), capture_dir())
         except RecordingError as exc:
             self.status.notify(str(exc), "error", 10)
             return None
@@ -218,25 +257,26 @@ class AgentFlow:
 
     def record_gif(self) -> None:
         """"Record GIF": film one greedy episode of the agent on screen."""
-        if self.session is None or not self.valid or self.recording is not None:
+        training = self.training
+        if training.session is None or not training.valid or self.recording is not None:
             return
         if self.gif_job is not None and self.gif_job.is_alive():
             self.status.notify("Still writing the last GIF\u2026", "info")
             return
-        if self.demo:
-            self._end_demo(None)
+        if training.demo:
+            training.end_demo(None)
         try:
-            if self.world is not None:
-                world = open_world(self.world.spec)
+            if self.worlds.world is not None:
+                world = open_world(self.worlds.world.spec)
                 env, close = world.env, world.close
             else:
-                env = GridMazeEnv(self.session_level, render_mode="rgb_array")
+                env = GridMazeEnv(training.session_level, render_mode="rgb_array")
                 close = env.close
         except (ValueError, LevelError) as exc:
             self.status.notify(f"Cannot record: {exc}", "error", 10)
             return
         self._recording_close = close
-        self.recording = GreedyRecording(env, self.session.agent, seed=self.seed,
+        self.recording = GreedyRecording(env, training.session.agent, seed=training.seed,
                                          max_frames=GIF_MAX_FRAMES)
         self.status.notify("Recording a greedy episode\u2026", "info", 30)
 
@@ -257,22 +297,25 @@ class AgentFlow:
             return
         self.recording = None
         self._recording_close()
-        name = f"{_slug(self.world_spec().split(':')[0])}-{self.session.agent.kind}"
+        session = self.training.session
+        kind = session.agent.kind if session is not None else "agent"
+        name = f"{_slug(self.worlds.world_spec().split(':')[0])}-{kind}"
         folder = capture_dir()
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         path = folder / f"rl-sandbox-{name}-{stamp}.gif"
-        fps = GIF_FPS.get(self.view_kind, 5)
+        fps = GIF_FPS.get(self.worlds.view_kind, 5)
         frames = recording.frames
         summary = (f"return {recording.episode_return:g} in {recording.length} steps"
                    + ("" if recording.ended else f" (stopped at {GIF_MAX_FRAMES} frames)"))
-        self._gif_result: dict[str, Any] = {}
+        self._gif_result = {}
+        result = self._gif_result
 
         def write() -> None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                self._gif_result["path"] = write_gif(frames, path, fps=fps)
+                result["path"] = write_gif(frames, path, fps=fps)
             except (RecordingError, OSError, ValueError) as exc:
-                self._gif_result["error"] = str(exc)
+                result["error"] = str(exc)
 
         self._gif_summary = summary
         self.gif_job = threading.Thread(target=write, name="gif-writer", daemon=True)
@@ -291,3 +334,11 @@ class AgentFlow:
             self.status.notify(f"GIF saved: {result['path']} ({self._gif_summary})", "info", 12)
         else:
             self.status.notify(f"Could not write the GIF: {result.get('error')}", "error", 12)
+
+    def close(self) -> None:
+        """Stop a recording and wait for a GIF being written (the app is closing)."""
+        if self.recording is not None:
+            self._recording_close()
+            self.recording = None
+        if self.gif_job is not None:
+            self.gif_job.join(timeout=10)

@@ -7,12 +7,24 @@ the training buttons are greyed out (:meth:`AgentSection.set_training_enabled`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pygame
+from pygame_gui.core import UIElement
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
-from app.panelbase import AGENTS, GAP, MARGIN, ROW, PanelBase, show_selected
+from app.commands import (
+    ChooseAgent,
+    CommandSink,
+    Compare,
+    Drive,
+    GreedyRun,
+    LoadAgent,
+    Play,
+    RecordGif,
+    ResetLearning,
+    SaveAgent,
+    Step,
+)
+from app.panelbase import AGENTS, GAP, MARGIN, ROW, PanelKit, PanelState, show_selected
 
 COMPARE_OFF = "compare: off"
 AGENT_MENU_W = 170
@@ -21,79 +33,83 @@ SMALL_H = 26
 SMALL_W = 88  # Save agent / Load agent / Record GIF; the compare menu takes the rest
 
 
-class AgentSection(PanelBase):
+class AgentSection:
     """The AGENT section and its handlers."""
 
-    agent_menu: UIDropDownMenu
-    compare_menu: UIDropDownMenu
-    drive_button: UIButton
-    greedy_button: UIButton
-    play_button: UIButton
-    step_button: UIButton
-    reset_button: UIButton
-    agent_buttons: dict[str, UIButton]
-    training_widgets: list[Any]
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink) -> None:
+        self.kit = kit
+        self.state = state
+        self.emit = emit
+        self.agent_menu: UIDropDownMenu | None = None
+        self.compare_menu: UIDropDownMenu | None = None
+        self.drive_button: UIButton | None = None
+        self.greedy_button: UIButton | None = None
+        self.play_button: UIButton | None = None
+        self.step_button: UIButton | None = None
+        self.reset_button: UIButton | None = None
+        self.agent_buttons: dict[str, UIButton] = {}
+        self.training_widgets: list[UIElement] = []
 
-    def _build_agent(self, y: int) -> int:
-        s = self.state
-        y = self._heading(y, "AGENT")
+    def build(self, y: int) -> int:
+        s, kit = self.state, self.kit
+        y = kit.heading(y, "AGENT")
         offered = [(label, kind) for label, kind in AGENTS if kind in s.agent_options]
         current = next((lbl for lbl, kind in offered if kind == s.agent_kind), offered[0][0])
         self.agent_menu = UIDropDownMenu(
             offered,
             (current, s.agent_kind),
             pygame.Rect(MARGIN, y, AGENT_MENU_W, ROW),
-            self.manager,
-            container=self.panel,
+            kit.manager,
+            container=kit.container,
         )
         self.agent_menu.set_tooltip(
             "Q-learning bootstraps from the best next action (off-policy); SARSA from the action "
             "it takes next; Expected SARSA from the average under its epsilon-greedy policy; "
             "DQN learns a neural network (PyTorch) instead of a table"
         )
-        self._handlers[self.agent_menu] = self._on_agent
+        kit.register(self.agent_menu, self._on_agent)
         x = MARGIN + AGENT_MENU_W + GAP
-        width = (self.inner_width - AGENT_MENU_W - GAP) // 2 - GAP // 2
-        self.drive_button = self._button(
+        width = (kit.inner_width - AGENT_MENU_W - GAP) // 2 - GAP // 2
+        self.drive_button = kit.button(
             pygame.Rect(x, y, width, ROW), "Drive (M)",
             "Drive mode: arrow keys move the agent by hand and it learns from your moves "
-            "(W A S D work at any time)", lambda: self.on_command("drive", not self.state.drive))
-        self.greedy_button = self._button(
+            "(W A S D work at any time)", lambda: self.emit(Drive(not self.state.drive)))
+        self.greedy_button = kit.button(
             pygame.Rect(x + width + GAP, y, width, ROW), "Greedy (G)",
             "Watch a greedy run: no exploration, no learning, at a watchable speed",
-            lambda: self.on_command("greedy", None))
+            lambda: self.emit(GreedyRun()))
         y += ROW + GAP
-        cells = self._row(y, 3, PLAY_H)
-        self.play_button = self._button(cells[0], "Play", "Start / pause training (Space)",
-                                        lambda: self.on_command("play", not self.state.playing),
+        cells = kit.row(y, 3, PLAY_H)
+        self.play_button = kit.button(cells[0], "Play", "Start / pause training (Space)",
+                                        lambda: self.emit(Play(not self.state.playing)),
                                         "@primary_button")
-        self.step_button = self._button(cells[1], "Step", "One step, shown as arithmetic "
-                                        "(Right arrow or N)", lambda: self.on_command("step", None))
-        self.reset_button = self._button(cells[2], "Reset", "Forget everything learnt: fresh "
+        self.step_button = kit.button(cells[1], "Step", "One step, shown as arithmetic "
+                                        "(Right arrow or N)", lambda: self.emit(Step()))
+        self.reset_button = kit.button(cells[2], "Reset", "Forget everything learnt: fresh "
                                          "Q-table, episode 0 (R)",
-                                         lambda: self.on_command("reset", None))
+                                         lambda: self.emit(ResetLearning()))
         y += PLAY_H + GAP
         cells = [pygame.Rect(MARGIN + i * (SMALL_W + GAP), y, SMALL_W, SMALL_H) for i in range(3)]
         menu_x = MARGIN + 3 * (SMALL_W + GAP)
-        cells.append(pygame.Rect(menu_x, y, MARGIN + self.inner_width - menu_x, SMALL_H))
+        cells.append(pygame.Rect(menu_x, y, MARGIN + kit.inner_width - menu_x, SMALL_H))
         self.agent_buttons = {
-            "save_agent": self._button(cells[0], "Save agent", "Save the agent to a file (.npz "
+            "save_agent": kit.button(cells[0], "Save agent", "Save the agent to a file (.npz "
                                        "for a Q-table, .pt for a DQN), as the CLI writes them",
-                                       lambda: self.on_command("save_agent", None)),
-            "load_agent": self._button(cells[1], "Load agent", "Open an agent file (from the app "
+                                       lambda: self.emit(SaveAgent())),
+            "load_agent": kit.button(cells[1], "Load agent", "Open an agent file (from the app "
                                        "or 'python main.py train'); its env opens with it",
-                                       lambda: self.on_command("load_agent", None)),
-            "record": self._button(cells[2], "Record GIF", "Record one greedy episode as an "
+                                       lambda: self.emit(LoadAgent())),
+            "record": kit.button(cells[2], "Record GIF", "Record one greedy episode as an "
                                    "animated GIF (F12 saves a screenshot)",
-                                   lambda: self.on_command("record", None)),
+                                   lambda: self.emit(RecordGif())),
         }
         compare = [(COMPARE_OFF, "off")] + [(f"vs {label}", kind) for label, kind in offered]
         chosen = next(((lbl, k) for lbl, k in compare if k == s.compare_kind), compare[0])
-        self.compare_menu = UIDropDownMenu(compare, chosen, cells[3], self.manager,
-                                           container=self.panel)
+        self.compare_menu = UIDropDownMenu(compare, chosen, cells[3], kit.manager,
+                                           container=kit.container)
         self.compare_menu.set_tooltip("Compare: a second agent learns the same world with the "
                                       "same seed, side by side, curves overlaid")
-        self._handlers[self.compare_menu] = self._on_compare
+        kit.register(self.compare_menu, self._on_compare)
         self.training_widgets = [self.play_button, self.step_button, self.reset_button,
                                  self.greedy_button, self.drive_button,
                                  self.agent_buttons["record"], self.agent_buttons["save_agent"]]
@@ -108,7 +124,7 @@ class AgentSection(PanelBase):
                 widget.disable()
         show_selected(self.drive_button, self.state.drive)
 
-    def _sync_agent(self) -> None:
+    def sync(self) -> None:
         s = self.state
         self.play_button.set_text("Pause" if s.playing else "Play")
         self.drive_button.set_text("Driving (M)" if s.drive else "Drive (M)")
@@ -118,12 +134,10 @@ class AgentSection(PanelBase):
     # -- event handlers ------------------------------------------------------------------------
     def _on_agent(self, event: pygame.event.Event) -> None:
         kind = getattr(event, "selected_option_id", None) or dict(AGENTS).get(event.text)
-        self.state.agent_kind = kind
-        self.on_command("agent", kind)
+        self.emit(ChooseAgent(kind))
 
     def _on_compare(self, event: pygame.event.Event) -> None:
         kind = getattr(event, "selected_option_id", None)
         if kind is None:
             kind = next((k for lbl, k in AGENTS if f"vs {lbl}" == event.text), "off")
-        self.state.compare_kind = None if kind == "off" else kind
-        self.on_command("compare", self.state.compare_kind)
+        self.emit(Compare(None if kind == "off" else kind))

@@ -7,18 +7,19 @@ drawing time, so no speed setting can freeze the window; at <= 20 steps/s every 
 and animated, above that the board shows the learning (arrows, heat map) rather than every step.
 
 The app never computes a TD update: it sends commands to ``agents.session.TrainingSession`` and
-draws what ``snapshot()`` reports. Where the rest lives:
+draws what ``snapshot()`` reports. :class:`App` builds the parts, hands each the others it
+talks to, and dispatches the panel's typed commands (:mod:`app.commands`). Each part owns its
+state (docs/ARCHITECTURE.md lists who owns what):
 
-* ``app.training.TrainingControl`` (mixin): play / step / reset / greedy / drive, agent and
-  hyperparameter changes;
-* ``app.leveledits.LevelEdits`` (mixin): handing edited levels to the session;
-* ``app.liveview.LiveView`` (mixin): reading snapshots into the board, charts and hover card;
-* ``app.input.InputRouting`` (mixin): events to dialogs, panel, shortcuts, board and editor;
+* ``app.training.TrainingControl``: the session(s), play / step / reset / greedy / drive;
+* ``app.leveledits.LevelEdits``: handing edited levels to the session;
+* ``app.liveview.LiveView``: reading snapshots into the board, charts and hover card;
+* ``app.input.InputRouting``: events to dialogs, panel, shortcuts, board and editor;
 * ``app.levelflow.LevelFlow``: the level as a file (open, save, new, generate, recovery);
-* ``app.worldflow.WorldFlow`` (mixin): Gymnasium envs from the env picker (E), and back;
-* ``app.screen.ScreenLayout`` (mixin): where everything goes, and drawing a frame;
-* ``app.compare.CompareMode`` (mixin): a second agent side by side, same world, same seed;
-* ``app.agentflow.AgentFlow`` (mixin): save / load agent files, F12 screenshots, GIFs;
+* ``app.worldflow.WorldFlow``: Gymnasium envs from the env picker (E), and back;
+* ``app.screen.ScreenLayout``: where everything goes, and drawing a frame;
+* ``app.compare.CompareMode``: a second agent side by side, same world, same seed;
+* ``app.agentflow.AgentFlow``: save / load agent files, F12 screenshots, GIFs;
 * ``app.controls.Controls``: the side panel; ``app.editor.Editor``: the level being edited.
 
 A DQN trains in the same frame loop: one of its steps can cost a gradient step (1-3 ms), so while
@@ -34,6 +35,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,23 +45,25 @@ import pygame_gui
 from agents.config import TabularConfig
 from agents.session import TrainingSession
 from app import colors as C
+from app import commands as cmd
+from app.agentfactory import label
 from app.agentflow import AgentFlow
 from app.board import Board
 from app.charts import LineChart
 from app.compare import CompareMode
 from app.controls import PANEL_WIDTH, Controls, PanelState
 from app.dialogs import Dialogs
-from app.editor import TOOLS, Editor
-from app.envfactory import close_env
+from app.editor import TOOLS, Editor, Tool
+from app.envfactory import World, close_env
 from app.gymview import GymView
 from app.input import InputRouting
 from app.leveledits import LevelEdits
 from app.levelflow import LevelFlow
-from app.liveview import LiveView
+from app.liveview import Charts, LiveView
 from app.optimal import OptimalValues
 from app.recovery import RecoveryStore
 from app.screen import ScreenLayout
-from app.statusbar import InfoStrip, RateMeter, StatusBar
+from app.statusbar import InfoStrip, StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
 from levels.level import Level, LevelError, bundled_level_names, load_level
@@ -81,7 +85,7 @@ class StartError(Exception):
         self.exit_code = exit_code
 
 
-def _theme(tools: Any) -> dict:
+def _theme(tools: Sequence[Tool]) -> dict:
     """The JSON theme plus one border colour per tool button (the tile's own colour)."""
     theme = json.loads(THEME_PATH.read_text(encoding="utf-8"))
     for tool in tools:
@@ -107,7 +111,6 @@ def _warm_up_turbo() -> None:
     """Load the compiled training kernel off the frame loop (it takes ~0.25 s the first time),
     with a throwaway session, so the first press of Play at full speed does not stall a frame."""
     try:
-        from agents.session import TrainingSession
         from agents.tabular import make_tabular
         from levels.gridmaze import GridMazeEnv
 
@@ -118,8 +121,31 @@ def _warm_up_turbo() -> None:
         pass
 
 
-class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, ScreenLayout,
-          CompareMode, AgentFlow):
+def _resolve(spec: str | Level) -> tuple[Level, Path | None, str]:
+    """The level to start with, its file (None for a bundled or given level) and its label."""
+    if isinstance(spec, Level):
+        return spec, None, spec.name
+    try:
+        level = load_level(spec)
+    except LevelError as exc:
+        raise StartError(str(exc)) from None
+    text = str(spec)
+    if text in bundled_level_names():
+        return level, None, text
+    return level, Path(text), Path(text).stem
+
+
+def _fonts() -> dict[str, pygame.font.Font]:
+    data = Path(pygame_gui.__file__).with_name("data")
+    regular, bold = data / "NotoSans-Regular.ttf", data / "NotoSans-Bold.ttf"
+    mono = data / "FiraCode-Regular.ttf"
+    return {"font": pygame.font.Font(str(regular), 14),
+            "small_bold": pygame.font.Font(str(bold), 12),
+            "mono": pygame.font.Font(str(mono), 14),
+            "mono_small": pygame.font.Font(str(mono), 13)}
+
+
+class App:
     """The RL Sandbox window.
 
     Args:
@@ -137,134 +163,184 @@ class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, Screen
         if isinstance(spec_or_level, str) and not is_level_spec(spec_or_level) \
                 and not spec_or_level.lower().endswith(".txt"):
             world_spec, spec_or_level = spec_or_level, "mouse"  # a Gymnasium id: opened below
-        level, level_path, level_label = self._resolve(spec_or_level)
-        self.device = device
-        self.seed = seed
+        level, level_path, level_label = _resolve(spec_or_level)
+        self._open_window(size)
+        self._build_widgets(level, level_label)
+        self._build_parts(level_path, level_label, seed=seed, device=device)
+        self.running = True
+        self.frames = 0
+        self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
+        self.draw_times: collections.deque[float] = collections.deque(maxlen=2000)
+        self._plain_draws: collections.deque[float] = collections.deque(maxlen=30)
+        self._refresh_costs: collections.deque[float] = collections.deque(maxlen=12)
+        self.edits.apply_level(level, fresh=True)
+        self.layout.rebuild_panel()
+        if world_spec is not None:
+            self._open_first_world(world_spec)
+        self._update_caption()
+        if offer_recovery:
+            self.files.offer_recovery()
+
+    # ==== start-up ================================================================================
+    def _open_window(self, size: tuple[int, int]) -> None:
         pygame.display.init()
         pygame.font.init()
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.manager = pygame_gui.UIManager(size, _theme(TOOLS), enable_live_theme_updates=False)
-        self._load_fonts()
-        self.running = True
+        fonts = _fonts()
+        self.font, self.small_bold = fonts["font"], fonts["small_bold"]
+        self.mono, self.mono_small = fonts["mono"], fonts["mono_small"]
+
+    def _build_widgets(self, level: Level, level_label: str) -> None:
+        """The parts that only draw or hold input: panel, board, editor, charts, bars."""
         self.dialogs = Dialogs(self.manager)
         self.status = StatusBar(self.font)
         self.info = InfoStrip(self.mono, self.small_bold, self.mono_small)
         self.board = Board((0, 0, 100, 100), level.nrows, level.ncols)
         self.editor = Editor(level, self.board)
         self.editor.set_tool("3")
-        self.editor.on_change(self._on_edit)
         defaults = TabularConfig()
-        self.state = PanelState(
+        state = PanelState(
             level_options=bundled_level_names(), level_choice=level_label,
             hyper={"alpha": defaults.alpha, "gamma": defaults.gamma,
                    "epsilon": defaults.epsilon, "epsilon_decay": defaults.epsilon_decay},
             speed=DEFAULT_SPEED, tool=self.editor.tool.key, rows=level.nrows, cols=level.ncols,
         )
-        self.epsilon_min = defaults.epsilon_min
-        self.controls = Controls(self.manager, pygame.Rect(0, 0, PANEL_WIDTH, 600), self.state,
-                                 [(t.key, t.label, t.tooltip) for t in TOOLS], self._command)
-        self.returns_chart = LineChart((0, 0, 10, 10), "return per episode")
-        self.epsilon_chart = LineChart((0, 0, 10, 10), "epsilon per episode", empty_text="")
-        self.loss_chart = LineChart((0, 0, 10, 10), "TD loss", empty_text="no training yet")
-        self.meanq_chart = LineChart((0, 0, 10, 10), "mean Q", empty_text="no training yet")
+        self.controls = Controls(self.manager, pygame.Rect(0, 0, PANEL_WIDTH, 600), state,
+                                 [(t.key, t.label, t.tooltip) for t in TOOLS], self.command)
+        self.charts = Charts(
+            returns=LineChart((0, 0, 10, 10), "return per episode"),
+            epsilon=LineChart((0, 0, 10, 10), "epsilon per episode", empty_text=""),
+            loss=LineChart((0, 0, 10, 10), "TD loss", empty_text="no training yet"),
+            meanq=LineChart((0, 0, 10, 10), "mean Q", empty_text="no training yet"))
         self.gym_view = GymView((0, 0, 10, 10), self.font)
         self.recovery = RecoveryStore()
+        self.optimal = OptimalValues()
+
+    def _build_parts(self, level_path: Path | None, level_label: str, *, seed: int,
+                     device: str | None) -> None:
+        """The parts that act: each is handed the others it talks to."""
         self.files = LevelFlow(self.editor, self.dialogs, self.status, self.controls,
                                self.recovery, level_path, level_label, self._update_caption)
-        self.optimal = OptimalValues()
-        self.rate = RateMeter()
-        self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
-        self.draw_times: collections.deque[float] = collections.deque(maxlen=2000)
-        self._plain_draws: collections.deque[float] = collections.deque(maxlen=30)
-        self._refresh_costs: collections.deque[float] = collections.deque(maxlen=12)
-        self.frames = 0
-        # training and view state
-        self.session: TrainingSession | None = None
-        self.session_level: Level | None = None
-        self.valid = False
-        self.problem_cells: list[tuple[int, int]] = []
-        self.playing = False
-        self.demo = False
-        self.drive = False
-        self._step_acc = 0.0
-        self._snap: Any = None
-        self._values: Any = None
-        self._snap_time = -1.0
-        self._need_refresh = True
-        self._hover_cell: tuple[int, int] | None = None
-        self._hover_time = -1.0
-        self._anim: tuple[tuple[float, float], tuple[float, float], float, float] | None = None
-        self._shown_state: int | None = None
-        self._chart_episode = -1
-        self._trail_cells: list[tuple[int, int]] = []
-        self._layer = 0
-        self._layer_follows_agent = True
-        # issue 6: worlds, DQN, compare mode, recordings
-        self.world: Any = None
-        self.picker: Any = None
-        self.compare: Any = None
-        self.recording: Any = None
-        self.gif_job: Any = None
-        self.last_gif: Path | None = None
-        self._recording_close: Any = None
-        self._panel_sig: tuple | None = None
-        self._dqn_note = ""
-        self._q_time = -1e9
-        self.taxi_caption = ""
-        self.layer_caption = ""  # which cheeses-eaten situation the board shows
-        self.layer_caption_rect = pygame.Rect(0, 0, 0, 0)
-        self.layered_layout = False
-        self.taxi_caption_rect = pygame.Rect(0, 0, 0, 0)
-        self.lane_captions: list[pygame.Rect] = []
-        self.lanes_stacked = False
-        self._commands = {
-            "play": self._cmd_play, "step": lambda _v: self.step_once(),
-            "reset": lambda _v: self.reset_learning(), "greedy": lambda _v: self.toggle_demo(),
-            "drive": self._cmd_drive, "agent": self._cmd_agent, "hyper": self._cmd_hyper,
-            "speed": self._cmd_speed, "overlay": self._cmd_overlay, "tool": self._cmd_tool,
-            "level": self._cmd_level, "new": lambda v: self.files.new(v),
-            "open": lambda _v: self.files.open_dialog(), "save": lambda _v: self.files.save(),
-            "generate": lambda v: self.files.generate(v), "resize": lambda v: self.files.resize(v),
-            "env": lambda _v: self.open_env_picker(), "compare": self._cmd_compare,
-            "dqn_rebuild": self._cmd_dqn_rebuild, "record": lambda _v: self.record_gif(),
-            "save_agent": lambda _v: self.save_agent_dialog(),
-            "load_agent": lambda _v: self.load_agent_dialog(),
-        }
-        self._apply_level(level, fresh=True)
-        self.rebuild_panel()
-        if world_spec is not None:
-            try:
-                self.open_spec(world_spec)
-            except ValueError as exc:
-                pygame.display.quit()
-                raise StartError(str(exc)) from None
-        self._update_caption()
-        if offer_recovery:
-            self.files.offer_recovery()
+        self.training = TrainingControl(self.controls, self.status, self.info, self.optimal,
+                                        seed=seed, device=device,
+                                        epsilon_min=TabularConfig().epsilon_min)
+        self.worlds = WorldFlow(
+            self.training, self.files, manager=self.manager, dialogs=self.dialogs,
+            editor=self.editor, board=self.board, controls=self.controls, status=self.status,
+            info=self.info, gym_view=self.gym_view, optimal=self.optimal,
+            on_change=self._agents_changed, on_caption=self._update_caption)
+        self.layout = ScreenLayout(
+            self.controls, self.charts, board=self.board, editor=self.editor,
+            gym_view=self.gym_view, info=self.info, status=self.status, training=self.training,
+            worlds=self.worlds, small_bold=self.small_bold)
+        self.layout.resize(self.screen.get_size())
+        self.edits = LevelEdits(
+            self.training, self.worlds, self.files, editor=self.editor, board=self.board,
+            controls=self.controls, status=self.status, info=self.info, optimal=self.optimal,
+            recovery=self.recovery, on_change=self._agents_changed,
+            on_reshape=self.layout.follow_level, on_caption=self._update_caption)
+        self.editor.on_change(self.edits.on_edit)
+        self.compare = CompareMode(self.training, self.worlds, self.controls, self.status,
+                                   self.font)
+        self.live = LiveView(
+            self.training, self.worlds, self.edits, self.layout, self.charts, board=self.board,
+            editor=self.editor, gym_view=self.gym_view, info=self.info, status=self.status,
+            controls=self.controls, optimal=self.optimal)
+        self.agent_files = AgentFlow(
+            self.training, self.worlds, self.files, editor=self.editor, dialogs=self.dialogs,
+            status=self.status, controls=self.controls, screen=lambda: self.screen,
+            on_loaded=lambda: self.layout.rebuild_panel(force=True),
+            on_caption=self._update_caption)
+        self.input = InputRouting(
+            self.manager, self.dialogs, self.controls, self.board, self.editor, self.files,
+            self.training, self.worlds, quit=self._quit, resize=self._resize,
+            screenshot=self.agent_files.screenshot)
+        self._handlers = self._command_table()
 
-    # ==== start-up ================================================================================
-    @staticmethod
-    def _resolve(spec: str | Level) -> tuple[Level, Path | None, str]:
-        if isinstance(spec, Level):
-            return spec, None, spec.name
+    def _open_first_world(self, spec: str) -> None:
         try:
-            level = load_level(spec)
-        except LevelError as exc:
+            self.worlds.open_spec(spec)
+        except ValueError as exc:
+            pygame.display.quit()
             raise StartError(str(exc)) from None
-        text = str(spec)
-        if text in bundled_level_names():
-            return level, None, text
-        return level, Path(text), Path(text).stem
 
-    def _load_fonts(self) -> None:
-        data = Path(pygame_gui.__file__).with_name("data")
-        regular, bold = data / "NotoSans-Regular.ttf", data / "NotoSans-Bold.ttf"
-        self.font = pygame.font.Font(str(regular), 14)
-        self.small_bold = pygame.font.Font(str(bold), 12)
-        self.mono = pygame.font.Font(str(data / "FiraCode-Regular.ttf"), 14)
-        self.mono_small = pygame.font.Font(str(data / "FiraCode-Regular.ttf"), 13)
+    # ==== the panel's commands ===================================================================
+    def _command_table(self) -> dict[type, Callable[[Any], object]]:
+        training, files = self.training, self.files
+        return {
+            cmd.Play: lambda c: training.play(c.on),
+            cmd.Step: lambda _c: training.step_once(),
+            cmd.ResetLearning: lambda _c: training.reset_learning(),
+            cmd.GreedyRun: lambda _c: training.toggle_demo(),
+            cmd.Drive: lambda c: training.set_drive(c.on),
+            cmd.ChooseAgent: lambda c: self._choose_agent(c.kind),
+            cmd.RebuildDQN: lambda c: self._rebuild_dqn(c.name, c.value),
+            cmd.SetHyperparameter: lambda c: training.set_hyperparameter(c.name, c.value),
+            cmd.SetSpeed: lambda _c: training.set_speed(),
+            cmd.SetOverlay: lambda _c: self.live.invalidate(),
+            cmd.ChooseTool: lambda c: self._choose_tool(c.key),
+            cmd.ChooseLevel: lambda c: self._choose_level(c.name),
+            cmd.NewLevel: lambda c: files.new(c.size),
+            cmd.GenerateLevel: lambda c: files.generate(c.size),
+            cmd.ResizeLevel: lambda c: files.resize(c.size),
+            cmd.OpenLevel: lambda _c: files.open_dialog(),
+            cmd.SaveLevel: lambda _c: files.save(),
+            cmd.OpenEnvPicker: lambda _c: self.worlds.open_env_picker(),
+            cmd.Compare: lambda c: self._compare(c.kind),
+            cmd.RecordGif: lambda _c: self.agent_files.record_gif(),
+            cmd.SaveAgent: lambda _c: self.agent_files.save_agent_dialog(),
+            cmd.LoadAgent: lambda _c: self.agent_files.load_agent_dialog(),
+        }
 
-    # ==== layout (app.screen.ScreenLayout) ======================================================
+    def command(self, command: cmd.Command) -> None:
+        """Do what the panel (or a test, or a shortcut) asks."""
+        self._handlers[type(command)](command)
+
+    def _choose_agent(self, kind: str) -> None:
+        session = self.training.session
+        previous = session.agent.kind if session is not None else kind
+        if self.training.change_agent(kind) and "dqn" in (kind, previous):
+            self.layout.rebuild_panel()
+
+    def _rebuild_dqn(self, name: str, value: Any) -> None:
+        if self.training.rebuild_dqn(name, value):
+            self.layout.rebuild_panel()
+
+    def _choose_tool(self, key: str) -> None:
+        self.editor.set_tool(key)
+        self.controls.show_tool(key)
+
+    def _choose_level(self, name: str) -> None:
+        """The level drop-down: a level replaces a Gymnasium env even if it is the same one."""
+        world, files = self.worlds.world, self.files
+        if world is not None and name == files.level_label and files.level_path is None:
+            files.ask_unsaved(lambda: files.open_level(name))
+            return
+        if world is not None and name == world.title:
+            return
+        files.choose(name)
+
+    def _compare(self, kind: str | None) -> None:
+        """The compare menu: both agents start together from scratch, same seed."""
+        opened = self.compare.choose(kind)
+        self.layout.layout()
+        if opened:
+            self.training.reset_learning()
+            session, lane = self.training.session, self.training.lane
+            assert session is not None and lane is not None
+            first, second = self.layout.lane_places()
+            self.status.notify(f"Compare: {label(session.agent.kind)} ({first}) vs "
+                               f"{label(lane.session.agent.kind)} ({second}), same world, same "
+                               "seed; Space trains both", "info", 10)
+
+    def _agents_changed(self) -> None:
+        """The world (or the agents it offers) changed: panel, compare lane and layout follow."""
+        self.layout.rebuild_panel()
+        self.compare.reopen()
+        self.layout.layout()
+
+    # ==== window ==================================================================================
     def _resize(self, size: tuple[int, int]) -> None:
         """Follow the window: pygame resizes the display surface, the UI and layout follow."""
         surface = pygame.display.get_surface()
@@ -272,14 +348,18 @@ class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, Screen
             surface = pygame.display.set_mode(size, pygame.RESIZABLE)  # synthetic resize (tests)
         self.screen = surface
         self.manager.set_window_resolution(self.screen.get_size())
-        self._layout()
+        self.layout.resize(self.screen.get_size())
 
     def _update_caption(self) -> None:
-        if self.world is not None:
-            pygame.display.set_caption(f"RL Sandbox \u2014 {self.world.title}")
+        world = self.worlds.world
+        if world is not None:
+            pygame.display.set_caption(f"RL Sandbox \u2014 {world.title}")
             return
         star = " *" if self.editor.dirty else ""
         pygame.display.set_caption(f"RL Sandbox \u2014 {self.files.level_label}{star}")
+
+    def _quit(self) -> None:
+        self.running = False
 
     # ==== main loop ===============================================================================
     def run(self) -> int:
@@ -296,7 +376,8 @@ class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, Screen
         self.close()
         return 0
 
-    def run_frames(self, n: int = 1, events: Any = (), dt: float = 1.0 / 60.0) -> None:
+    def run_frames(self, n: int = 1, events: Iterable[pygame.event.Event] = (),
+                   dt: float = 1.0 / 60.0) -> None:
         """Run ``n`` frames now (tests): ``events`` go into the first frame, then the queue's."""
         for i in range(n):
             batch = list(events) if i == 0 else []
@@ -309,43 +390,40 @@ class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, Screen
         """Finish the last autosave and release the window."""
         self.recovery.close()
         self.optimal.close()
-        self.close_compare()
-        if self.recording is not None:
-            self._recording_close()
-            self.recording = None
-        if self.gif_job is not None:
-            self.gif_job.join(timeout=10)
-        if self.world is not None:
-            self.world.close()
-        elif self.session is not None:
-            close_env(self.session.env)
+        self.training.close_lane()
+        self.agent_files.close()
+        if self.worlds.world is not None:
+            self.worlds.close()
+        elif self.training.session is not None:
+            close_env(self.training.session.env)
         pygame.display.quit()
 
     def _frame(self, events: list[pygame.event.Event], dt: float) -> None:
         t0 = time.perf_counter()
         for event in events:
-            self._handle(event)
+            self.input.process_event(event)
         self.manager.update(dt)
         self.board.update(dt)
         self.status.update(dt)
         self.recovery.tick()
-        if self._anim is not None:
-            start, end, t, dur = self._anim
-            self._anim = None if t + dt >= dur else (start, end, t + dt, dur)
+        self.training.update(dt)
         # Plan for the slowest recent drawing of the same kind: frames that re-read the session
         # (every ~67 ms while training fast) also redraw the arrows, heat map and charts, so
         # they cost more; they train less, and the frames in between do not pay for them.
         now = time.perf_counter()
-        recent = self._refresh_costs if self._refresh_due(now + 0.008) else self._plain_draws
+        recent = self._refresh_costs if self.live.refresh_due(now + 0.008) else self._plain_draws
         draw_est = _second_largest(recent, default=0.006)
         frame_s, safety_s = self.frame_plan()
         budget = max(frame_s - (now - t0) - draw_est - safety_s, 0.0005)
-        if self.recording is not None or self.gif_job is not None:
-            self.tick_recording(budget)
-        self._train(dt, budget)
+        if self.agent_files.busy():
+            self.agent_files.tick_recording(budget)
+        self.training.train(dt, budget, frame_view=self.worlds.view_kind == "frame",
+                            hold=self.agent_files.recording is not None)
         t1 = time.perf_counter()
-        refreshed = self._refresh_view(t1)
-        self._draw()
+        refreshed = self.live.refresh(t1)
+        self.layout.draw(self.screen, self.live, recording=self.agent_files.recording is not None)
+        self.manager.draw_ui(self.screen)
+        pygame.display.flip()
         t3 = time.perf_counter()
         (self._refresh_costs if refreshed else self._plain_draws).append(t3 - t1)
         self.draw_times.append(t3 - t1)
@@ -356,12 +434,40 @@ class App(TrainingControl, LevelEdits, LiveView, InputRouting, WorldFlow, Screen
 
     def frame_plan(self) -> tuple[float, float]:
         """(frame length, safety margin) to plan for: a DQN training flat out gets 30 fps."""
-        dqn = any(s.agent.kind == "dqn" for s in self.sessions())
-        if dqn and self.playing and self._training_fast():
+        training = self.training
+        dqn = any(s.agent.kind == "dqn" for s in training.sessions())
+        if dqn and training.playing and training.training_fast():
             return DQN_FRAME_S, DQN_SAFETY_S
         return FRAME_BUDGET_S, SAFETY_S
 
     # ==== for tests and benchmarks ================================================================
+    @property
+    def session(self) -> TrainingSession | None:
+        """The session on screen."""
+        return self.training.session
+
+    @property
+    def playing(self) -> bool:
+        return self.training.playing
+
+    @property
+    def demo(self) -> bool:
+        return self.training.demo
+
+    @property
+    def valid(self) -> bool:
+        return self.training.valid
+
+    @property
+    def world(self) -> World | None:
+        """The Gymnasium env on screen (None: the editor's level)."""
+        return self.worlds.world
+
+    @property
+    def state(self) -> PanelState:
+        """What the panel shows."""
+        return self.controls.state
+
     @property
     def arithmetic_text(self) -> str:
         """What the "last update" box shows."""

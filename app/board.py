@@ -169,6 +169,10 @@ class Board:
         return (round(self.origin[0] + (col + 0.5) * self.cell),
                 round(self.origin[1] + (row + 0.5) * self.cell))
 
+    def clear_hover(self) -> None:
+        """No cell is hovered (the pointer is over a widget or a dialog)."""
+        self.hover = None
+
     # --- component protocol ----------------------------------------------------------------------
     def process_event(self, event: pygame.event.Event) -> bool:
         """Track the hovered cell; never consumes events (the editor needs them too)."""

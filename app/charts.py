@@ -189,6 +189,10 @@ class LineChart:
             self._surface = None
         self.rect = rect
 
+    def set_title(self, title: str) -> None:
+        """The text top-left (a chart with a new title re-renders)."""
+        self.title = title
+
     def set_series(self, series: Sequence[Series], marker: tuple[float, float, str] | None = None,
                    y_range: tuple[float, float] | None = None) -> None:
         """Show these curves (generic mode: loss, mean Q, anything); cheap if nothing changed."""

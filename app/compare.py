@@ -11,25 +11,34 @@ driving by hand stay with the first agent. Both boards show the same cheeses-eat
 and the learning curves line up on env steps (the agents run the same number of steps, not of
 episodes).
 
-:class:`CompareLane` is the second lane (session, board / frame, its snapshot);
-:class:`CompareMode` is the app mixin that opens and closes it.
+:class:`CompareLane` is the second lane (session, board / frame, its snapshot), owned by
+:class:`app.training.TrainingControl` while it is open; :class:`CompareMode` opens it, moves it to
+a new world and closes it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pygame
 
 from agents.config import ConfigError
-from app.agentfactory import label
-from app.board import Board, BoardView, Overlays
+from agents.records import Snapshot
+from agents.session import TrainingSession
+from app.board import Board, BoardView
+from app.controls import Controls
 from app.envfactory import open_world
 from app.gymview import GymView
-from app.qview import cell_values, states_to_cells
+from app.qview import CellValues, cell_values, states_to_cells
+from app.statusbar import StatusBar
 from levels.gridmaze import GridMazeEnv
 from levels.level import Level
+
+if TYPE_CHECKING:
+    from app.training import TrainingControl
+    from app.worldflow import WorldFlow
 
 CAPTION_H = 24
 
@@ -43,15 +52,15 @@ class CompareLane:
         font: for the frame view's bar labels.
     """
 
-    def __init__(self, session: Any, close_env: Callable[[], None],
+    def __init__(self, session: TrainingSession, close_env: Callable[[], None],
                  font: pygame.font.Font | None = None) -> None:
         self.session = session
         self._close_env = close_env
         self.board = Board((0, 0, 10, 10))
         self.gym_view = GymView((0, 0, 10, 10), font)
         self.kind = "level"
-        self.snap: Any = None
-        self.values: Any = None
+        self.snap: Snapshot | None = None
+        self.values: CellValues | None = None
         self.trail: list[tuple[int, int]] = []
 
     def set_rect(self, area: pygame.Rect, kind: str) -> None:
@@ -73,111 +82,108 @@ class CompareLane:
         self.session.set_level(level).old_env.close()
         self._close_env = self.session.env.close
 
-    def refresh(self, app: Any, with_q: bool) -> None:
-        """Read the session (called when the first lane refreshes)."""
+    def refresh(self, layer: int, action_names: tuple[str, ...], with_q: bool) -> None:
+        """Read the session (called when the first lane refreshes; ``layer``: the situation it
+        shows, so the two boards compare like with like)."""
         session = self.session
         snap = session.snapshot(include_q=with_q and self.kind != "frame")
         self.snap = snap
         grid = session.grid
         if grid is not None and snap.q is not None:
-            # the situation the first lane shows, so the two boards compare like with like
-            layer = int(grid.layer[int(snap.state)]) if self.kind == "taxi" else app._layer
+            if self.kind == "taxi":
+                layer = int(grid.layer[int(snap.state)])
             self.values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
         elif with_q or session.agent.kind != "dqn":
             self.values = None
         self.trail = states_to_cells(snap.trail, grid) if grid is not None else []
         if self.kind == "frame":
             self.gym_view.set_frame(session.render_frame())
-            names = app.world.action_names if app.world is not None else ()
             q = session.state_q()
-            self.gym_view.set_q(q if q is not None and q.size == len(names) else None,
-                                snap.last_action, names)
+            self.gym_view.set_q(q if q is not None and q.size == len(action_names) else None,
+                                snap.last_action, action_names)
 
-    def draw(self, screen: pygame.Surface, app: Any) -> None:
+    def draw(self, screen: pygame.Surface, base: BoardView) -> None:
+        """Draw the lane: its frame, or its board with ``base``'s map and overlays (the first
+        lane's, without the optimal policy) and this agent's values, position and trail."""
         if self.kind == "frame":
             self.gym_view.draw(screen)
             return
         snap = self.snap
-        ov = Overlays(**{k: bool(v) for k, v in app.state.overlays.items()})
-        ov.optimal = False
-        self.board.draw(screen, BoardView(
-            tiles=app.world_tiles(), values=self.values,
-            agent_pos=snap.position if snap is not None else None,
-            eaten=app.eaten_cells(app._layer) if snap is not None else frozenset(),
-            trail=self.trail if ov.trail else (), overlays=ov, quiet_tiles=app.quiet_tiles()))
+        overlays = dataclasses.replace(base.overlays, optimal=False)
+        self.board.draw(screen, dataclasses.replace(
+            base, values=self.values, agent_pos=snap.position if snap is not None else None,
+            eaten=base.eaten if snap is not None else frozenset(),
+            trail=self.trail if overlays.trail else (), overlays=overlays, optimal_mask=None,
+            problem_cells=[]))
 
     def close(self) -> None:
         self._close_env()
 
 
 class CompareMode:
-    """The app's side of compare mode: open, follow world and agent changes, close."""
+    """Opens compare mode's second lane, follows world changes, closes it.
 
-    compare: CompareLane | None
-    state: Any
+    Args:
+        training: owns the lanes while they are open.
+        worlds: which world is on screen (the lane opens a copy of it).
+        controls, status: where the compare menu and notices show.
+        font: for a frame lane's bar labels.
+    """
 
-    def _cmd_compare(self, kind: str | None) -> None:
-        """The compare menu: None turns compare mode off."""
-        self._pause()
-        self.close_compare()
-        self.state.compare_kind = kind
+    def __init__(self, training: TrainingControl, worlds: WorldFlow, controls: Controls,
+                 status: StatusBar, font: pygame.font.Font) -> None:
+        self.training = training
+        self.worlds = worlds
+        self.controls = controls
+        self.status = status
+        self.font = font
+
+    def choose(self, kind: str | None) -> bool:
+        """The compare menu (None turns compare mode off); True when a lane is open."""
+        self.training.pause()
+        self.training.close_lane()
+        self.controls.show_compare(kind)
         if kind is not None:
-            self._open_compare(kind)
-        self._layout()
-        if self.compare is not None:
-            self.reset_learning()  # both start together from scratch, same seed
-            first, second = self.lane_places()
-            self.status.notify(f"Compare: {label(self.session.agent.kind)} ({first}) vs "
-                               f"{label(kind)} ({second}), same world, same seed; Space trains "
-                               "both", "info", 10)
+            self._open(kind)
+        return self.training.lane is not None
 
-    def _open_compare(self, kind: str) -> None:
-        if self.world is not None:
+    def _open(self, kind: str) -> None:
+        world = self.worlds.world
+        training = self.training
+        if world is not None:
             try:
-                world = open_world(self.world.spec)
+                copy = open_world(world.spec)
             except ValueError as exc:
-                self._compare_failed(str(exc))
+                self._failed(str(exc))
                 return
-            env, env_spec, closer = world.env, world.resolved, world.close
+            env, env_spec, closer = copy.env, copy.resolved, copy.close
         else:
-            if not self.valid or self.session_level is None:
-                self._compare_failed("the level must be valid first")
+            if not training.valid or training.session_level is None:
+                self._failed("the level must be valid first")
                 return
-            env = GridMazeEnv(self.session_level)
+            env = GridMazeEnv(training.session_level)
             env_spec, closer = None, env.close
         try:
-            session = self._new_session(env, kind, env_spec=env_spec)
+            session = training.new_session(env, kind, env_spec=env_spec)
         except (ConfigError, ValueError) as exc:
             closer()
-            self._compare_failed(str(exc))
+            self._failed(str(exc))
             return
-        self.compare = CompareLane(session, closer, self.font)
+        training.open_lane(CompareLane(session, closer, self.font))
 
-    def _compare_failed(self, why: str) -> None:
-        self.state.compare_kind = None
+    def _failed(self, why: str) -> None:
+        self.controls.show_compare(None)
         self.controls.rebuild()
         self.status.notify(f"Compare mode is off: {why}", "error", 10)
 
-    def reopen_compare(self) -> None:
+    def reopen(self) -> None:
         """The world changed: the second agent moves to a copy of the new one."""
-        if self.state.compare_kind is None:
+        state = self.controls.state
+        if state.compare_kind is None:
             return
-        self.close_compare()
-        if self.state.compare_kind in self.state.agent_options:
-            self._open_compare(self.state.compare_kind)
+        self.training.close_lane()
+        if state.compare_kind in state.agent_options:
+            self._open(state.compare_kind)
         else:
-            self.state.compare_kind = None
+            self.controls.show_compare(None)
             self.controls.rebuild()
-        self._layout()
-
-    def reset_compare(self) -> None:
-        """The first agent starts over: so does the second, so they stay comparable."""
-        if self.compare is not None:
-            self.compare.session.reset()
-            self._chart_episode = -1
-
-    def close_compare(self) -> None:
-        if self.compare is not None:
-            self.compare.close()
-            self.compare = None
-            self._chart_episode = -1

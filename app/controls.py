@@ -1,22 +1,23 @@
 """The side panel: every pygame_gui widget of the app, and the commands they stand for.
 
-The panel never touches the session or the level. It turns widget events into named commands
-(``"play"``, ``("hyper", ("alpha", 0.3))``, ...) handed to one callback, and the app decides what
-they mean. Widget events dispatch through a ``{widget: handler}`` table, not an if-chain.
+The panel never touches the session or the level. It turns widget events into typed commands
+(:mod:`app.commands`: ``Play(True)``, ``SetHyperparameter("alpha", 0.3)``, ...) handed to one
+callback, and the app decides what they mean. Widget events dispatch through a
+``{widget: handler}`` table (:class:`app.panelbase.PanelKit`), not an if-chain.
 
-The panel is assembled from one mixin per section, each in its own module and each filling the
-same handler table: :class:`app.levelsection.LevelSection` (level / env, size, file buttons),
+The panel is composed of one object per section, each in its own module, each building into the
+same kit: :class:`app.levelsection.LevelSection` (level / env, size, file buttons),
 :class:`app.toolpalette.ToolPalette` (paint tools), :class:`app.agentsection.AgentSection`
 (agent, training buttons, agent files, compare), :class:`app.hypersliders.HyperSliders`
-(hyperparameter and speed sliders; a DQN's section comes from :mod:`app.dqncontrols`) and
-:class:`app.overlaytoggles.OverlayToggles` (what the board shows). Shared geometry and the
-:class:`PanelState` live in :mod:`app.panelbase`.
+(hyperparameter and speed sliders; a DQN's section is :class:`app.dqncontrols.DQNSection`) and
+:class:`app.overlaytoggles.OverlayToggles` (what the board shows).
 
-What the panel holds depends on the world and the agent (``PanelState``): paint tools only for a
-level (Gymnasium envs are not editable), overlay switches only where there is a board, the DQN's
-knobs instead of the tabular ones. :meth:`Controls.rebuild` builds the widgets again when one of
-those changes; the state survives. The panel has a fixed width; on window resize it only moves
-and stretches (cheap), and the chart area below it grows or shrinks.
+The panel owns :class:`PanelState`: it records what its own commands change, and the app tells
+it what else to show through the ``show_*`` methods. What the panel holds depends on that state:
+paint tools only for a level (Gymnasium envs are not editable), overlay switches only where
+there is a board, the DQN's knobs instead of the tabular ones. :meth:`Controls.rebuild` builds
+the widgets again when one of those changes; the state survives. The panel has a fixed width; on
+window resize it only moves and stretches (cheap), and the chart area below it grows or shrinks.
 """
 
 from __future__ import annotations
@@ -26,14 +27,33 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIPanel
+from pygame_gui.elements import (
+    UIButton,
+    UICheckBox,
+    UIDropDownMenu,
+    UIHorizontalSlider,
+    UILabel,
+    UITextEntryLine,
+)
 
 from agents.config import TabularConfig
 from app.agentsection import COMPARE_OFF, AgentSection
+from app.commands import (
+    ChooseAgent,
+    ChooseTool,
+    Command,
+    CommandSink,
+    Compare,
+    RebuildDQN,
+    SetHyperparameter,
+    SetOverlay,
+    SetSpeed,
+)
+from app.dqncontrols import DQNSection
 from app.hypersliders import TABULAR_SLIDERS, HyperSliders, SliderSpec
 from app.levelsection import LevelSection
 from app.overlaytoggles import OVERLAYS, OverlayToggles
-from app.panelbase import AGENTS, PANEL_WIDTH, Command, PanelState, show_selected
+from app.panelbase import AGENTS, PANEL_WIDTH, PanelKit, PanelState
 from app.scales import (  # noqa: F401  (re-exported: the panel's scales live in app.scales)
     DECAY_HI,
     DECAY_LO,
@@ -53,80 +73,18 @@ __all__ = ["AGENTS", "COMPARE_OFF", "OVERLAYS", "PANEL_WIDTH", "TABULAR_SLIDERS"
            "PanelState", "SliderSpec"]
 
 
-class Controls(LevelSection, ToolPalette, AgentSection, HyperSliders, OverlayToggles):
-    """The right-hand panel of widgets; reports user intent through ``on_command(name, value)``.
+class Controls:
+    """The right-hand panel of widgets; reports user intent through ``on_command(command)``.
 
     Args:
         manager: the app's UIManager.
         rect: where the panel goes (fixed width, full height above the status bar).
-        state: the values to show; updated in place as the user moves widgets.
+        state: the values to show at first (the panel keeps and updates it).
         tools: ``(key, label, tooltip)`` per editing tool, in key order 1-9.
-        on_command: called with a command name and its value.
-        config_cls: the hyperparameter dataclass the sliders are built from.
+        on_command: called with each typed command.
+        config_cls: the hyperparameter dataclass the tabular sliders are built from.
     """
 
-    def __init__(
-        self,
-        manager: pygame_gui.UIManager,
-        rect: pygame.Rect,
-        state: PanelState,
-        tools: Sequence[tuple[str, str, str]],
-        on_command: Command,
-        config_cls: type = TabularConfig,
-    ) -> None:
-        self.manager = manager
-        self.state = state
-        self.tools = list(tools)
-        self.on_command = on_command
-        self.config_cls = config_cls
-        self.rect = pygame.Rect(rect)
-        self._handlers = {}
-        self.sliders = {}
-        self.value_labels = {}
-        self.tool_buttons = {}
-        self.overlay_boxes = {}
-        self.training_widgets = []
-        self.dqn_section: Any = None
-        self.panel = UIPanel(self.rect, manager=manager, object_id="#side_panel")
-        self._build()
-
-    def rebuild(self) -> None:
-        """Build every widget again from ``self.state`` (world or agent kind changed)."""
-        for table in (self._handlers, self.sliders, self.value_labels, self.tool_buttons,
-                      self.overlay_boxes):
-            table.clear()
-        self.dqn_section = None
-        self.panel.kill()
-        self.panel = UIPanel(self.rect, manager=self.manager, object_id="#side_panel")
-        self._build()
-
-    def _build(self) -> None:
-        s = self.state
-        y = self._build_level(10)
-        if s.editable:
-            y = self._build_tools(y)
-        y = self._build_agent(y)
-        if s.agent_kind == "dqn":
-            from app.dqncontrols import DQNSection
-
-            self.dqn_section = DQNSection(self)
-            y = self.dqn_section.build(y)
-        else:
-            y = self.build_sliders(y, self.config_cls, TABULAR_SLIDERS)
-        y = self._build_speed(y)
-        y += 4
-        if s.board:
-            y = self._build_overlays(y)
-        self.content_height = y
-        self.sync()
-
-    def set_rect(self, rect: pygame.Rect) -> None:
-        """Follow a window resize: move and stretch the panel; the widgets keep their places."""
-        self.rect = pygame.Rect(rect)
-        self.panel.set_position(self.rect.topleft)
-        self.panel.set_dimensions(self.rect.size)
-
-    # -- the component protocol ----------------------------------------------------------------
     _WIDGET_EVENTS = (
         pygame_gui.UI_BUTTON_PRESSED,
         pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
@@ -136,6 +94,103 @@ class Controls(LevelSection, ToolPalette, AgentSection, HyperSliders, OverlayTog
         pygame_gui.UI_TEXT_ENTRY_FINISHED,
     )
 
+    def __init__(
+        self,
+        manager: pygame_gui.UIManager,
+        rect: pygame.Rect,
+        state: PanelState,
+        tools: Sequence[tuple[str, str, str]],
+        on_command: CommandSink,
+        config_cls: type = TabularConfig,
+    ) -> None:
+        self._state = state
+        self.on_command = on_command
+        self.rect = pygame.Rect(rect)
+        self.kit = PanelKit(manager, self.rect)
+        emit = self._emit
+        self.level_section = LevelSection(self.kit, state, emit, self.size)
+        self.tool_palette = ToolPalette(self.kit, state, emit, tools)
+        self.agent_section = AgentSection(self.kit, state, emit)
+        self.hyper_sliders = HyperSliders(self.kit, state, emit, config_cls)
+        self.dqn_section: DQNSection | None = None
+        self.overlay_toggles = OverlayToggles(self.kit, state, emit)
+        self.content_height = 0
+        self._signature: tuple = ()
+        self._build()
+
+    @property
+    def state(self) -> PanelState:
+        """What the panel shows (read it; change it through the ``show_*`` methods)."""
+        return self._state
+
+    # -- building ------------------------------------------------------------------------------
+    def _shape(self) -> tuple:
+        """What shapes the widgets: they are rebuilt only when this changes."""
+        s = self._state
+        return (s.editable, s.board, s.agent_kind, tuple(s.agent_options))
+
+    def rebuild(self) -> None:
+        """Build every widget again from the state (world or agent kind changed)."""
+        self.kit.clear(self.rect)
+        self._build()
+
+    def rebuild_if_reshaped(self) -> bool:
+        """Rebuild when the world or agent changed what the panel holds; True when it did."""
+        if self._shape() == self._signature:
+            return False
+        self.rebuild()
+        return True
+
+    def _build(self) -> None:
+        s = self._state
+        self._signature = self._shape()
+        self.hyper_sliders.clear()
+        self.overlay_toggles.clear()
+        self.tool_palette.clear()
+        y = self.level_section.build(10)
+        if s.editable:
+            y = self.tool_palette.build(y)
+        y = self.agent_section.build(y)
+        self.dqn_section = None
+        if s.agent_kind == "dqn":
+            self.dqn_section = DQNSection(self.kit, s, self._emit)
+            y = self.dqn_section.build(y)
+        else:
+            y = self.hyper_sliders.build_hyperparameters(y, TABULAR_SLIDERS)
+        y = self.hyper_sliders.build_speed(y)
+        y += 4
+        if s.board:
+            y = self.overlay_toggles.build(y)
+        self.content_height = y
+        self.sync()
+
+    def set_rect(self, rect: pygame.Rect) -> None:
+        """Follow a window resize: move and stretch the panel; the widgets keep their places."""
+        self.rect = pygame.Rect(rect)
+        self.kit.container.set_position(self.rect.topleft)
+        self.kit.container.set_dimensions(self.rect.size)
+
+    # -- commands: what the panel's own widgets change in its state ------------------------------
+    def _emit(self, command: Command) -> None:
+        s = self._state
+        match command:
+            case ChooseAgent(kind=kind):
+                s.agent_kind = kind
+            case Compare(kind=kind):
+                s.compare_kind = kind
+            case SetSpeed(speed=speed):
+                s.speed = speed
+            case SetOverlay(name=name, on=on):
+                s.overlays[name] = on
+            case SetHyperparameter(name=name, value=value):
+                (s.dqn if s.agent_kind == "dqn" else s.hyper)[name] = value
+            case RebuildDQN(name=name, value=value):
+                s.dqn[name] = value
+            case ChooseTool():
+                pass  # shown once the app has changed the editor's tool (show_tool)
+        self.on_command(command)
+
+    # -- the component protocol ----------------------------------------------------------------
     def process_event(self, event: pygame.event.Event) -> bool:
         """Dispatch a pygame_gui widget event to its handler; True when it was one of ours."""
         if event.type == pygame_gui.UI_SELECTION_LIST_DROPPED_SELECTION:
@@ -149,14 +204,14 @@ class Controls(LevelSection, ToolPalette, AgentSection, HyperSliders, OverlayTog
             return False
         if event.type not in self._WIDGET_EVENTS:
             return False
-        handler = self._handlers.get(getattr(event, "ui_element", None))
+        handler = self.kit.handler_for(getattr(event, "ui_element", None))
         if handler is None:
             return False
         handler(event)
         return True
 
-    def _menus(self) -> list[pygame_gui.elements.UIDropDownMenu]:
-        return [w for w in self._handlers if isinstance(w, pygame_gui.elements.UIDropDownMenu)]
+    def _menus(self) -> list[UIDropDownMenu]:
+        return [w for w in self.kit.widgets() if isinstance(w, UIDropDownMenu)]
 
     def close_menus(self) -> None:
         """Fold every expanded drop-down (on the next manager update), as a click outside would."""
@@ -171,11 +226,136 @@ class Controls(LevelSection, ToolPalette, AgentSection, HyperSliders, OverlayTog
         """The manager draws the widgets (``draw_ui``); nothing extra here."""
 
     def sync(self) -> None:
-        """Make every widget show ``self.state`` (after a reset, a shortcut, a rebuild)."""
+        """Make every widget show the state (after a reset, a shortcut, a rebuild)."""
         if self.dqn_section is not None:
             self.dqn_section.sync()
-        self._sync_sliders(tabular=self.dqn_section is None)
-        self._sync_agent()
-        for key, button in self.tool_buttons.items():
-            show_selected(button, key == self.state.tool)
-        self._sync_overlays()
+        self.hyper_sliders.sync()
+        self.agent_section.sync()
+        self.tool_palette.sync()
+        self.overlay_toggles.sync()
+
+    # -- what the app tells the panel to show ----------------------------------------------------
+    def show_training(self, *, playing: bool, demo: bool, drive: bool) -> None:
+        """Play / greedy run / drive mode as the app now has them."""
+        s = self._state
+        s.playing, s.demo, s.drive = bool(playing), bool(demo), bool(drive)
+        self.agent_section.sync()
+
+    def show_tool(self, key: str) -> None:
+        self._state.tool = key
+        self.tool_palette.sync()
+
+    def show_agent(self, kind: str) -> None:
+        """The agent kind on screen (the panel is rebuilt by :meth:`rebuild_if_reshaped`)."""
+        self._state.agent_kind = kind
+
+    def show_world(self, agent_options: tuple[str, ...], *, editable: bool, board: bool) -> None:
+        """What the world offers: agent kinds, paint tools (editable), overlays (board)."""
+        s = self._state
+        s.agent_options, s.editable, s.board = tuple(agent_options), editable, board
+        if s.agent_kind not in s.agent_options:
+            s.agent_kind = s.agent_options[0]
+
+    def show_compare(self, kind: str | None) -> None:
+        """Compare mode's second agent (None: off); the menu shows it after a rebuild."""
+        self._state.compare_kind = kind
+
+    def show_hyperparameters(self, values: dict[str, Any]) -> None:
+        """The tabular agent's hyperparameters (alpha, gamma, epsilon, epsilon_decay)."""
+        self._state.hyper.update(values)
+        self.hyper_sliders.sync()
+
+    def show_dqn(self, values: dict[str, Any]) -> None:
+        """The DQN's knobs (see :func:`app.dqncontrols.dqn_values`)."""
+        self._state.dqn = dict(values)
+        if self.dqn_section is not None:
+            self.dqn_section.sync()
+
+    def size(self) -> tuple[int, int]:
+        """The rows x columns typed in the entries (the last good value where one is empty)."""
+        s = self._state
+        s.rows, s.cols = self.level_section.typed_size((s.rows, s.cols))
+        return s.rows, s.cols
+
+    def show_size(self, rows: int, cols: int) -> None:
+        """Show the shape of the level on screen in the size entries (it changed)."""
+        self._state.rows, self._state.cols = int(rows), int(cols)
+        self.level_section.show_size(int(rows), int(cols))
+
+    def set_level_choice(self, name: str) -> None:
+        """Show ``name`` in the level drop-down (without loading anything)."""
+        self._state.level_choice = name
+        self.level_section.show_level_choice()
+
+    def set_training_enabled(self, enabled: bool) -> None:
+        """Grey out play/step/reset/greedy/drive while the level is invalid."""
+        self.agent_section.set_training_enabled(enabled)
+
+    def set_readout(self, text: str) -> None:
+        """The distance-to-Q* line (empty when the Optimal overlay is off)."""
+        if self._state.board:
+            self.overlay_toggles.set_readout(text)
+
+    # -- widgets, for tests and the input router -------------------------------------------------
+    @property
+    def panel(self) -> pygame_gui.elements.UIPanel:
+        return self.kit.container
+
+    @property
+    def rows_entry(self) -> UITextEntryLine | None:
+        return self.level_section.rows_entry
+
+    @property
+    def cols_entry(self) -> UITextEntryLine | None:
+        return self.level_section.cols_entry
+
+    @property
+    def level_menu(self) -> UIDropDownMenu | None:
+        return self.level_section.level_menu
+
+    @property
+    def env_button(self) -> UIButton | None:
+        return self.level_section.env_button
+
+    @property
+    def file_buttons(self) -> dict[str, UIButton]:
+        return self.level_section.file_buttons
+
+    @property
+    def tool_buttons(self) -> dict[str, UIButton]:
+        return self.tool_palette.tool_buttons
+
+    @property
+    def agent_menu(self) -> UIDropDownMenu | None:
+        return self.agent_section.agent_menu
+
+    @property
+    def compare_menu(self) -> UIDropDownMenu | None:
+        return self.agent_section.compare_menu
+
+    @property
+    def play_button(self) -> UIButton | None:
+        return self.agent_section.play_button
+
+    @property
+    def reset_button(self) -> UIButton | None:
+        return self.agent_section.reset_button
+
+    @property
+    def agent_buttons(self) -> dict[str, UIButton]:
+        return self.agent_section.agent_buttons
+
+    @property
+    def overlay_boxes(self) -> dict[str, UICheckBox]:
+        return self.overlay_toggles.overlay_boxes
+
+    @property
+    def sliders(self) -> dict[str, UIHorizontalSlider]:
+        """Every slider by field name ("speed" for the speed)."""
+        dqn = self.dqn_section.sliders if self.dqn_section is not None else {}
+        return {**dqn, **self.hyper_sliders.sliders}
+
+    @property
+    def value_labels(self) -> dict[str, UILabel]:
+        dqn = self.dqn_section.value_labels if self.dqn_section is not None else {}
+        return {**dqn, **self.hyper_sliders.value_labels}

@@ -6,8 +6,8 @@ tabular sliders. Every slider's range and tooltip come from the field metadata o
 CLI refuses. Knobs that span decades (learning rate, batch size, target update interval) move on
 a log scale; pairs of related knobs share a row so the panel keeps room for the charts.
 
-Widget events become the panel's usual ``("hyper", (field, value))`` commands; the one
-structural switch, the dueling head, becomes ``("dqn_rebuild", ("dueling", on))`` because it
+Widget events become the panel's usual :class:`app.commands.SetHyperparameter` commands; the
+one structural switch, the dueling head, becomes :class:`app.commands.RebuildDQN` because it
 needs a fresh network. No torch here: the panel is built from the dataclass alone.
 """
 
@@ -21,6 +21,8 @@ import pygame_gui
 from pygame_gui.elements import UICheckBox, UIHorizontalSlider, UILabel
 
 from agents.config import DQNConfig, field_help, field_range
+from app.commands import CommandSink, RebuildDQN, SetHyperparameter
+from app.panelbase import PanelKit, PanelState
 from app.scales import LogScale, format_count, format_number, format_rate
 
 SLIDER_H = 26
@@ -108,17 +110,21 @@ def _switch_on(key: str, values: dict[str, Any]) -> bool:
 
 
 class DQNSection:
-    """Builds the DQN sliders and switches into a :class:`app.controls.Controls` panel."""
+    """The DQN sliders and switches of the side panel (``sliders`` / ``value_labels`` by field)."""
 
-    def __init__(self, controls: Any) -> None:
-        self.controls = controls
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink) -> None:
+        self.kit = kit
+        self.state = state
+        self.emit = emit
+        self.sliders: dict[str, UIHorizontalSlider] = {}
+        self.value_labels: dict[str, UILabel] = {}
         self.switches: dict[str, UICheckBox] = {}
 
     def build(self, y: int) -> int:
         """Add the section at ``y``; returns the y below it."""
-        c = self.controls
-        y = c._heading(y, "DQN HYPERPARAMETERS  (apply at once)")
-        full, half_gap = c.inner_width, 8
+        kit = self.kit
+        y = kit.heading(y, "DQN HYPERPARAMETERS  (apply at once)")
+        full, half_gap = kit.inner_width, 8
         half = (full - half_gap) // 2
         for row in DQN_ROWS:
             if len(row) == 1:
@@ -128,72 +134,67 @@ class DQNSection:
                 self._slider(row[1], y, 12 + half + half_gap, half, HALF_LABEL_W, HALF_VALUE_W)
             y += SLIDER_H
         y += 2
-        cells = c._row(y, len(SWITCHES), 22)
+        cells = kit.row(y, len(SWITCHES), 22)
         for cell, (key, label, _name, _on, _off, tip) in zip(cells, SWITCHES, strict=True):
-            box = UICheckBox(pygame.Rect(cell.x, cell.y, 20, 20), label, c.manager,
-                             container=c.panel, initial_state=_switch_on(key, c.state.dqn),
-                             tool_tip_text=tip)
+            box = UICheckBox(pygame.Rect(cell.x, cell.y, 20, 20), label, kit.manager,
+                             container=kit.container,
+                             initial_state=_switch_on(key, self.state.dqn), tool_tip_text=tip)
             self.switches[key] = box
-            c._handlers[box] = lambda e, k=key: self._on_switch(k, e)
+            kit.register(box, lambda e, k=key: self._on_switch(k, e))
         return y + 24 + 4
 
     def _slider(self, knob: DQNKnob, y: int, x: int, width: int, label_w: int,
                 value_w: int) -> None:
-        c = self.controls
+        kit = self.kit
         lo, hi = field_range(DQNConfig, knob.name)
         lo, hi = float(lo), float(hi)
-        value = c.state.dqn.get(knob.name, getattr(DQNConfig(), knob.name))
+        value = self.state.dqn.get(knob.name, getattr(DQNConfig(), knob.name))
         rect = pygame.Rect(x + label_w, y + 3, width - label_w - value_w - 4, 20)
         if knob.scale is None:
-            slider = UIHorizontalSlider(rect, float(value), (lo, hi), c.manager,
-                                        container=c.panel, click_increment=0.01)
+            slider = UIHorizontalSlider(rect, float(value), (lo, hi), kit.manager,
+                                        container=kit.container, click_increment=0.01)
         else:
             slider = UIHorizontalSlider(rect, knob.position(value), (0, knob.scale.positions),
-                                        c.manager, container=c.panel, click_increment=1)
+                                        kit.manager, container=kit.container, click_increment=1)
         tip = (f"{knob.name.replace('_', ' ')}: {field_help(DQNConfig, knob.name)}"
                f"{_EXTRA_HELP.get(knob.name, '')}")
         slider.set_tooltip(tip)
         if slider.sliding_button is not None:
             slider.sliding_button.set_tooltip(tip)
-        name_label = UILabel(pygame.Rect(x, y, label_w - 2, SLIDER_H), knob.label, c.manager,
-                             container=c.panel)
+        name_label = UILabel(pygame.Rect(x, y, label_w - 2, SLIDER_H), knob.label, kit.manager,
+                             container=kit.container)
         name_label.set_tooltip(tip)
         value_label = UILabel(pygame.Rect(x + width - value_w, y, value_w, SLIDER_H), "",
-                              c.manager, container=c.panel,
+                              kit.manager, container=kit.container,
                               object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
         value_label.set_tooltip(tip)
-        c.sliders[knob.name] = slider
-        c.value_labels[knob.name] = value_label
-        c._handlers[slider] = lambda e, k=knob, lo=lo, hi=hi: self._on_slider(k, lo, hi, e)
+        self.sliders[knob.name] = slider
+        self.value_labels[knob.name] = value_label
+        kit.register(slider, lambda e, k=knob, lo=lo, hi=hi: self._on_slider(k, lo, hi, e))
 
     # -- events --------------------------------------------------------------------------------
     def _on_slider(self, knob: DQNKnob, lo: float, hi: float, event: pygame.event.Event) -> None:
-        c = self.controls
         value = knob.value(event.value, lo, hi)
-        c.state.dqn[knob.name] = value
-        c.value_labels[knob.name].set_text(knob.text(value))
-        c.on_command("hyper", (knob.name, value))
+        self.value_labels[knob.name].set_text(knob.text(value))
+        self.emit(SetHyperparameter(knob.name, value))
 
     def _on_switch(self, key: str, event: pygame.event.Event) -> None:
-        c = self.controls
         _k, _label, name, on_value, off_value, _tip = next(s for s in SWITCHES if s[0] == key)
         value = on_value if event.type == pygame_gui.UI_CHECK_BOX_CHECKED else off_value
-        if c.state.dqn.get(name) == value:
+        if self.state.dqn.get(name) == value:
             return
-        c.state.dqn[name] = value
-        c.on_command("dqn_rebuild" if name == "dueling" else "hyper", (name, value))
+        self.emit(RebuildDQN(name, value) if name == "dueling" else SetHyperparameter(name, value))
 
     # -- showing state -------------------------------------------------------------------------
     def sync(self) -> None:
         """Show ``state.dqn`` in the sliders, value labels and switches."""
-        c = self.controls
-        values = c.state.dqn
+        values = self.state.dqn
         for name, knob in KNOBS.items():
-            slider = c.sliders.get(name)
+            slider = self.sliders.get(name)
             if slider is None or name not in values:
                 continue
             slider.set_current_value(knob.position(values[name]), warn=False)
-            c.value_labels[name].set_text(knob.text(values[name]))
+            self.value_labels[name].set_text(knob.text(values[name]))
         for key, box in self.switches.items():
             on = _switch_on(key, values)
             if box.get_state() != on:

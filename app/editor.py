@@ -145,6 +145,10 @@ class Editor:
         """Remember the current level as saved (after a successful save)."""
         self._saved = self._level
 
+    def set_enabled(self, enabled: bool) -> None:
+        """Paint or not (a Gymnasium env's map is not editable)."""
+        self.enabled = bool(enabled)
+
     def on_change(self, callback: Callable[[EditResult], None]) -> None:
         """Call ``callback(EditResult)`` after every committed change of ``level``.
 

@@ -24,7 +24,13 @@ import pygame
 import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import (
-    UIButton, UICheckBox, UILabel, UISelectionList, UITextBox, UITextEntryLine, UIWindow,
+    UIButton,
+    UICheckBox,
+    UILabel,
+    UISelectionList,
+    UITextBox,
+    UITextEntryLine,
+    UIWindow,
 )  # fmt: skip
 
 from app import colors as C

@@ -3,7 +3,7 @@
 Every slider's range and tooltip come from the hyperparameter dataclass's field metadata
 (``agents.config.TabularConfig``), so the app refuses exactly what the CLI refuses. The epsilon
 decay and the speed move along log scales (:mod:`app.scales`). A DQN's knobs are built by
-:mod:`app.dqncontrols` with the same row layout (:meth:`HyperSliders._slider_row`).
+:mod:`app.dqncontrols` with the same row layout (:func:`slider_row`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pygame_gui.elements import UIHorizontalSlider, UILabel
 
 from agents.config import field_help, field_range
 from app import scales
-from app.panelbase import MARGIN, PANEL_WIDTH, PanelBase
+from app.commands import CommandSink, SetHyperparameter, SetSpeed
+from app.panelbase import MARGIN, PANEL_WIDTH, PanelKit, PanelState
 
 SLIDER_ROW_H = 26
 LABEL_W = 96  # the name column
@@ -41,18 +42,47 @@ TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
 )
 
 
-class HyperSliders(PanelBase):
-    """Labelled sliders with a value column; ``sliders`` / ``value_labels`` are keyed by field."""
+def slider_row(kit: PanelKit, y: int, label: str, slider: UIHorizontalSlider,
+               tip: str) -> UILabel:
+    """The name and value labels of a full-width slider row, tooltips on all three; returns
+    the value label."""
+    slider.set_tooltip(tip)
+    if slider.sliding_button is not None:
+        slider.sliding_button.set_tooltip(tip)
+    name_label = UILabel(pygame.Rect(MARGIN, y, LABEL_W - 2, SLIDER_ROW_H), label,
+                         kit.manager, container=kit.container)
+    name_label.set_tooltip(tip)
+    value_label = UILabel(pygame.Rect(PANEL_WIDTH - MARGIN - 66, y, 66, SLIDER_ROW_H), "",
+                          kit.manager, container=kit.container,
+                          object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
+    value_label.set_tooltip(tip)
+    return value_label
 
-    sliders: dict[str, UIHorizontalSlider]
-    value_labels: dict[str, UILabel]
+
+class HyperSliders:
+    """The tabular hyperparameter sliders (``tabular``: False leaves them out) and the speed
+    slider; ``sliders`` / ``value_labels`` are keyed by field ("speed" for the speed)."""
+
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink,
+                 config_cls: type) -> None:
+        self.kit = kit
+        self.state = state
+        self.emit = emit
+        self.config_cls = config_cls
+        self.sliders: dict[str, UIHorizontalSlider] = {}
+        self.value_labels: dict[str, UILabel] = {}
+
+    def clear(self) -> None:
+        """Forget the widgets (the panel is being rebuilt)."""
+        self.sliders, self.value_labels = {}, {}
 
     def _slider_rect(self, y: int) -> pygame.Rect:
-        return pygame.Rect(MARGIN + LABEL_W, y + 3, self.inner_width - LABEL_W - VALUE_W, 20)
+        return pygame.Rect(MARGIN + LABEL_W, y + 3, self.kit.inner_width - LABEL_W - VALUE_W, 20)
 
-    def build_sliders(self, y: int, config_cls: type, specs: Sequence[SliderSpec]) -> int:
+    def build_hyperparameters(self, y: int, specs: Sequence[SliderSpec]) -> int:
         """One labelled slider per hyperparameter, range and tooltip from the dataclass metadata."""
-        y = self._heading(y, "HYPERPARAMETERS  (apply at once)")
+        kit, config_cls = self.kit, self.config_cls
+        y = kit.heading(y, "HYPERPARAMETERS  (apply at once)")
         for spec in specs:
             lo, hi = field_range(config_cls, spec.name)
             tip = f"{spec.name.replace('_', ' ')}: {field_help(config_cls, spec.name)}"
@@ -62,56 +92,41 @@ class HyperSliders(PanelBase):
             if spec.log_decay:
                 slider = UIHorizontalSlider(
                     self._slider_rect(y), scales.position_from_decay(value),
-                    (0, scales.DECAY_POSITIONS), self.manager, container=self.panel,
+                    (0, scales.DECAY_POSITIONS), kit.manager, container=kit.container,
                     click_increment=1,
                 )
             else:
                 slider = UIHorizontalSlider(
-                    self._slider_rect(y), float(value), (float(lo), float(hi)), self.manager,
-                    container=self.panel, click_increment=0.01,
+                    self._slider_rect(y), float(value), (float(lo), float(hi)), kit.manager,
+                    container=kit.container, click_increment=0.01,
                 )
-            self._slider_row(y, spec.name, spec.label, slider, tip)
-            self._handlers[slider] = lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e)
+            self.sliders[spec.name] = slider
+            self.value_labels[spec.name] = slider_row(kit, y, spec.label, slider, tip)
+            kit.register(slider, lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e))
             y += SLIDER_ROW_H
         return y
 
-    def _slider_row(self, y: int, name: str, label: str, slider: UIHorizontalSlider,
-                    tip: str) -> None:
-        """The name and value labels of a slider, tooltips on all three."""
-        slider.set_tooltip(tip)
-        if slider.sliding_button is not None:
-            slider.sliding_button.set_tooltip(tip)
-        name_label = UILabel(pygame.Rect(MARGIN, y, LABEL_W - 2, SLIDER_ROW_H), label,
-                             self.manager, container=self.panel)
-        name_label.set_tooltip(tip)
-        value_label = UILabel(pygame.Rect(PANEL_WIDTH - MARGIN - 66, y, 66, SLIDER_ROW_H), "",
-                              self.manager, container=self.panel,
-                              object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
-        value_label.set_tooltip(tip)
-        self.sliders[name] = slider
-        self.value_labels[name] = value_label
-
-    def _build_speed(self, y: int) -> int:
+    def build_speed(self, y: int) -> int:
+        kit = self.kit
         slider = UIHorizontalSlider(
             self._slider_rect(y), scales.position_from_speed(self.state.speed),
-            (0, scales.SPEED_POSITIONS), self.manager, container=self.panel, click_increment=1,
+            (0, scales.SPEED_POSITIONS), kit.manager, container=kit.container, click_increment=1,
         )
         tip = ("Training speed in steps per second, on a log scale from 1/s to 'max' (as many as "
                "the frame budget allows). At 20/s or less the agent is animated and each update "
                "is shown as arithmetic")
-        self._slider_row(y, "speed", "speed", slider, tip)
-        self._handlers[slider] = self._on_speed
+        self.sliders["speed"] = slider
+        self.value_labels["speed"] = slider_row(kit, y, "speed", slider, tip)
+        kit.register(slider, self._on_speed)
         return y + SLIDER_ROW_H
 
-    def _sync_sliders(self, tabular: bool) -> None:
-        """Show the speed (and, for a tabular agent, ``state.hyper``) in the sliders."""
+    def sync(self) -> None:
+        """Show the speed and ``state.hyper`` in the sliders."""
         s = self.state
         for name, slider in self.sliders.items():
             if name == "speed":
                 slider.set_current_value(scales.position_from_speed(s.speed), warn=False)
                 self.value_labels[name].set_text(scales.speed_label(s.speed))
-                continue
-            if not tabular:
                 continue
             value = s.hyper.get(name, 0.0)
             if name == "epsilon_decay":
@@ -126,11 +141,10 @@ class HyperSliders(PanelBase):
             value = min(scales.decay_from_position(event.value), hi)
         else:
             value = min(max(round(float(event.value), 4), lo), hi)
-        self.state.hyper[spec.name] = value
         self.value_labels[spec.name].set_text(scales.format_number(value))
-        self.on_command("hyper", (spec.name, value))
+        self.emit(SetHyperparameter(spec.name, value))
 
     def _on_speed(self, event: pygame.event.Event) -> None:
-        self.state.speed = scales.speed_from_position(event.value)
-        self.value_labels["speed"].set_text(scales.speed_label(self.state.speed))
-        self.on_command("speed", self.state.speed)
+        speed = scales.speed_from_position(event.value)
+        self.value_labels["speed"].set_text(scales.speed_label(speed))
+        self.emit(SetSpeed(speed))

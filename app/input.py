@@ -1,31 +1,61 @@
 """Input routing: every pygame event to the one component that should act on it.
 
-A mixin of :class:`app.app.App`. Events go to the pygame_gui manager first, then to the dialogs and
-the side panel (widget events), then, if nobody consumed them, to the keyboard shortcuts, the
-board and the editor. While a dialog or the env picker is open, shortcuts are off; while a
-Gymnasium env is shown, nothing is painted (its map is not editable).
+:class:`InputRouting` owns no state of its own: it is handed the parts events go to. Events go to
+the pygame_gui manager first, then to the dialogs and the side panel (widget events), then, if
+nobody consumed them, to the keyboard shortcuts, the board and the editor. While a dialog or the
+env picker is open, shortcuts are off; while a Gymnasium env is shown, nothing is painted (its map
+is not editable).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import pygame
+import pygame_gui
+
+from app.board import Board
+from app.controls import Controls
+from app.dialogs import Dialogs
+from app.editor import Editor
+from app.levelflow import LevelFlow
+from app.training import TrainingControl
+from app.worldflow import WorldFlow
 
 
 class InputRouting:
-    """Event dispatch, keyboard shortcuts and the panel's commands."""
+    """Event dispatch and keyboard shortcuts.
 
-    session: Any
-    state: Any
+    Args:
+        quit: the window's close button, once unsaved edits are dealt with.
+        resize: the window changed size.
+        screenshot: F12.
+    """
 
-    # ==== events ==================================================================================
-    def _handle(self, event: pygame.event.Event) -> None:
+    def __init__(self, manager: pygame_gui.UIManager, dialogs: Dialogs, controls: Controls,
+                 board: Board, editor: Editor, files: LevelFlow, training: TrainingControl,
+                 worlds: WorldFlow, *, quit: Callable[[], None],
+                 resize: Callable[[tuple[int, int]], None],
+                 screenshot: Callable[[], object]) -> None:
+        self.manager = manager
+        self.dialogs = dialogs
+        self.controls = controls
+        self.board = board
+        self.editor = editor
+        self.files = files
+        self.training = training
+        self.worlds = worlds
+        self.quit = quit
+        self.resize = resize
+        self.screenshot = screenshot
+
+    def process_event(self, event: pygame.event.Event) -> None:
+        """Give ``event`` to the one part that should act on it."""
         if event.type == pygame.QUIT:
-            self.files.request_close(self._quit)
+            self.files.request_close(self.quit)
             return
         if event.type == pygame.VIDEORESIZE:
-            self._resize(event.size)
+            self.resize(event.size)
             return
         if event.type == pygame.USEREVENT and hasattr(event, "user_type"):
             return  # pygame_gui's old-style duplicate of a widget event
@@ -34,7 +64,7 @@ class InputRouting:
             return
         if event.type >= pygame.USEREVENT:
             return
-        modal = self.dialogs.modal_open() or self.picker_open()
+        modal = self.dialogs.modal_open() or self.worlds.picker_open()
         if event.type == pygame.KEYDOWN and not consumed:
             if event.key == pygame.K_ESCAPE and self.dialogs.close_top():
                 return
@@ -45,26 +75,26 @@ class InputRouting:
                 return
         if consumed or modal:
             if event.type == pygame.MOUSEMOTION:
-                self.board.hover = None
+                self.board.clear_hover()
             return
         self.board.process_event(event)
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION,
                           pygame.KEYDOWN):
             was_tool = self.editor.tool
             used = self.editor.process_event(event, self.board)
-            if used and self.editor.drawing and self.playing:
-                self._pause("Training paused while you edit")
+            if used and self.editor.drawing and self.training.playing:
+                self.training.pause("Training paused while you edit")
             if self.editor.tool is not was_tool:
-                self.state.tool = self.editor.tool.key
-                self.controls.sync()
+                self.controls.show_tool(self.editor.tool.key)
 
     def _text_focused(self) -> bool:
-        return any(e.is_focused for e in (self.controls.rows_entry, self.controls.cols_entry))
+        entries = (self.controls.rows_entry, self.controls.cols_entry)
+        return any(e is not None and e.is_focused for e in entries)
 
     def _shortcut(self, event: pygame.event.Event) -> bool:
         key, mod = event.key, event.mod
         ctrl = bool(mod & (pygame.KMOD_CTRL | pygame.KMOD_META))
-        if ctrl and self.world is not None and key in (pygame.K_s, pygame.K_z, pygame.K_y):
+        if ctrl and self.worlds.world is not None and key in (pygame.K_s, pygame.K_z, pygame.K_y):
             self.status.notify("A Gymnasium env is not editable: open a level to edit and save "
                                "it (Save agent keeps what was learnt)", "info")
             return True
@@ -80,47 +110,31 @@ class InputRouting:
             return True
         if mod & pygame.KMOD_ALT:
             return False
-        plain = {
-            pygame.K_SPACE: lambda: self._cmd_play(not self.playing),
-            pygame.K_n: self.step_once,
-            pygame.K_r: self.reset_learning,
-            pygame.K_g: self.toggle_demo,
-            pygame.K_m: lambda: self._cmd_drive(not self.drive),
+        training = self.training
+        plain: dict[int, Callable[[], object]] = {
+            pygame.K_SPACE: lambda: training.play(not training.playing),
+            pygame.K_n: training.step_once,
+            pygame.K_r: training.reset_learning,
+            pygame.K_g: training.toggle_demo,
+            pygame.K_m: lambda: training.set_drive(not training.drive),
             pygame.K_F1: self.dialogs.toggle_help,
             pygame.K_F12: self.screenshot,
-            pygame.K_e: self.open_env_picker,
-            pygame.K_w: lambda: self.drive_step((-1, 0)),
-            pygame.K_a: lambda: self.drive_step((0, -1)),
-            pygame.K_s: lambda: self.drive_step((1, 0)),
-            pygame.K_d: lambda: self.drive_step((0, 1)),
+            pygame.K_e: self.worlds.open_env_picker,
+            pygame.K_w: lambda: training.drive_step((-1, 0)),
+            pygame.K_a: lambda: training.drive_step((0, -1)),
+            pygame.K_s: lambda: training.drive_step((1, 0)),
+            pygame.K_d: lambda: training.drive_step((0, 1)),
         }
         arrows = {pygame.K_UP: (-1, 0), pygame.K_DOWN: (1, 0), pygame.K_LEFT: (0, -1),
                   pygame.K_RIGHT: (0, 1)}
-        if key in arrows and self.drive:
-            self.drive_step(arrows[key])
+        if key in arrows and training.drive:
+            training.drive_step(arrows[key])
             return True
         if key == pygame.K_RIGHT:
-            self.step_once()
+            training.step_once()
             return True
         handler = plain.get(key)
         if handler is None:
             return False
         handler()
         return True
-
-    def _command(self, name: str, value: Any) -> None:
-        """A widget asked for something (see ``Controls``)."""
-        self._commands[name](value)
-
-    def _cmd_level(self, name: str) -> None:
-        """The level drop-down: a level replaces a Gymnasium env even if it is the same one."""
-        if self.world is not None and name == self.files.level_label and \
-                self.files.level_path is None:
-            self.files.ask_unsaved(lambda: self.files.open_level(name))
-            return
-        if self.world is not None and name == self.world.title:
-            return
-        self.files.choose(name)
-
-    def _quit(self) -> None:
-        self.running = False

@@ -20,7 +20,7 @@ from app.editor import Editor
 from app.recovery import RecoveryStore
 from app.statusbar import StatusBar
 from levels import generate_maze
-from levels.level import LevelError, bundled_level_names, load_level, save_level
+from levels.level import Level, LevelError, bundled_level_names, load_level, save_level
 
 MIN_SIDE, MAX_SIDE = 2, 64
 
@@ -53,6 +53,10 @@ class LevelFlow:
     def source(self) -> str:
         """Where the level came from, as stored in the recovery file."""
         return str(self.level_path) if self.level_path else self.level_label
+
+    def adopt(self, level: Level) -> None:
+        """``level`` is about to be opened from elsewhere (an agent file): no file, its name."""
+        self.level_path, self.level_label = None, level.name
 
     def ask_unsaved(self, then: Any) -> None:
         """Run ``then()`` now, or after Save / Discard when there are unsaved edits."""

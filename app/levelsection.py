@@ -8,55 +8,81 @@ shortcuts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pygame
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextEntryLine
 
-from app.panelbase import GAP, MARGIN, ROW, PanelBase
+from app.commands import (
+    ChooseLevel,
+    CommandSink,
+    GenerateLevel,
+    NewLevel,
+    OpenEnvPicker,
+    OpenLevel,
+    ResizeLevel,
+    SaveLevel,
+)
+from app.panelbase import GAP, MARGIN, ROW, PanelKit, PanelState
 
 LEVEL_MENU_W = 142  # the drop-down; the env button and the size entries share the rest
 
 
-class LevelSection(PanelBase):
-    """Level drop-down, env button, size entries and New / Open / Save / Generate / Resize."""
+class LevelSection:
+    """Level drop-down, env button, size entries and New / Open / Save / Generate / Resize.
 
-    level_menu: UIDropDownMenu
-    env_button: UIButton
-    rows_entry: UITextEntryLine
-    cols_entry: UITextEntryLine
-    file_buttons: dict[str, UIButton]
+    Args:
+        kit: the panel's container and handler table.
+        state: what the panel shows (read only).
+        emit: where the section's commands go.
+        size: reads the entries (and remembers them) for New, Generate and Resize.
+    """
 
-    def _build_level(self, y: int) -> int:
-        s = self.state
-        y = self._heading(y, "LEVEL OR ENVIRONMENT")
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink,
+                 size: Callable[[], tuple[int, int]]) -> None:
+        self.kit = kit
+        self.state = state
+        self.emit = emit
+        self.size = size
+        self.level_menu: UIDropDownMenu | None = None
+        self.env_button: UIButton | None = None
+        self.rows_entry: UITextEntryLine | None = None
+        self.cols_entry: UITextEntryLine | None = None
+        self.file_buttons: dict[str, UIButton] = {}
+        self._level_menu_rect = pygame.Rect(0, 0, 0, 0)
+
+    def build(self, y: int) -> int:
+        kit, s = self.kit, self.state
+        y = kit.heading(y, "LEVEL OR ENVIRONMENT")
         self._level_menu_rect = pygame.Rect(MARGIN, y, LEVEL_MENU_W, ROW)
         self._make_level_menu()
-        self.env_button = self._button(
+        self.env_button = kit.button(
             pygame.Rect(MARGIN + LEVEL_MENU_W + 4, y, 80, ROW), "Env… (E)",
             "Open a Gymnasium environment (FrozenLake, Taxi, CliffWalking, CartPole, ...) or "
-            "type any installed id (E)", lambda: self.on_command("env", None))
+            "type any installed id (E)", lambda: self.emit(OpenEnvPicker()))
         x = MARGIN + LEVEL_MENU_W + 84 + 10
-        size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", self.manager,
-                             container=self.panel)
+        size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", kit.manager,
+                             container=kit.container)
         size_label.set_tooltip("Rows x columns of the level; New, Generate and Resize use them")
         self.rows_entry = self._size_entry(pygame.Rect(x + 42, y, 54, ROW), s.rows, "Rows")
-        UILabel(pygame.Rect(x + 98, y, 24, ROW), "x", self.manager, container=self.panel)
+        UILabel(pygame.Rect(x + 98, y, 24, ROW), "x", kit.manager, container=kit.container)
         self.cols_entry = self._size_entry(pygame.Rect(x + 124, y, 54, ROW), s.cols, "Columns")
         y += ROW + GAP
-        cells = self._row(y, 5)
+        cells = kit.row(y, 5)
         self.file_buttons = {
-            "new": self._button(cells[0], "New", "Blank level of the size above (Ctrl+N)",
-                                lambda: self.on_command("new", self.size())),
-            "open": self._button(cells[1], "Open", "Open a level file (Ctrl+O)",
-                                 lambda: self.on_command("open", None)),
-            "save": self._button(cells[2], "Save", "Save the level to its file (Ctrl+S); "
-                                 "Ctrl+Shift+S saves under a new name",
-                                 lambda: self.on_command("save", None)),
-            "generate": self._button(cells[3], "Generate",
-                                     "A random maze of the size above, always solvable",
-                                     lambda: self.on_command("generate", self.size())),
-            "resize": self._button(cells[4], "Resize",
-                                   "Resize this level to the size above (keeps what fits)",
-                                   lambda: self.on_command("resize", self.size())),
+            "new": kit.button(cells[0], "New", "Blank level of the size above (Ctrl+N)",
+                              lambda: self.emit(NewLevel(self.size()))),
+            "open": kit.button(cells[1], "Open", "Open a level file (Ctrl+O)",
+                               lambda: self.emit(OpenLevel())),
+            "save": kit.button(cells[2], "Save", "Save the level to its file (Ctrl+S); "
+                               "Ctrl+Shift+S saves under a new name",
+                               lambda: self.emit(SaveLevel())),
+            "generate": kit.button(cells[3], "Generate",
+                                   "A random maze of the size above, always solvable",
+                                   lambda: self.emit(GenerateLevel(self.size()))),
+            "resize": kit.button(cells[4], "Resize",
+                                 "Resize this level to the size above (keeps what fits)",
+                                 lambda: self.emit(ResizeLevel(self.size()))),
         }
         if not s.editable:
             for key in ("save", "resize"):
@@ -64,11 +90,12 @@ class LevelSection(PanelBase):
         return y + ROW + GAP + 2
 
     def _size_entry(self, rect: pygame.Rect, value: int, what: str) -> UITextEntryLine:
-        entry = UITextEntryLine(rect, self.manager, container=self.panel, initial_text=str(value))
+        entry = UITextEntryLine(rect, self.kit.manager, container=self.kit.container,
+                                initial_text=str(value))
         entry.set_allowed_characters("numbers")
         entry.set_text_length_limit(2)
         entry.set_tooltip(f"{what} for New, Generate and Resize (2 to 64)")
-        self._handlers[entry] = self._on_size_entered
+        self.kit.register(entry, self._on_size_entered)
         return entry
 
     def _make_level_menu(self) -> None:
@@ -80,45 +107,42 @@ class LevelSection(PanelBase):
             options,
             s.level_choice,
             self._level_menu_rect,
-            self.manager,
-            container=self.panel,
+            self.kit.manager,
+            container=self.kit.container,
             expansion_height_limit=260,
         )
         self.level_menu.set_tooltip("Bundled levels: pick one to load it (unsaved edits are "
                                     "asked about first)")
-        self._handlers[self.level_menu] = self._on_level
+        self.kit.register(self.level_menu, self._on_level)
 
     # -- reading and showing -------------------------------------------------------------------
-    def size(self) -> tuple[int, int]:
-        """The rows x columns typed in the entries (the last good value where one is empty)."""
-        def read(entry: UITextEntryLine, fallback: int) -> int:
+    def typed_size(self, fallback: tuple[int, int]) -> tuple[int, int]:
+        """The rows x columns typed in the entries (``fallback``'s value where one is empty)."""
+        def read(entry: UITextEntryLine | None, default: int) -> int:
             try:
-                return int(entry.get_text())
+                return int(entry.get_text()) if entry is not None else default
             except ValueError:
-                return fallback
-        self.state.rows = read(self.rows_entry, self.state.rows)
-        self.state.cols = read(self.cols_entry, self.state.cols)
-        return self.state.rows, self.state.cols
+                return default
+        return read(self.rows_entry, fallback[0]), read(self.cols_entry, fallback[1])
 
     def show_size(self, rows: int, cols: int) -> None:
-        """Show the shape of the level on screen in the size entries (it changed)."""
-        self.state.rows, self.state.cols = int(rows), int(cols)
+        """Show ``rows`` x ``cols`` in the size entries."""
         for entry, value in ((self.rows_entry, rows), (self.cols_entry, cols)):
-            if entry.alive() and entry.get_text() != str(value):
+            if entry is not None and entry.alive() and entry.get_text() != str(value):
                 entry.set_text(str(value))
 
-    def set_level_choice(self, name: str) -> None:
-        """Show ``name`` in the level drop-down (without loading anything)."""
-        if name == self.state.level_choice and self.level_menu.selected_option[0] == name:
-            return
-        self.state.level_choice = name
-        self._handlers.pop(self.level_menu, None)
-        self.level_menu.kill()
+    def show_level_choice(self) -> None:
+        """Rebuild the drop-down to show ``state.level_choice`` (without loading anything)."""
+        if self.level_menu is not None:
+            if self.level_menu.selected_option[0] == self.state.level_choice:
+                return
+            self.kit.unregister(self.level_menu)
+            self.level_menu.kill()
         self._make_level_menu()
 
     # -- event handlers ------------------------------------------------------------------------
     def _on_level(self, event: pygame.event.Event) -> None:
-        self.on_command("level", event.text)
+        self.emit(ChooseLevel(event.text))
 
     def _on_size_entered(self, event: pygame.event.Event) -> None:
         event.ui_element.unfocus()  # Enter gives the keyboard back to the shortcuts

@@ -1,9 +1,13 @@
 """What the app reads back from the session each frame: Q-values per cell, charts, hover card.
 
-A mixin of :class:`app.app.App`. While training fast the session is re-read at most ~15 times a
-second (the board throttles its arrow layer to ~10 redraws a second anyway), so the frame budget
-goes to learning; at slow speed, while stepping and when paused it is re-read whenever something
-changed. The board is then given one :class:`app.board.BoardView` per frame.
+:class:`LiveView` owns the view's cache (:class:`ViewState`: the last snapshot, the values per
+cell, which cheeses-eaten situation the board shows, the chart bookkeeping) and the rate meter;
+nobody else writes them. It notices what to re-read by comparing the training control's
+``revision`` and ``generation`` with the ones it last saw. While training fast the session is
+re-read at most ~15 times a second (the board throttles its arrow layer to ~10 redraws a second
+anyway), so the frame budget goes to learning; at slow speed, while stepping and when paused it is
+re-read whenever something changed. The board is then given one :class:`app.board.BoardView` per
+frame.
 
 A DQN has no table: its arrows come from a forward pass over every state of the board
 (``snapshot(include_q=True)``), and its loss / mean-Q charts from the agent's statistics. Both
@@ -14,24 +18,34 @@ Q-values as bars (``state_q``), the last action highlighted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from agents.records import Snapshot
 from app import colors as C
-from app.board import BoardView, Overlays
-from app.charts import Series
-from app.gymview import taxi_situation
-from app.qview import cell_values, states_to_cells
-from app.statusbar import ARROWS
-from app.training import SLOW_SPEED
+from app.agentfactory import label
+from app.board import Board, BoardView, Overlays
+from app.charts import LineChart, Series
+from app.controls import Controls
+from app.editor import Editor
+from app.gymview import GymView, taxi_situation
+from app.leveledits import LevelEdits
+from app.optimal import OptimalValues
+from app.qview import CellValues, cell_values, states_to_cells
+from app.screen import ScreenLayout
+from app.statusbar import ARROWS, InfoStrip, RateMeter, StatusBar
+from app.training import TrainingControl
+from app.worldflow import WorldFlow
+from levels.gridinfo import GridInfo
 
 FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
 DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a second
 DIRS = ("left", "down", "right", "up")
 
 
-def episode_ends(snap: Any) -> np.ndarray:
+def episode_ends(snap: Snapshot) -> np.ndarray:
     """The env step at which each kept episode of ``snap.returns`` ended."""
     lengths = np.asarray(snap.lengths, dtype=np.float64)
     if lengths.size == 0:
@@ -41,85 +55,177 @@ def episode_ends(snap: Any) -> np.ndarray:
     return last_end - later
 
 
+@dataclass
+class ViewState:
+    """What the view caches between frames (owned by :class:`LiveView`)."""
+
+    snap: Snapshot | None = None
+    values: CellValues | None = None
+    snap_time: float = -1.0
+    q_time: float = -1e9  # the last DQN forward pass over the board
+    layer: int = 0  # the cheeses-eaten situation the board shows
+    layer_follows_agent: bool = True
+    layer_caption: str = ""
+    taxi_caption: str = ""
+    trail_cells: list[tuple[int, int]] = field(default_factory=list)
+    chart_episodes: tuple[int, int] = (-1, -1)
+    hover_cell: tuple[int, int] | None = None
+    hover_time: float = -1.0
+    seen_revision: int = -1
+    seen_generation: int = -1
+    seen_session: object = None
+    seen_moves: int = 0
+
+
 class LiveView:
     """Turns session snapshots into what the board, charts, readout and hover card show."""
 
-    session: Any
-    state: Any
+    def __init__(self, training: TrainingControl, worlds: WorldFlow, edits: LevelEdits,
+                 layout: ScreenLayout, charts: Charts, *, board: Board, editor: Editor,
+                 gym_view: GymView, info: InfoStrip, status: StatusBar, controls: Controls,
+                 optimal: OptimalValues) -> None:
+        self.training = training
+        self.worlds = worlds
+        self.edits = edits
+        self.layout = layout
+        self.charts = charts
+        self.board = board
+        self.editor = editor
+        self.gym_view = gym_view
+        self.info = info
+        self.status = status
+        self.controls = controls
+        self.optimal = optimal
+        self.rate = RateMeter()
+        self._v = ViewState()
 
-    def _training_fast(self) -> bool:
-        return self.playing and (self.state.speed is None or self.state.speed > SLOW_SPEED)
+    # -- what others read ----------------------------------------------------------------------
+    @property
+    def snap(self) -> Snapshot | None:
+        return self._v.snap
 
-    def _refresh_due(self, now: float) -> bool:
-        if self._training_fast():
-            return now - self._snap_time >= FAST_REFRESH_S
-        return self._need_refresh
+    @property
+    def values(self) -> CellValues | None:
+        return self._v.values
 
-    def _refresh_view(self, now: float) -> bool:
+    @property
+    def layer(self) -> int:
+        """The cheeses-eaten situation (layer) the board shows."""
+        return self._v.layer
+
+    @property
+    def layer_caption(self) -> str:
+        return self._v.layer_caption
+
+    @property
+    def taxi_caption(self) -> str:
+        return self._v.taxi_caption
+
+    # -- keeping up with training ----------------------------------------------------------------
+    def invalidate(self) -> None:
+        """Re-read the session on the next frame (an overlay changed, the world changed)."""
+        self._v.seen_revision = -1
+
+    def _catch_up(self) -> None:
+        """Start over where training started over; follow the agent when it glides."""
+        v, training = self._v, self.training
+        if training.session is not v.seen_session:
+            v.seen_session = training.session
+            v.values, v.snap = None, None
+        if training.generation != v.seen_generation:
+            v.seen_generation = training.generation
+            v.chart_episodes = (-1, -1)
+            v.q_time = -1e9
+            self.rate.reset()
+        if training.moves_started != v.seen_moves:
+            v.seen_moves = training.moves_started
+            v.layer_follows_agent = True
+
+    def refresh_due(self, now: float) -> bool:
+        self._catch_up()
+        if self.training.training_fast():
+            return now - self._v.snap_time >= FAST_REFRESH_S
+        return self._v.seen_revision != self.training.revision
+
+    def refresh(self, now: float) -> bool:
         """Re-read the session when something changed (throttled while training fast)."""
-        session = self.session
+        v, training = self._v, self.training
+        self._catch_up()
+        session = training.session
         if session is None:
             return False
-        fast = self._training_fast()
-        if not self._need_refresh or (fast and now - self._snap_time < FAST_REFRESH_S):
+        fast = training.training_fast()
+        if v.seen_revision == training.revision or (fast and now - v.snap_time < FAST_REFRESH_S):
             self._refresh_hover(now)
             return False
-        self._need_refresh = False
-        self._snap_time = now
+        v.seen_revision = training.revision
+        v.snap_time = now
         dqn = session.agent.kind == "dqn"
-        with_q = not dqn or not self.playing or now - self._q_time >= DQN_REFRESH_S
+        kind = self.worlds.view_kind
+        with_q = not dqn or not training.playing or now - v.q_time >= DQN_REFRESH_S
         if dqn and with_q:
-            self._q_time = now
+            v.q_time = now
             self._show_dqn_stats(session.agent)
-        snap = session.snapshot(include_q=with_q and self.view_kind != "frame")
-        self._snap = snap
+        snap = session.snapshot(include_q=with_q and kind != "frame")
+        v.snap = snap
         self.rate.add(snap.total_steps, now)
         grid = session.grid
-        if self.valid and grid is not None and snap.q is not None:
-            # Which cheeses-eaten situation (layer) the arrows show: the agent's own while it is
-            # watched step by step; while training fast and after pausing it, the one the agent
-            # has spent most steps in, which does not jump about as cheeses are eaten (layer 0,
-            # nothing eaten, would leave most cells empty once the agent eats a cheese early).
-            # Taxi's board always shows the passenger/destination situation the taxi is in.
-            if fast:
-                self._layer_follows_agent = False
-            follow = self._layer_follows_agent or self.view_kind == "taxi"
-            layer = int(grid.layer[self._display_state(snap)]) if follow else \
-                self._most_visited_layer(grid, snap.visits)
-            self._values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
-            self._layer = layer
-            self.layer_caption = self._describe_layer(layer, follow)
-            if self.view_kind == "taxi":
-                self.taxi_caption = f"Q arrows for: {taxi_situation(layer)}"
+        if training.valid and grid is not None and snap.q is not None:
+            self._read_values(snap, grid, fast)
         elif with_q or not dqn:  # a DQN between two forward passes keeps its last arrows
-            self._values = None
-        if self.view_kind in ("taxi", "frame"):
+            v.values = None
+        if kind in ("taxi", "frame"):
             self._show_frame(snap)
-        if self.compare is not None:
-            self.compare.refresh(self, with_q)
-        if (self.state.overlays.get("optimal") and self.valid and grid is not None
+        lane = training.lane
+        if lane is not None:
+            world = self.worlds.world
+            lane.refresh(v.layer, world.action_names if world is not None else (), with_q)
+        overlays = self.controls.state.overlays
+        if (overlays.get("optimal") and training.valid and grid is not None
                 and snap.q is not None and not dqn):
             self.optimal.request(session.env, float(session.agent.gamma))
             self.controls.set_readout(self.optimal.readout(snap.q))
         else:
             self.controls.set_readout("")
-        self._trail_cells = states_to_cells(snap.trail, grid) if grid is not None and \
-            self.state.overlays.get("trail") else []
-        episodes = (snap.episode, self.compare.snap.episode if self.compare is not None
-                    and self.compare.snap is not None else -1)
-        if episodes != self._chart_episode:
-            self._chart_episode = episodes
+        v.trail_cells = states_to_cells(snap.trail, grid) if grid is not None and \
+            overlays.get("trail") else []
+        episodes = (snap.episode, lane.snap.episode if lane is not None
+                    and lane.snap is not None else -1)
+        if episodes != v.chart_episodes:
+            v.chart_episodes = episodes
             self._update_learning_curves(snap)
             self._update_epsilon_chart(snap)
         self._refresh_hover(now, force=True)
         return True
 
-    def _update_learning_curves(self, snap: Any) -> None:
+    def _read_values(self, snap: Snapshot, grid: GridInfo, fast: bool) -> None:
+        """Values per cell of one cheeses-eaten situation (layer).
+
+        The agent's own while it is watched step by step; while training fast and after pausing
+        it, the one the agent has spent most steps in, which does not jump about as cheeses are
+        eaten (layer 0, nothing eaten, would leave most cells empty once the agent eats a cheese
+        early). Taxi's board always shows the passenger/destination situation the taxi is in.
+        """
+        v = self._v
+        kind = self.worlds.view_kind
+        if fast:
+            v.layer_follows_agent = False
+        follow = v.layer_follows_agent or kind == "taxi"
+        layer = int(grid.layer[self._display_state(snap)]) if follow else \
+            self._most_visited_layer(grid, snap.visits)
+        v.values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
+        v.layer = layer
+        v.layer_caption = self._describe_layer(layer, follow)
+        if kind == "taxi":
+            v.taxi_caption = f"Q arrows for: {taxi_situation(layer)}"
+
+    def _update_learning_curves(self, snap: Snapshot) -> None:
         returns = snap.returns
-        lane = self.compare
+        lane = self.training.lane
+        chart = self.charts.returns
         if lane is None or lane.snap is None:
-            self.returns_chart.title = "return per episode"
-            self.returns_chart.set_learning_curve(returns, snap.episode - len(returns) + 1)
+            chart.set_title("return per episode")
+            chart.set_learning_curve(returns, snap.episode - len(returns) + 1)
             return
         # Compare mode: the two agents run the same number of env steps, not of episodes (a
         # cautious agent's episodes are longer), so their curves line up on env steps; both
@@ -131,34 +237,28 @@ class LiveView:
         for name, s, x in zip(names, (snap, lane.snap), ends, strict=True):
             keep = x >= start
             curves[name] = (s.returns[keep], x[keep])
-        self.returns_chart.title = "return per episode, by env step"
-        self.returns_chart.set_learning_curves(curves)
+        chart.set_title("return per episode, by env step")
+        chart.set_learning_curves(curves)
 
     def lane_label(self, i: int) -> str:
         """Compare mode's name for the first (0) or second (1) agent."""
-        from app.agentfactory import label
+        return lane_label(self.training, self.layout, i)
 
-        kinds = [self.session.agent.kind, self.compare.session.agent.kind]
-        name = label(kinds[i])
-        return f"{name} ({self.lane_places()[i]})" if kinds[0] == kinds[1] else name
-
-    def lane_places(self) -> tuple[str, str]:
-        """Where compare mode's two lanes are on screen."""
-        return ("top", "bottom") if self.lanes_stacked else ("left", "right")
-
-    def _show_frame(self, snap: Any) -> None:
+    def _show_frame(self, snap: Snapshot) -> None:
         """The env's own picture and the Q-value bars of the current state."""
-        session = self.session
+        session = self.training.session
+        assert session is not None
+        world = self.worlds.world
         try:
             self.gym_view.set_frame(session.render_frame())
         except Exception as exc:  # third-party render code: keep the last picture, say why
             self.status.notify(f"The env failed to render: {exc}", "warn")
-        names = self.world.action_names if self.world is not None else ()
+        names = world.action_names if world is not None else ()
         q = session.state_q()
         if q is not None and q.size != len(names):
             q = None
         self.gym_view.set_q(q, snap.last_action, names)
-        if self.view_kind == "frame":
+        if self.worlds.view_kind == "frame":
             self.gym_view.set_caption(f"step {snap.episode_step} · return "
                                       f"{snap.episode_return:g} · Q-values now; amber: "
                                       "the action just taken")
@@ -167,12 +267,13 @@ class LiveView:
         """The DQN's loss and mean-Q charts and its numbers in the info strip."""
         stats = agent.stats_history()
         steps = stats["step"]
-        self.loss_chart.set_series([Series("TD loss", stats["loss"], steps, C.SERIES[4])])
-        self.meanq_chart.set_series([Series("mean Q", stats["mean_q"], steps, C.SERIES[2])])
+        self.charts.loss.set_series([Series("TD loss", stats["loss"], steps, C.SERIES[4])])
+        self.charts.meanq.set_series([Series("mean Q", stats["mean_q"], steps, C.SERIES[2])])
         cfg = agent.config
-        self.info.title = f"DQN ON {str(agent.device).upper()}"
-        if self.session.error:  # the stop message stays until the agent is reset
-            self.info.set_arithmetic([], f"Training stopped: {self.session.error}. Press R to "
+        self.info.set_title(f"DQN ON {str(agent.device).upper()}")
+        error = self.training.session.error if self.training.session is not None else None
+        if error:  # the stop message stays until the agent is reset
+            self.info.set_arithmetic([], f"Training stopped: {error}. Press R to "
                                          "reset the agent (or lower the learning rate).")
             return
         if steps.size:
@@ -185,21 +286,21 @@ class LiveView:
         line2 = (f"{agent.num_updates:,} gradient steps   replay {agent.buffer.size:,} / "
                  f"{cfg.buffer_size:,}   target every {cfg.target_update_interval:,} steps   "
                  f"batch {cfg.batch_size}")
-        self.info.set_arithmetic([line1, line2, self._dqn_note])
+        self.info.set_arithmetic([line1, line2, self.training.dqn_note])
 
-    def _most_visited_layer(self, grid: Any, visits: np.ndarray | None) -> int:
+    def _most_visited_layer(self, grid: GridInfo, visits: np.ndarray | None) -> int:
         """The layer with the most visits; the shown one stays until another has 10 % more."""
         if grid.n_layers <= 1 or visits is None or visits.size != grid.layer.size:
             return 0
         per_layer = np.bincount(grid.layer, weights=visits, minlength=grid.n_layers)
         best = int(per_layer.argmax())
-        shown = self._layer if 0 <= self._layer < per_layer.size else 0
+        shown = self._v.layer if 0 <= self._v.layer < per_layer.size else 0
         return shown if per_layer[shown] * 1.1 >= per_layer[best] else best
 
     def _describe_layer(self, layer: int, follow: bool) -> str:
         """The caption over a level's board saying which cheeses-eaten situation it shows."""
-        level = self.session_level
-        cheeses = level.small_cheeses if level is not None and self.world is None else ()
+        level = self.training.session_level
+        cheeses = level.small_cheeses if level is not None and self.worlds.world is None else ()
         if not cheeses:
             return ""
         why = "where the mouse is now" if follow else "the situation it is in most"
@@ -207,40 +308,42 @@ class LiveView:
 
     def eaten_cells(self, layer: int) -> frozenset[tuple[int, int]]:
         """The small cheeses eaten in cheeses-eaten situation ``layer`` (drawn as gone)."""
-        cheeses = self.editor.level.small_cheeses if self.world is None else ()
+        cheeses = self.editor.level.small_cheeses if self.worlds.world is None else ()
         return frozenset(cell for i, cell in enumerate(cheeses) if layer >> i & 1)
 
-    def _display_state(self, snap: Any) -> int:
-        if self._anim is not None and self._shown_state is not None:
-            return self._shown_state
-        return int(snap.state)
+    def _display_state(self, snap: Snapshot) -> int:
+        move = self.training.move
+        return move.state if move is not None else int(snap.state)
 
-    def _update_epsilon_chart(self, snap: Any) -> None:
-        schedule = self.session.schedule if self.session is not None else None
-        if schedule is None or self.session.agent.kind == "dqn":
+    def _update_epsilon_chart(self, snap: Snapshot) -> None:
+        session = self.training.session
+        schedule = session.schedule if session is not None else None
+        if schedule is None or session.agent.kind == "dqn":
             return
         episode = snap.episode
-        decay = float(self.state.hyper.get("epsilon_decay", 0.0))
+        decay = float(self.controls.state.hyper.get("epsilon_decay", 0.0))
         horizon = max(100.0, episode * 1.25, min(5.0 / decay, 50_000.0) if decay > 0 else 0.0)
         x = np.linspace(0.0, horizon, 160)
         eps = np.array([schedule.value(0, int(e)) for e in x])
-        self.epsilon_chart.set_epsilon(x, eps, (float(episode), float(snap.epsilon)))
+        self.charts.epsilon.set_epsilon(x, eps, (float(episode), float(snap.epsilon)))
 
     def _refresh_hover(self, now: float, force: bool = False) -> None:
+        v = self._v
         cell = self.board.hover
-        if not force and cell == self._hover_cell and now - self._hover_time < 0.2:
+        if not force and cell == v.hover_cell and now - v.hover_time < 0.2:
             return
-        self._hover_cell, self._hover_time = cell, now
-        values = self._values
-        if cell is None or values is None or self._snap is None:
+        v.hover_cell, v.hover_time = cell, now
+        values = v.values
+        if cell is None or values is None or v.snap is None:
             self.info.set_hover([])
             return
         r, c = cell
         if r >= values.value.shape[0] or c >= values.value.shape[1]:
             self.info.set_hover([])
             return
-        grid = self.session.grid if self.session is not None else None
-        state = int(grid.states_in_layer(self._layer)[r * grid.ncols + c]) \
+        session = self.training.session
+        grid = session.grid if session is not None else None
+        state = int(grid.states_in_layer(v.layer)[r * grid.ncols + c]) \
             if grid is not None else -1
         visits = int(values.visits[r, c]) if values.visits is not None else 0
         q = values.q_dir[r, c].tolist()
@@ -258,30 +361,51 @@ class LiveView:
 
     def board_view(self) -> BoardView:
         """What the board draws this frame."""
-        tiles = self.world_tiles()
-        snap = self._snap if self.valid else None
-        ov = Overlays(**{k: bool(v) for k, v in self.state.overlays.items()})
+        v, training, worlds = self._v, self.training, self.worlds
+        valid = training.valid
+        snap = v.snap if valid else None
+        ov = Overlays(**{k: bool(on) for k, on in self.controls.state.overlays.items()})
         agent_pos = None
         eaten: frozenset[tuple[int, int]] = frozenset()
         trail: list[tuple[int, int]] = []
         optimal_mask = None
-        grid = self.session.grid if self.session is not None else None
+        grid = training.session.grid if training.session is not None else None
         if snap is not None and grid is not None and not self.editor.drawing:
-            if self._anim is not None:
-                (r0, c0), (r1, c1), t, dur = self._anim
-                f = min(1.0, t / dur) if dur > 0 else 1.0
-                f = f * f * (3 - 2 * f)  # ease in and out
-                agent_pos = (r0 + (r1 - r0) * f, c0 + (c1 - c0) * f)
-            else:
-                agent_pos = snap.position
-            follow = self._layer_follows_agent or self.view_kind == "taxi"
+            move = training.move
+            agent_pos = move.position() if move is not None else snap.position
+            follow = v.layer_follows_agent or worlds.view_kind == "taxi"
             eaten = self.eaten_cells(int(grid.layer[self._display_state(snap)]) if follow
-                                     else self._layer)
+                                     else v.layer)
             if ov.trail:
-                trail = self._trail_cells
+                trail = v.trail_cells
             if ov.optimal:
-                optimal_mask = self.optimal.mask(grid, self._layer)
-        return BoardView(tiles=tiles, values=self._values if self.valid else None,
+                optimal_mask = self.optimal.mask(grid, v.layer)
+        problems = self.edits.problem_cells if worlds.world is None else []
+        return BoardView(tiles=worlds.world_tiles(), values=v.values if valid else None,
                          agent_pos=agent_pos, eaten=eaten, trail=trail,
-                         optimal_mask=optimal_mask, problem_cells=self.problem_cells,
-                         overlays=ov, quiet_tiles=self.quiet_tiles())
+                         optimal_mask=optimal_mask, problem_cells=problems,
+                         overlays=ov, quiet_tiles=worlds.quiet_tiles())
+
+    def lane_base_view(self) -> BoardView:
+        """What compare mode's second board shares with the first: map, overlays, situation."""
+        ov = Overlays(**{k: bool(on) for k, on in self.controls.state.overlays.items()})
+        return BoardView(tiles=self.worlds.world_tiles(), eaten=self.eaten_cells(self._v.layer),
+                         overlays=ov, quiet_tiles=self.worlds.quiet_tiles())
+
+
+@dataclass(frozen=True)
+class Charts:
+    """The charts under the panel: learning curve, epsilon schedule, a DQN's loss and mean Q."""
+
+    returns: LineChart
+    epsilon: LineChart
+    loss: LineChart
+    meanq: LineChart
+
+
+def lane_label(training: TrainingControl, layout: ScreenLayout, i: int) -> str:
+    """Compare mode's name for the first (0) or second (1) agent."""
+    assert training.session is not None and training.lane is not None
+    kinds = [training.session.agent.kind, training.lane.session.agent.kind]
+    name = label(kinds[i])
+    return f"{name} ({layout.lane_places()[i]})" if kinds[0] == kinds[1] else name

@@ -1,7 +1,8 @@
 """The panel's SHOW section: which overlays the board draws, and the distance-to-Q* readout.
 
-Only worlds drawn as a board have it (not CartPole & co.). A switch only changes
-``PanelState.overlays`` and sends ``("overlay", (key, on))``; the board reads the state.
+Only worlds drawn as a board have it (not CartPole & co.). A switch sends
+:class:`app.commands.SetOverlay`; the panel records it in ``PanelState.overlays``, which the
+board view reads.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UICheckBox, UILabel
 
-from app.panelbase import HEADING, MARGIN, PanelBase
+from app.commands import CommandSink, SetOverlay
+from app.panelbase import HEADING, MARGIN, PanelKit, PanelState
 
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("arrows", "Q arrows", "Four arrows per cell: length and colour show each action's Q-value"),
@@ -25,47 +27,56 @@ BOX_ROW_H = 24
 READOUT_X = 60  # after the heading's text
 
 
-class OverlayToggles(PanelBase):
+class OverlayToggles:
     """Check boxes per overlay (``overlay_boxes``); the ``readout`` label beside the heading."""
 
-    overlay_boxes: dict[str, UICheckBox]
-    readout: UILabel
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink) -> None:
+        self.kit = kit
+        self.state = state
+        self.emit = emit
+        self.overlay_boxes: dict[str, UICheckBox] = {}
+        self.readout: UILabel | None = None
 
-    def _build_overlays(self, y: int) -> int:
-        s = self.state
-        top, y = y, self._heading(y, "SHOW")
+    def clear(self) -> None:
+        """Forget the widgets (the panel is being rebuilt)."""
+        self.overlay_boxes = {}
+        self.readout = None
+
+    def build(self, y: int) -> int:
+        s, kit = self.state, self.kit
+        top, y = y, kit.heading(y, "SHOW")
         # the distance-to-Q* readout shares the heading's line, right-aligned
         self.readout = UILabel(
-            pygame.Rect(MARGIN + READOUT_X, top, self.inner_width - READOUT_X, HEADING),
+            pygame.Rect(MARGIN + READOUT_X, top, kit.inner_width - READOUT_X, HEADING),
             "",
-            self.manager,
-            container=self.panel,
+            kit.manager,
+            container=kit.container,
             object_id=pygame_gui.core.ObjectID(class_id="@readout"),
         )
         self.readout.set_tooltip("Largest |Q(s,a) - Q*(s,a)| over the states the agent can reach: "
                                  "0 means it has learnt the exact optimal values")
         for i, (key, label, tip) in enumerate(OVERLAYS):
-            cells = self._row(y + (i // PER_ROW) * BOX_ROW_H, PER_ROW, 22)
+            cells = kit.row(y + (i // PER_ROW) * BOX_ROW_H, PER_ROW, 22)
             box = UICheckBox(
                 pygame.Rect(cells[i % PER_ROW].x, cells[i % PER_ROW].y, 20, 20),
                 label,
-                self.manager,
-                container=self.panel,
+                kit.manager,
+                container=kit.container,
                 initial_state=bool(s.overlays.get(key)),
                 tool_tip_text=tip,
             )
             self.overlay_boxes[key] = box
-            self._handlers[box] = lambda e, k=key: self._on_overlay(k, e)
+            kit.register(box, lambda e, k=key: self._on_overlay(k, e))
         rows = -(-len(OVERLAYS) // PER_ROW)
         return y + rows * BOX_ROW_H + 6
 
     def set_readout(self, text: str) -> None:
         """The distance-to-Q* line (empty when the Optimal overlay is off)."""
-        readout = self.readout if self.state.board else None
+        readout = self.readout
         if readout is not None and readout.alive() and readout.text != text:
             readout.set_text(text)
 
-    def _sync_overlays(self) -> None:
+    def sync(self) -> None:
         for key, box in self.overlay_boxes.items():
             on = bool(self.state.overlays.get(key))
             if box.get_state() != on:
@@ -74,5 +85,4 @@ class OverlayToggles(PanelBase):
     def _on_overlay(self, key: str, event: pygame.event.Event) -> None:
         on = event.type == pygame_gui.UI_CHECK_BOX_CHECKED
         if self.state.overlays.get(key) != on:
-            self.state.overlays[key] = on
-            self.on_command("overlay", (key, on))
+            self.emit(SetOverlay(key, on))

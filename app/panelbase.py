@@ -1,11 +1,13 @@
 """What every section of the side panel shares: its geometry, its state and its layout helpers.
 
-The panel (:class:`app.controls.Controls`) is assembled from one mixin per section — the level
-row (:mod:`app.levelsection`), the paint tools (:mod:`app.toolpalette`), the agent and training
+The panel (:class:`app.controls.Controls`) is composed of one object per section — the level row
+(:mod:`app.levelsection`), the paint tools (:mod:`app.toolpalette`), the agent and training
 buttons (:mod:`app.agentsection`), the hyperparameter sliders (:mod:`app.hypersliders`) and the
 overlay switches (:mod:`app.overlaytoggles`); a DQN's knobs come from :mod:`app.dqncontrols`.
-Each section builds its widgets top-down (``_build_x(y) -> y below it``) and registers one handler
-per widget in the shared ``{widget: handler}`` table that :meth:`Controls.process_event` reads.
+Each section builds its widgets top-down (``build(y) -> y below it``) into the :class:`PanelKit`
+it is handed, which owns the container and the ``{widget: handler}`` table that
+:meth:`Controls.process_event` reads. Sections never write :class:`PanelState`: they emit typed
+commands (:mod:`app.commands`) and the panel records what they change.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from pygame_gui.core import UIElement
 from pygame_gui.elements import UIButton, UILabel, UIPanel
 
 PANEL_WIDTH = 440
@@ -31,13 +34,12 @@ AGENTS: tuple[tuple[str, str], ...] = (
     ("DQN", "dqn"),
 )
 
-Command = Callable[[str, Any], None]
 Handler = Callable[[pygame.event.Event], None]
 
 
 @dataclass
 class PanelState:
-    """What the panel shows; survives a rebuild of the widgets."""
+    """What the panel shows; survives a rebuild of the widgets. Written only by the panel."""
 
     level_options: list[str] = field(default_factory=list)
     level_choice: str = "mouse"
@@ -60,7 +62,6 @@ class PanelState:
     playing: bool = False
     drive: bool = False
     demo: bool = False
-    # issue 6: the world and agent shape the panel
     agent_options: tuple[str, ...] = tuple(kind for _label, kind in AGENTS)
     editable: bool = True  # a level (paint tools) rather than a Gymnasium env
     board: bool = True  # a board to draw overlays on (not CartPole & co.)
@@ -68,45 +69,69 @@ class PanelState:
     dqn: dict[str, Any] = field(default_factory=dict)  # the DQN section's values
 
 
-class PanelBase:
-    """Layout helpers and the widget -> handler table that every section fills."""
+class PanelKit:
+    """The panel's container and widget -> handler table, and the layout helpers on them.
 
-    manager: pygame_gui.UIManager
-    panel: UIPanel
-    state: PanelState
-    on_command: Command
-    _handlers: dict[Any, Handler]
+    Args:
+        manager: the app's UIManager.
+        rect: where the panel goes.
+    """
+
+    def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect) -> None:
+        self.manager = manager
+        self.container = UIPanel(rect, manager=manager, object_id="#side_panel")
+        self._handlers: dict[UIElement, Handler] = {}
+
+    def clear(self, rect: pygame.Rect) -> None:
+        """Kill every widget and start an empty container at ``rect``."""
+        self._handlers.clear()
+        self.container.kill()
+        self.container = UIPanel(rect, manager=self.manager, object_id="#side_panel")
+
+    def register(self, widget: UIElement, handler: Handler) -> None:
+        """``handler`` receives ``widget``'s pygame_gui events."""
+        self._handlers[widget] = handler
+
+    def unregister(self, widget: UIElement) -> None:
+        self._handlers.pop(widget, None)
+
+    def handler_for(self, widget: Any) -> Handler | None:
+        return self._handlers.get(widget)
+
+    def widgets(self) -> list[UIElement]:
+        """Every widget with a handler (for finding the drop-downs)."""
+        return list(self._handlers)
 
     @property
     def inner_width(self) -> int:
         return PANEL_WIDTH - 2 * MARGIN
 
-    def _heading(self, y: int, text: str) -> int:
+    def heading(self, y: int, text: str) -> int:
         """A section title at ``y``; returns the y below it."""
         UILabel(
             pygame.Rect(MARGIN, y, self.inner_width, HEADING),
             text,
             self.manager,
-            container=self.panel,
+            container=self.container,
             object_id=pygame_gui.core.ObjectID(class_id="@section_heading"),
         )
         return y + HEADING + 2
 
-    def _button(
+    def button(
         self, rect: pygame.Rect, text: str, tip: str, handler: Callable[[], None], cls: str = ""
     ) -> UIButton:
         button = UIButton(
             rect,
             text,
             self.manager,
-            container=self.panel,
+            container=self.container,
             tool_tip_text=tip,
             object_id=pygame_gui.core.ObjectID(class_id=cls) if cls else None,
         )
-        self._handlers[button] = lambda _e: handler()
+        self.register(button, lambda _e: handler())
         return button
 
-    def _row(self, y: int, count: int, height: int = ROW) -> list[pygame.Rect]:
+    def row(self, y: int, count: int, height: int = ROW) -> list[pygame.Rect]:
         """``count`` equal cells side by side across the panel's inner width."""
         width = (self.inner_width - GAP * (count - 1)) / count
         return [

@@ -82,6 +82,9 @@ class StatusBar:
         self.stats_rect = pygame.Rect(0, 0, 0, 0)
         self.tooltip_rect: pygame.Rect | None = None
 
+    def set_rect(self, rect: pygame.Rect) -> None:
+        self.rect = pygame.Rect(rect)
+
     # -- content -------------------------------------------------------------------------------
     def set_stats(
         self,
@@ -280,6 +283,13 @@ class InfoStrip:
     @property
     def hover_text(self) -> str:
         return "\n".join(self.hover)
+
+    def set_rect(self, rect: pygame.Rect) -> None:
+        self.rect = pygame.Rect(rect)
+
+    def set_title(self, title: str) -> None:
+        """The box's heading ("LAST UPDATE", or a DQN's device)."""
+        self.title = title
 
     def set_arithmetic(self, lines: list[str], note: str = "") -> None:
         self.arithmetic = list(lines)

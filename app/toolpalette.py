@@ -6,25 +6,38 @@ painting itself is :class:`app.editor.Editor`'s business.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton
 
-from app.panelbase import MARGIN, PanelBase
+from app.commands import ChooseTool, CommandSink
+from app.panelbase import MARGIN, PanelKit, PanelState, show_selected
 
 TOOL_H = 26
 TOOL_GAP = 5
 TOOLS_PER_ROW = 5  # 9 tools: a row of five, a row of four
 
 
-class ToolPalette(PanelBase):
+class ToolPalette:
     """The PAINT section: ``tools`` are ``(key, label, tooltip)`` in key order."""
 
-    tools: list[tuple[str, str, str]]
-    tool_buttons: dict[str, UIButton]
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink,
+                 tools: Sequence[tuple[str, str, str]]) -> None:
+        self.kit = kit
+        self.state = state
+        self.emit = emit
+        self.tools = list(tools)
+        self.tool_buttons: dict[str, UIButton] = {}
 
-    def _build_tools(self, y: int) -> int:
-        y = self._heading(y, "PAINT  (keys 1-9; left drag paints, right drag erases)")
+    def clear(self) -> None:
+        """Forget the widgets (the panel is being rebuilt)."""
+        self.tool_buttons = {}
+
+    def build(self, y: int) -> int:
+        kit = self.kit
+        y = kit.heading(y, "PAINT  (keys 1-9; left drag paints, right drag erases)")
         texts = [f"{i + 1}  {label}" for i, (_key, label, _tip) in enumerate(self.tools)]
         for start in range(0, len(self.tools), TOOLS_PER_ROW):
             row = slice(start, start + TOOLS_PER_ROW)
@@ -32,20 +45,24 @@ class ToolPalette(PanelBase):
                                                       self._fitted_row(y, texts[row]),
                                                       strict=True):
                 button = UIButton(
-                    rect, text, self.manager, container=self.panel, tool_tip_text=tip,
+                    rect, text, kit.manager, container=kit.container, tool_tip_text=tip,
                     object_id=pygame_gui.core.ObjectID(object_id=f"#tool_{key}",
                                                        class_id="@tool_button"),
                 )
-                self._handlers[button] = lambda _e, k=key: self.on_command("tool", k)
+                kit.register(button, lambda _e, k=key: self.emit(ChooseTool(k)))
                 self.tool_buttons[key] = button
             y += TOOL_H + TOOL_GAP
         return y + 4
+
+    def sync(self) -> None:
+        for key, button in self.tool_buttons.items():
+            show_selected(button, key == self.state.tool)
 
     def _fitted_row(self, y: int, texts: list[str]) -> list[pygame.Rect]:
         """Cells across the panel, each as wide as its label needs plus a fair share of the rest
         (so "7  Small cheese" fits beside "3  Wall")."""
         weights = [len(t) + 2 for t in texts]
-        room = self.inner_width - TOOL_GAP * (len(texts) - 1)
+        room = self.kit.inner_width - TOOL_GAP * (len(texts) - 1)
         rects, x = [], float(MARGIN)
         for w in weights:
             width = room * w / sum(weights)

@@ -1,22 +1,33 @@
-"""Training, seen from the app: the commands that drive the session.
+"""Training, seen from the app: the object that owns the session and drives it.
 
-A mixin of :class:`app.app.App` (it uses the app's session, panel, status bar and info strip):
-kept apart so the window/loop code and the "what does Space / N / R / an edit do to learning"
-code can each be read in one sitting. Nothing here computes a TD update; every step goes through
-``agents.session.TrainingSession``. Edited levels reach the session through
-:mod:`app.leveledits`.
+:class:`TrainingControl` owns the session on screen (and compare mode's second one), whether it
+plays, runs a greedy demonstration or is driven by hand, the step accumulator that turns a speed
+into steps per frame, and the agent's move being animated. It is handed the panel, status bar,
+info strip and optimal-values service it reports to; it never draws. Views learn that something
+changed by reading :attr:`TrainingControl.revision` (anything new to show) and
+:attr:`TrainingControl.generation` (learning started over: curves and rates restart).
+
+Nothing here computes a TD update; every step goes through ``agents.session.TrainingSession``.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+import gymnasium
+
+from agents import Agent
 from agents.config import ConfigError
-from agents.session import TrainingSession
+from agents.session import LevelChange, TrainingSession, Transition
 from app.agentfactory import dqn_settings, env_id_of, label, make_agent
+from app.compare import CompareLane
+from app.controls import Controls
 from app.dqncontrols import dqn_values
-from app.statusbar import STEP_NOTE, format_td_update
+from app.optimal import OptimalValues
+from app.statusbar import STEP_NOTE, InfoStrip, StatusBar, format_td_update
+from levels.level import Level
 
 SLOW_SPEED = 20.0  # at or below this many steps/s every step is recorded and animated
 DEMO_SPEED = 6.0  # greedy demonstration, steps per second
@@ -26,39 +37,113 @@ FAST_NOTE = ("Training fast: too many updates to show one by one. Slow down to 2
              "less, or pause (Space) and step (N), to see each update here.")
 
 
-class TrainingControl:
-    """What the play / step / reset / greedy / drive controls and level edits do to learning."""
+@dataclass(frozen=True)
+class Move:
+    """The agent gliding from one cell to the next (slow speeds, steps, driving)."""
 
-    # Provided by App: session, session_level, state, controls, status, info, editor, board,
-    # optimal, rate, seed, epsilon_min, valid, playing, demo, drive, problem_cells and the view
-    # bookkeeping (_anim, _shown_state, _step_acc, _need_refresh, _chart_episode).
-    session: Any
-    state: Any
+    start: tuple[float, float]
+    end: tuple[float, float]
+    t: float
+    duration: float
+    state: int  # the state it arrives in (the board shows that state's situation meanwhile)
+
+    def position(self) -> tuple[float, float]:
+        f = min(1.0, self.t / self.duration) if self.duration > 0 else 1.0
+        f = f * f * (3 - 2 * f)  # ease in and out
+        (r0, c0), (r1, c1) = self.start, self.end
+        return r0 + (r1 - r0) * f, c0 + (c1 - c0) * f
+
+
+class TrainingControl:
+    """What play / step / reset / greedy / drive, agent and hyperparameter changes do to learning.
+
+    Args:
+        controls: the side panel (its state says the speed, agent kind and hyperparameters).
+        status, info: where notices and the arithmetic of a step go.
+        optimal: value iteration for the Optimal overlay (invalidated when gamma changes).
+        seed: seeds every session (same seed, same run).
+        device: torch device for a DQN (None: auto).
+        epsilon_min: where a tabular agent's exploration decays to.
+    """
+
+    def __init__(self, controls: Controls, status: StatusBar, info: InfoStrip,
+                 optimal: OptimalValues, *, seed: int, device: str | None,
+                 epsilon_min: float) -> None:
+        self.controls = controls
+        self.status = status
+        self.info = info
+        self.optimal = optimal
+        self.seed = seed
+        self.device = device
+        self.epsilon_min = epsilon_min
+        self.session: TrainingSession | None = None
+        self.session_level: Level | None = None  # the level the session learns (None: an env)
+        self.valid = False  # a session exists and its level is usable
+        self.lane: CompareLane | None = None  # compare mode's second agent
+        self.playing = False
+        self.demo = False
+        self.drive = False
+        self.move: Move | None = None
+        self.moves_started = 0  # views follow the agent's situation when a new glide starts
+        self.dqn_note = ""  # where a DQN's settings came from (preset, file, the user)
+        self.revision = 0
+        self.generation = 0
+        self._step_acc = 0.0
+
+    # ==== what views read =========================================================================
+    def sessions(self) -> list[TrainingSession]:
+        """The session on screen, plus the compared one in compare mode."""
+        out = [self.session] if self.session is not None else []
+        if self.lane is not None:
+            out.append(self.lane.session)
+        return out
+
+    def training_fast(self) -> bool:
+        """Playing faster than every step can be shown."""
+        speed = self.controls.state.speed
+        return self.playing and (speed is None or speed > SLOW_SPEED)
+
+    def changed(self) -> None:
+        """Something the views show changed (a hyperparameter, an overlay's inputs)."""
+        self.revision += 1
+
+    def _restarted(self) -> None:
+        self.revision += 1
+        self.generation += 1
+
+    def update(self, dt: float) -> None:
+        """Advance the agent's glide."""
+        move = self.move
+        if move is not None:
+            self.move = None if move.t + dt >= move.duration else \
+                Move(move.start, move.end, move.t + dt, move.duration, move.state)
 
     # ==== training commands =======================================================================
-    def _pause(self, notice: str | None = None) -> None:
+    def _show_training(self) -> None:
+        self.controls.show_training(playing=self.playing, demo=self.demo, drive=self.drive)
+
+    def pause(self, notice: str | None = None) -> None:
         if self.playing and notice:
             self.status.notify(notice, "info")
         self.playing = False
-        self.state.playing = False
         if self.demo:
-            self._end_demo(None)
-        self.controls.sync()
+            self.end_demo(None)
+        self._show_training()
 
-    def _cmd_play(self, play: bool) -> None:
-        if play and not self._can_train():
+    def play(self, on: bool) -> None:
+        if on and not self.can_train():
             return
         if self.demo:
-            self._end_demo(None)
-        self.playing = bool(play)
-        self.state.playing = self.playing
+            self.end_demo(None)
+        self.playing = bool(on)
         self._step_acc = 0.0
-        self.controls.sync()
-        self._explain_speed()
+        self._show_training()
+        self.explain_speed()
 
-    def _explain_speed(self) -> None:
+    def explain_speed(self) -> None:
         """Fast training records no steps: say so where the arithmetic of a step would show."""
-        fast = self.state.speed is None or self.state.speed > SLOW_SPEED
+        speed = self.controls.state.speed
+        fast = speed is None or speed > SLOW_SPEED
         if self.session is None or self.session.agent.kind == "dqn":
             return  # a DQN's box shows its training statistics instead
         if self.playing and fast:
@@ -66,7 +151,7 @@ class TrainingControl:
         elif self.info.arithmetic_text == FAST_NOTE:
             self.info.set_arithmetic([], STEP_NOTE)
 
-    def _can_train(self) -> bool:
+    def can_train(self) -> bool:
         if not self.valid or self.session is None:
             self.status.notify("Fix the level first: training needs a valid level.", "error")
             return False
@@ -78,24 +163,24 @@ class TrainingControl:
 
     def step_once(self) -> None:
         """One recorded step (N / Right arrow): pauses training and shows the arithmetic."""
-        if not self._can_train():
+        if not self.can_train():
             return
-        self._pause()
+        self.pause()
         assert self.session is not None
         report = self.session.advance(1, record=True)
-        if self.compare is not None:
-            self.compare.session.advance(1)
+        if self.lane is not None:
+            self.lane.session.advance(1)
         self._after_steps(report.transitions, report.episodes, animate_s=0.15)
 
     def drive_step(self, direction: tuple[int, int]) -> None:
         """Move the agent by hand; the session learns from the move (off-policy for Q-learning)."""
-        if not self._can_train():
+        if not self.can_train():
             return
         assert self.session is not None
         grid = self.session.grid
         if grid is None or direction not in grid.action_dirs:
             return
-        self._pause("Paused: you are driving")
+        self.pause("Paused: you are driving")
         if self.session.mode != "learn":
             self.session.set_mode("learn")
         transition = self.session.manual_step(grid.action_dirs.index(direction))
@@ -105,105 +190,66 @@ class TrainingControl:
         """R: forget everything learnt (fresh Q-table, episode 0)."""
         if self.session is None:
             return
-        self._pause()
+        self.pause()
         for session in self.sessions():
             session.reset()
         self.info.set_arithmetic([], "Learning reset. Press Space to train or N to step.")
-        self.rate.reset()
-        self._anim = None
-        self._chart_episode = -1
-        self._need_refresh = True
-        self._q_time = -1e9
+        self.move = None
+        self._restarted()
         fresh = "fresh network" if self.session.agent.kind == "dqn" else "fresh Q-table"
         self.status.notify(f"Learning reset: {fresh}", "info")
 
     def toggle_demo(self) -> None:
         """G: run one greedy episode at a watchable speed (no exploration, no learning)."""
         if self.demo:
-            self._end_demo(None)
+            self.end_demo(None)
             return
-        if not self._can_train():
+        if not self.can_train():
             return
         assert self.session is not None
         self.playing = False
         self.session.set_mode("greedy")
         self.demo = True
-        self.state.demo = True
         self._step_acc = 1.0
-        self._anim = None
+        self.move = None
         self.info.set_arithmetic([], "Greedy demonstration: the agent follows its best "
                                      "actions and does not learn.")
         self.status.notify("Greedy run: following the learnt policy", "info")
-        self.controls.sync()
+        self._show_training()
 
-    def _end_demo(self, result: Any) -> None:
+    def end_demo(self, result: Any) -> None:
+        """The greedy run is over (``result``: its last episode, None when it was cut short)."""
         self.demo = False
-        self.state.demo = False
-        self.controls.sync()
+        self._show_training()
         if self.session is not None and self.session.mode != "learn":
             self.session.set_mode("learn")
         if result is not None:
             outcome = "a success" if result.success else "not a success"
             self.status.notify(f"Greedy run: return {result.ret:g} in {result.length} steps, "
                                f"{outcome}", "info" if result.success else "warn", 10)
-        self._need_refresh = True
+        self.changed()
 
-    def _cmd_drive(self, on: bool) -> None:
+    def set_drive(self, on: bool) -> None:
         self.drive = bool(on)
-        self.state.drive = self.drive
-        self.controls.sync()
+        self._show_training()
         if self.drive:
             self.status.notify("Drive mode: arrow keys move the agent and it learns from your "
                                "moves (M leaves; N steps)", "info", 8)
         else:
             self.status.notify("Drive mode off: Right arrow steps again", "info")
 
-    def _cmd_agent(self, kind: str, dqn: dict[str, Any] | None = None) -> None:
-        """A new agent of ``kind`` on the same env (``dqn``: its settings, else the preset)."""
-        previous = self.session.agent.kind if self.session is not None else kind
-        self.state.agent_kind = kind
-        if self.session is None or (kind == previous and dqn is None):
-            return
-        self._pause()
-        try:
-            session = self._new_session(self.session.env, kind, env_spec=self.session.env_spec,
-                                        dqn=dqn)
-        except (ConfigError, ValueError) as exc:  # a device that does not exist, ...
-            self.state.agent_kind = previous
-            self.controls.rebuild()
-            self.status.notify(str(exc), "error", 10)
-            return
-        self._install_session(session)
-        if kind == "dqn" or previous == "dqn":
-            self.rebuild_panel()
-        self.reset_compare()
-        self.info.set_arithmetic([], f"{label(kind)}: learning starts fresh.")
-        if kind == "dqn":
-            self.status.notify(f"Switched to DQN on {session.agent.device.upper()} "
-                               f"({self._dqn_note})", "info", 10)
-        else:
-            self.status.notify(f"Switched to {label(kind)}: fresh Q-table", "info")
+    def set_speed(self) -> None:
+        """The speed slider moved (the panel holds the value)."""
+        self._step_acc = 0.0
+        self.explain_speed()
 
-    def _cmd_dqn_rebuild(self, value: tuple[str, Any]) -> None:
-        """A structural DQN switch (dueling): a fresh network with every other knob kept."""
-        name, setting = value
-        if self.session is None or self.session.agent.kind != "dqn":
-            return
-        settings = dict(dqn_values(self.session.agent.config), **{name: setting})
-        config = self.session.agent.config
-        for field in ("hidden", "buffer_size", "learning_starts", "train_freq", "gradient_steps",
-                      "total_steps", "max_grad_norm", "adam_eps", "learning_rate_end"):
-            settings[field] = getattr(config, field)
-        settings["threads"] = 1
-        self._cmd_agent("dqn", dqn=settings)
-
-    def _cmd_hyper(self, value: tuple[str, Any]) -> None:
-        name, number = value
+    def set_hyperparameter(self, name: str, value: Any) -> None:
+        """A live change for every agent on screen; refused values are the agent's sentence."""
         if self.session is None:
             return
         for i, session in enumerate(self.sessions()):
             try:
-                session.set_hyperparameters(**{name: number})
+                session.set_hyperparameters(**{name: value})
             except ConfigError as exc:
                 if i == 0:
                     self.status.notify(str(exc), "error")
@@ -211,68 +257,148 @@ class TrainingControl:
                 continue  # compare mode: a knob the other agent does not have
         if name == "gamma":
             self.optimal.invalidate()
-        self._need_refresh = True
+        self.changed()
 
-    def _cmd_speed(self, speed: float | None) -> None:
-        self._step_acc = 0.0
-        self._explain_speed()
+    # ==== agents ==================================================================================
+    def change_agent(self, kind: str, dqn: dict[str, Any] | None = None) -> bool:
+        """A new agent of ``kind`` on the same env (``dqn``: its settings, else the preset).
 
-    def _cmd_overlay(self, value: tuple[str, bool]) -> None:
-        self._need_refresh = True
+        Returns True when a new session replaced the old one.
+        """
+        previous = self.session.agent.kind if self.session is not None else kind
+        self.controls.show_agent(kind)
+        if self.session is None or (kind == previous and dqn is None):
+            return False
+        self.pause()
+        try:
+            session = self.new_session(self.session.env, kind, env_spec=self.session.env_spec,
+                                       dqn=dqn)
+        except (ConfigError, ValueError) as exc:  # a device that does not exist, ...
+            self.controls.show_agent(previous)
+            self.controls.rebuild()
+            self.status.notify(str(exc), "error", 10)
+            return False
+        self.install_session(session)
+        self.reset_lane()
+        self.info.set_arithmetic([], f"{label(kind)}: learning starts fresh.")
+        if kind == "dqn":
+            self.status.notify(f"Switched to DQN on {session.agent.device.upper()} "
+                               f"({self.dqn_note})", "info", 10)
+        else:
+            self.status.notify(f"Switched to {label(kind)}: fresh Q-table", "info")
+        return True
 
-    def _cmd_tool(self, key: str) -> None:
-        self.editor.set_tool(key)
-        self.state.tool = key
-        self.controls.sync()
+    def rebuild_dqn(self, name: str, setting: Any) -> bool:
+        """A structural DQN switch (dueling): a fresh network with every other knob kept."""
+        if self.session is None or self.session.agent.kind != "dqn":
+            return False
+        config = self.session.agent.config
+        settings = dict(dqn_values(config), **{name: setting})
+        for field in ("hidden", "buffer_size", "learning_starts", "train_freq", "gradient_steps",
+                      "total_steps", "max_grad_norm", "adam_eps", "learning_rate_end"):
+            settings[field] = getattr(config, field)
+        settings["threads"] = 1
+        return self.change_agent("dqn", dqn=settings)
 
-    # ==== training ================================================================================
-    def _new_session(self, env: Any, kind: str | None = None, *, env_spec: Any = None,
-                     dqn: dict[str, Any] | None = None, agent: Any = None) -> TrainingSession:
+    def new_session(self, env: gymnasium.Env, kind: str | None = None, *,
+                    env_spec: Any = None, dqn: dict[str, Any] | None = None,
+                    agent: Agent | None = None) -> TrainingSession:
         """A session on ``env`` with a fresh agent of ``kind`` (or the given ``agent``).
 
         Raises:
             ConfigError: a DQN setting out of range or a device that does not exist.
         """
         if agent is None:
-            kind = kind or self.state.agent_kind
+            kind = kind or self.controls.state.agent_kind
             if kind == "dqn" and dqn is None:
-                dqn, self._dqn_note = dqn_settings(env_id_of(env))
+                dqn, self.dqn_note = dqn_settings(env_id_of(env))
             elif kind == "dqn":
-                self._dqn_note = "your settings"
-            agent = make_agent(kind, env, tabular=self.state.hyper, epsilon_min=self.epsilon_min,
-                               dqn=dqn, device=self.device)
+                self.dqn_note = "your settings"
+            agent = make_agent(kind, env, tabular=self.controls.state.hyper,
+                               epsilon_min=self.epsilon_min, dqn=dqn, device=self.device)
         return TrainingSession(env, agent, seed=self.seed, turbo=True, env_spec=env_spec)
 
-    def _install_session(self, session: TrainingSession) -> None:
+    def install_session(self, session: TrainingSession, note: str | None = None) -> None:
         """Make ``session`` the one the app trains and shows (views start over)."""
         self.session = session
+        self.valid = True
+        if note is not None:
+            self.dqn_note = note
+        self.controls.show_agent(session.agent.kind)
         if session.agent.kind == "dqn":
-            self.state.dqn = dqn_values(session.agent.config)
+            self.controls.show_dqn(dqn_values(session.agent.config))
         else:
-            self.info.title = "LAST UPDATE"
-        self.rate.reset()
-        self._chart_episode = -1
-        self._need_refresh = True
-        self._values = None
-        self._snap = None
-        self._anim = None
-        self._q_time = -1e9
+            self.info.set_title("LAST UPDATE")
+        self.move = None
+        self._restarted()
 
-    def sessions(self) -> list[TrainingSession]:
-        """The session on screen, plus the compared one in compare mode."""
-        out = [self.session] if self.session is not None else []
-        if self.compare is not None:
-            out.append(self.compare.session)
-        return out
+    def install_loaded(self, agent: Agent, note: str) -> None:
+        """An agent read from a file replaces the agent on screen (same env)."""
+        assert self.session is not None
+        if agent.kind != "dqn":
+            hp = agent.hyperparameters()
+            self.controls.show_hyperparameters(
+                {name: float(hp[name]) for name in ("alpha", "gamma", "epsilon", "epsilon_decay")})
+        session = self.new_session(self.session.env, agent=agent,
+                                   env_spec=self.session.env_spec)
+        self.install_session(session, note=note)
+        self.reset_lane()
 
-    def _train(self, dt: float, budget_s: float) -> None:
+    # ==== the level the session learns ============================================================
+    def level_unusable(self) -> None:
+        """The level has problems: training stops until it is fixed."""
+        self.valid = False
+        self.pause()
+
+    def drop_session(self) -> None:
+        """No session (an invalid level replaced a Gymnasium env)."""
+        self.session = None
+        self.changed()
+
+    def learn_level(self, level: Level) -> None:
+        """The session (about to be) built or edited is on ``level``, a usable one."""
+        self.session_level = level
+        self.valid = True
+        self.move = None
+        self.changed()
+
+    def set_level(self, level: Level) -> LevelChange:
+        """Both agents go on learning on the edited ``level`` (what they keep: the result)."""
+        assert self.session is not None
+        change = self.session.set_level(level)
+        change.old_env.close()
+        if self.lane is not None:
+            self.lane.set_level(level)
+        if not change.kept:
+            self._restarted()
+        return change
+
+    # ==== compare mode's second agent =============================================================
+    def open_lane(self, lane: CompareLane) -> None:
+        self.close_lane()
+        self.lane = lane
+        self._restarted()
+
+    def close_lane(self) -> None:
+        if self.lane is not None:
+            self.lane.close()
+            self.lane = None
+            self._restarted()
+
+    def reset_lane(self) -> None:
+        """The first agent starts over: so does the second, so they stay comparable."""
+        if self.lane is not None:
+            self.lane.session.reset()
+            self._restarted()
+
+    # ==== the frame's training ====================================================================
+    def train(self, dt: float, budget_s: float, *, frame_view: bool, hold: bool) -> None:
+        """Run this frame's steps within ``budget_s`` (``hold``: a recording holds it still)."""
         session = self.session
-        if session is None or not self.valid or not (self.playing or self.demo):
+        if session is None or not self.valid or not (self.playing or self.demo) or hold:
             return
-        if self.recording is not None:
-            return  # a GIF is being recorded with this agent: hold it still meanwhile
-        demo_speed = DEMO_SPEED_FRAME if self.view_kind == "frame" else DEMO_SPEED
-        speed = demo_speed if self.demo else self.state.speed
+        demo_speed = DEMO_SPEED_FRAME if frame_view else DEMO_SPEED
+        speed = demo_speed if self.demo else self.controls.state.speed
         if speed is None:
             n, record = 50_000_000, False
         else:
@@ -282,10 +408,10 @@ class TrainingControl:
             record = speed <= SLOW_SPEED
         if n <= 0:
             return
-        if record and self._anim is not None:
+        if record and self.move is not None:
             self._step_acc += n  # let the current move finish before the next one starts
             return
-        lane = self.compare if not self.demo else None
+        lane = self.lane if not self.demo else None
         t0 = time.perf_counter()
         if lane is not None:  # the faster agent waits for the slower one
             n = min(n, max(0, lane.session.total_steps + COMPARE_LEAD - session.total_steps))
@@ -305,27 +431,28 @@ class TrainingControl:
 
     def _stop_on_error(self, error: str) -> None:
         """Training diverged (a NaN or an overflow): stop, and say so where it cannot be missed."""
-        self._pause()
+        self.pause()
         self.status.notify(f"Training stopped: {error}. Press R to reset.", "error", 30)
         self.info.set_arithmetic([], f"Training stopped: {error}. Press R to reset the agent "
                                      "(or lower the learning rate).")
 
-    def _after_steps(self, transitions: list, episodes: list, animate_s: float) -> None:
+    def _after_steps(self, transitions: list[Transition], episodes: list,
+                     animate_s: float) -> None:
         """Show what the session just did: arithmetic, animation, end of a greedy run."""
         session = self.session
         assert session is not None
-        self._need_refresh = True
+        self.changed()
         if transitions:
             last = transitions[-1]
             if last.update is not None and hasattr(last.update, "old_q"):  # a TDUpdate
                 names = session.grid.action_names if session.grid else ()
                 self.info.set_arithmetic(format_td_update(last.update, names, session.agent.kind))
             if animate_s > 0 and session.grid is not None:
-                self._layer_follows_agent = True
                 start = session.grid.position(last.state)
                 end = session.grid.position(last.next_state)
-                self._anim = ((float(start[0]), float(start[1])),
-                              (float(end[0]), float(end[1])), 0.0, animate_s)
-                self._shown_state = int(last.next_state)
+                self.moves_started += 1
+                self.move = Move((float(start[0]), float(start[1])),
+                                 (float(end[0]), float(end[1])), 0.0, animate_s,
+                                 int(last.next_state))
         if self.demo and episodes:
-            self._end_demo(episodes[-1])
+            self.end_demo(episodes[-1])

@@ -1,9 +1,10 @@
 """Worlds beyond the editor's level: opening Gymnasium envs in the app, and going back to levels.
 
-A mixin of :class:`app.app.App`. The app shows one world at a time: either the editor's level
-(editable, the default) or a Gymnasium env opened through the env picker (E, or "Env..." in the
-panel). Levels always go through the editor, whichever way they are picked, so they stay
-editable; anything else becomes a :class:`app.envfactory.World` and is drawn by its kind:
+:class:`WorldFlow` owns the world on screen and the picker. The app shows one world at a time:
+either the editor's level (editable, the default) or a Gymnasium env opened through the env picker
+(E, or "Env..." in the panel). Levels always go through the editor, whichever way they are picked,
+so they stay editable; anything else becomes a :class:`app.envfactory.World` and is drawn by its
+kind:
 
 * ``"grid"`` (FrozenLake, CliffWalking): the board with the env's map, arrows and overlays;
 * ``"taxi"``: the env's frame with Q-value bars, beside a 5x5 board of the current
@@ -18,13 +19,24 @@ keeps what it had.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+import pygame_gui
 
 from agents.config import ConfigError
 from app.agentfactory import kinds_for, label
+from app.board import Board
+from app.controls import Controls
+from app.dialogs import Dialogs
+from app.editor import Editor
 from app.envfactory import World, WorldError, close_env, open_world
 from app.envpicker import EnvPicker
+from app.gymview import GymView
+from app.levelflow import LevelFlow
+from app.optimal import OptimalValues
+from app.statusbar import InfoStrip, StatusBar
+from app.training import TrainingControl
 from levels.level import LevelError, bundled_level_names, load_level
 
 
@@ -37,11 +49,35 @@ def is_level_spec(spec: str) -> bool:
 
 
 class WorldFlow:
-    """Opening envs (the picker), switching the panel and views to them, and back to levels."""
+    """Opening envs (the picker), switching the panel and views to them, and back to levels.
 
-    world: World | None
-    session: Any
-    state: Any
+    Args:
+        training: gets a new session for each world.
+        files: the level as a file (levels picked in the picker open through it).
+        on_change: the world's kind or agents changed (the app lays the window out again).
+        on_caption: the window title should change.
+    """
+
+    def __init__(self, training: TrainingControl, files: LevelFlow, *,
+                 manager: pygame_gui.UIManager, dialogs: Dialogs, editor: Editor, board: Board,
+                 controls: Controls, status: StatusBar, info: InfoStrip, gym_view: GymView,
+                 optimal: OptimalValues, on_change: Callable[[], None],
+                 on_caption: Callable[[], None]) -> None:
+        self.training = training
+        self.files = files
+        self.manager = manager
+        self.dialogs = dialogs
+        self.editor = editor
+        self.board = board
+        self.controls = controls
+        self.status = status
+        self.info = info
+        self.gym_view = gym_view
+        self.optimal = optimal
+        self.on_change = on_change
+        self.on_caption = on_caption
+        self.world: World | None = None
+        self.picker: EnvPicker | None = None
 
     @property
     def view_kind(self) -> str:
@@ -82,6 +118,7 @@ class WorldFlow:
         self.picker = None
 
     def picker_open(self) -> bool:
+        """True while the env picker window is open."""
         return self.picker is not None and self.picker.alive()
 
     def open_spec(self, spec: str) -> None:
@@ -119,23 +156,22 @@ class WorldFlow:
         Raises:
             WorldError: no agent the app has can learn it, or its agent cannot be built.
         """
+        training = self.training
         kinds = kinds_for(world.env)
-        kind = self.state.agent_kind if self.state.agent_kind in kinds else kinds[0]
+        chosen = self.controls.state.agent_kind
+        kind = chosen if chosen in kinds else kinds[0]
         try:
-            session = self._new_session(world.env, kind, env_spec=world.resolved)
+            session = training.new_session(world.env, kind, env_spec=world.resolved)
         except (ConfigError, ValueError) as exc:
             raise WorldError(f"{world.title}: {exc}") from None
-        self._pause()
-        old_session, old_world = self.session, self.world
+        training.pause()
+        old_session, old_world = training.session, self.world
         self.world = world
-        self.state.agent_kind = kind
-        self._install_session(session)
+        training.install_session(session)
         if old_world is not None:
             old_world.close()
         elif old_session is not None:
             close_env(old_session.env)
-        self.valid = True
-        self.problem_cells = []
         self.status.set_problem(None)
         self.info.set_problem(None)
         self.controls.set_level_choice(world.title)
@@ -145,7 +181,7 @@ class WorldFlow:
                      + ("" if len(kinds) > 1 else " (the only agent for its continuous "
                         "observations)"))
         self.status.notify(". ".join(notes), "info", 8)
-        self._update_caption()
+        self.on_caption()
 
     def leave_world(self) -> None:
         """Back to the editor's level (called when a level replaces the world)."""
@@ -159,22 +195,25 @@ class WorldFlow:
     def _world_changed(self) -> None:
         """The world's kind or agents changed: panel widgets, layout and views follow."""
         world = self.world
-        s = self.state
+        session = self.training.session
         if world is None:
-            s.agent_options = kinds_for(self.session.env) if self.session is not None else \
-                s.agent_options
-            s.editable, s.board = True, True
+            options = kinds_for(session.env) if session is not None else \
+                self.controls.state.agent_options
+            self.controls.show_world(options, editable=True, board=True)
             self.controls.show_size(self.editor.level.nrows, self.editor.level.ncols)
         else:
-            s.agent_options = kinds_for(world.env)
-            s.editable, s.board = False, world.kind != "frame"
+            self.controls.show_world(kinds_for(world.env), editable=False,
+                                     board=world.kind != "frame")
             if world.grid is not None:
                 self.board.set_grid(world.grid.nrows, world.grid.ncols)
                 self.controls.show_size(world.grid.nrows, world.grid.ncols)  # Generate's default
-        if s.agent_kind not in s.agent_options:
-            s.agent_kind = s.agent_options[0]
+        self.editor.set_enabled(world is None)
         self.optimal.invalidate()
         self.gym_view.set_frame(world.first_frame if world is not None else None)
         self.gym_view.set_q(None, None, world.action_names if world is not None else ())
-        self.rebuild_panel()
-        self.reopen_compare()
+        self.on_change()
+
+    def close(self) -> None:
+        """Release the world's env (the app is closing)."""
+        if self.world is not None:
+            self.world.close()

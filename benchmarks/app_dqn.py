@@ -44,7 +44,7 @@ def open_app(env_id: str):  # noqa: ANN201 - the App, imported lazily after the 
     app.state.speed = None  # "max": as many steps as the frame budget allows
     app.controls.sync()
     app.run_frames(2)
-    app._cmd_play(True)
+    app.training.play(True)
     return app
 
 
@@ -59,7 +59,7 @@ def throughput(env_id: str, seconds: float, warmup_s: float) -> None:
     elapsed = drive(app, seconds)
     steps = session.total_steps - steps0
     frames = [t * 1000 for t in app.frame_times]
-    app._cmd_play(False)
+    app.training.play(False)
     rate_app = steps / elapsed
     agent = session.agent
     print(f"{env_id} DQN on {agent.device} ({agent.config.hidden} net, batch "
@@ -88,8 +88,8 @@ def memory(env_id: str, minutes: float, warmup_s: float) -> None:
         samples.append(rss_mb())
         if app.session.error:  # keep the loop honest: a stopped run would not grow anything
             print(f"  training stopped: {app.session.error}; resetting", flush=True)
-            app.reset_learning()
-            app._cmd_play(True)
+            app.training.reset_learning()
+            app.training.play(True)
         print(f"  {len(samples) - 1:>3} min: RSS {samples[-1]:.1f} MB, "
               f"{app.session.total_steps:,} steps, episode {app.session.episode:,}", flush=True)
     frames = [t * 1000 for t in app.frame_times]

@@ -50,7 +50,7 @@ def app_run(level: Path | str, seconds: float, warmup_s: float = 1.5) -> dict:
     hover = app.board.cell_rect(1, 1).center
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=hover, rel=(0, 0),
                                           buttons=(0, 0, 0))])
-    app._cmd_play(True)
+    app.training.play(True)
     drive(app, warmup_s)  # numba kernel load, value iteration, first layers
     app.frame_times.clear()
     app.draw_times.clear()
@@ -74,7 +74,7 @@ def app_run(level: Path | str, seconds: float, warmup_s: float = 1.5) -> dict:
         "fps": len(frames) / elapsed, "steps_per_s": steps / elapsed,
         "optimal_ready": app.optimal.ready, "training_share": training_s[0] / elapsed,
     }
-    app._cmd_play(False)
+    app.training.play(False)
     del app.session.advance  # the session's own method again, untimed
     result["headless_steps_per_s"] = headless_rate(app.session, seconds, budget_s=0.012)
     app.close()

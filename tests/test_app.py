@@ -13,6 +13,7 @@ import pygame_gui
 import pytest
 
 from app.app import App
+from app.commands import ChooseLevel
 from app.dialogs import ChoiceDialog
 from levels.level import load_level
 
@@ -175,7 +176,7 @@ def test_drive_mode_arrow_keys_move_the_agent(app):
     assert app.session.total_steps == 1
     press(app, pygame.K_r)
     press(app, pygame.K_m)
-    assert app.drive
+    assert app.training.drive
     press(app, pygame.K_RIGHT)
     app.run_frames(20)
     assert app.session.snapshot().position == (0, 1)
@@ -321,7 +322,7 @@ def test_save_then_open_round_trips_the_level(app, tmp_path):
     assert saved.exists()
     assert not app.editor.dirty
     assert load_level(saved) == edited
-    app.controls.on_command("level", "cliff")  # load something else (clean: no question)
+    app.controls.on_command(ChooseLevel("cliff"))  # load something else (clean: no question)
     assert app.level.name == "cliff"
     press(app, pygame.K_o, pygame.KMOD_CTRL)
     pick_file(app, saved)

@@ -9,6 +9,7 @@ import pytest
 from apphelp import choose, click, press, stop, train
 
 from app.app import App
+from app.commands import ChooseLevel
 from app.controls import COMPARE_OFF
 
 
@@ -23,7 +24,7 @@ def app(tmp_path, monkeypatch):
 
 def test_sarsa_vs_q_learning_on_the_cliff_share_one_speed_and_both_learn(app):
     choose(app, app.controls.compare_menu, "vs SARSA")
-    lane = app.compare
+    lane = app.training.lane
     assert lane is not None and lane.session.agent.kind == "sarsa"
     assert app.session.agent.kind == "q-learning"
     assert lane.session.env is not app.session.env  # its own env, the same level and seed
@@ -38,9 +39,9 @@ def test_sarsa_vs_q_learning_on_the_cliff_share_one_speed_and_both_learn(app):
     assert not np.array_equal(q1, q2)  # ... differently: different update rules
     # two boards, one above the other (the cliff is wide: bigger cells than side by side),
     # one learning-curve chart with both agents in its legend
-    assert app.lanes_stacked and app.board.rect.bottom <= lane.board.rect.top
+    assert app.layout.lanes_stacked and app.board.rect.bottom <= lane.board.rect.top
     assert app.board.cell > (app.board.rect.width // 2) // 12  # bigger than half the width gives
-    labels = [s.label for s in app.returns_chart.series if s.label]
+    labels = [s.label for s in app.charts.returns.series if s.label]
     assert labels == ["Q-learning", "SARSA"]
     assert "Q-learning vs SARSA" in app.status.stats_text
 
@@ -50,12 +51,12 @@ def test_max_speed_keeps_both_agents_in_step(app):
     train(app, 20, speed=None)
     stop(app)
     assert app.session.total_steps > 1000
-    assert abs(app.compare.session.total_steps - app.session.total_steps) <= 20_000
+    assert abs(app.training.lane.session.total_steps - app.session.total_steps) <= 20_000
 
 
 def test_step_reset_and_sliders_apply_to_both(app):
     choose(app, app.controls.compare_menu, "vs SARSA")
-    lane = app.compare
+    lane = app.training.lane
     press(app, pygame.K_n)
     assert app.session.total_steps == lane.session.total_steps == 1
     slider = app.controls.sliders["alpha"]
@@ -72,27 +73,27 @@ def test_step_reset_and_sliders_apply_to_both(app):
 
 def test_turning_compare_off_closes_the_second_lane(app):
     choose(app, app.controls.compare_menu, "vs SARSA")
-    lane = app.compare
+    lane = app.training.lane
     closed = []
     release = lane._close_env
     lane._close_env = lambda: (closed.append(True), release())
     choose(app, app.controls.compare_menu, COMPARE_OFF)
-    assert app.compare is None and closed == [True]
+    assert app.training.lane is None and closed == [True]
     assert app.board.rect.width > 600  # the whole world area again
 
 
 def test_compare_follows_the_world_and_level_edits(app):
     choose(app, app.controls.compare_menu, "vs SARSA")
-    app.open_spec("FrozenLake-v1")
-    lane = app.compare
+    app.worlds.open_spec("FrozenLake-v1")
+    lane = app.training.lane
     assert lane is not None and lane.session.env.spec.id == "FrozenLake-v1"
     assert lane.session.env is not app.session.env
     train(app, 10, speed=1000.0)
     stop(app)
     assert lane.session.total_steps == app.session.total_steps > 0
-    app._command("level", "cliff")
+    app.command(ChooseLevel("cliff"))
     app.run_frames(2)
-    lane = app.compare
+    lane = app.training.lane
     assert app.world is None and lane.session.env.unwrapped.level.name == "cliff"
     cell = app.board.cell_rect(0, 5).center  # paint a wall: the second agent gets it too
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=cell, button=1)])
@@ -102,13 +103,13 @@ def test_compare_follows_the_world_and_level_edits(app):
 
 
 def test_compare_on_a_frame_env_shows_two_frames(app):
-    app.open_spec("CartPole-v1")
+    app.worlds.open_spec("CartPole-v1")
     click(app, app.controls.compare_menu)
     options = app.controls.compare_menu.current_state.options_selection_list \
         .item_list_container.elements
     assert [b.text for b in options] == [COMPARE_OFF, "vs DQN"]  # only what can learn it
     click(app, options[1])
-    lane = app.compare
+    lane = app.training.lane
     assert lane is not None and lane.kind == "frame"
     app.run_frames(3)
     assert app.gym_view.rect.right <= lane.gym_view.rect.left

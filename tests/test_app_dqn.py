@@ -51,8 +51,8 @@ def test_dqn_on_a_maze_draws_the_arrows_of_its_q_values(app):
     app.run_frames(2)
     session, grid = app.session, app.session.grid
     q = session.agent.q_values(np.arange(session.n_states))
-    expected = cell_values(q, grid, app._layer)
-    np.testing.assert_allclose(app._values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)
+    expected = cell_values(q, grid, app.live.layer)
+    np.testing.assert_allclose(app.live.values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)
     # pick the open cell with the longest arrow for its best action (not under the mouse)
     sig = arrow_signature(expected.value.shape, expected.q_dir, None, None,
                           np.zeros(expected.value.shape, dtype=bool))
@@ -117,7 +117,7 @@ def test_dqn_controls_come_from_the_config_and_change_the_agent(app):
 
 
 def test_presets_device_and_charts_on_cartpole(app):
-    app.open_spec("CartPole-v1")
+    app.worlds.open_spec("CartPole-v1")
     cfg = app.session.agent.config
     preset = preset_for("CartPole-v1")
     assert cfg.batch_size == preset["batch_size"] and cfg.hidden == tuple(preset["hidden"])
@@ -125,15 +125,15 @@ def test_presets_device_and_charts_on_cartpole(app):
     small_dqn(app)
     train(app, 40)
     assert "DQN on CPU" in app.status.stats_text and "steps/s" in app.status.stats_text
-    assert app.rate.rate > 0
+    assert app.live.rate.rate > 0
     stop(app)
-    assert app.loss_chart.series and app.loss_chart.series[0].y.size > 0
-    assert app.meanq_chart.series and np.isfinite(app.meanq_chart.series[0].y).all()
+    assert app.charts.loss.series and app.charts.loss.series[0].y.size > 0
+    assert app.charts.meanq.series and np.isfinite(app.charts.meanq.series[0].y).all()
     assert "gradient steps" in app.arithmetic_text
 
 
 def test_bursty_presets_are_spread_over_the_frames(app):
-    app.open_spec("MountainCar-v0")
+    app.worlds.open_spec("MountainCar-v0")
     cfg = app.session.agent.config
     assert (cfg.train_freq, cfg.gradient_steps) == (2, 1)  # the Zoo's 8 per 16, spread out
     assert cfg.target_update_interval >= 16
@@ -192,5 +192,5 @@ def test_painting_a_small_cheese_rebuilds_the_dqn_and_training_goes_on(app):
     press(app, pygame.K_n)
     app.run_frames(2)
     q = agent.q_values(np.arange(32))
-    expected = cell_values(q, session.grid, app._layer)
-    np.testing.assert_allclose(app._values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)
+    expected = cell_values(q, session.grid, app.live.layer)
+    np.testing.assert_allclose(app.live.values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)

@@ -12,6 +12,7 @@ import pytest
 from apphelp import click, key, press, small_dqn, stop, train
 
 from app.app import App
+from app.commands import ChooseLevel
 from app.envfactory import APP_ENVS
 
 ROOT = str(Path(__file__).resolve().parents[1])
@@ -36,9 +37,9 @@ def test_every_listed_env_is_offered():
 
 @pytest.mark.parametrize("entry", GYM_ENVS, ids=[e.label for e in GYM_ENVS])
 def test_each_listed_env_loads_and_trains_a_few_hundred_steps(app, entry):
-    app.open_spec(entry.spec)
+    app.worlds.open_spec(entry.spec)
     world = app.world
-    assert world is not None and app.view_kind == world.kind
+    assert world is not None and app.worlds.view_kind == world.kind
     assert app.session.env is world.env
     if app.state.agent_kind == "dqn":
         small_dqn(app)
@@ -51,7 +52,7 @@ def test_each_listed_env_loads_and_trains_a_few_hundred_steps(app, entry):
     snap = app.session.snapshot()
     assert snap.episode_step >= 0 and app.session.total_steps == snap.total_steps
     if world.kind in ("grid", "taxi"):
-        values = app._values
+        values = app.live.values
         assert values is not None and np.isfinite(values.value).any()
         # the board shows the env's own map (FrozenLake holes, the cliff, Taxi's depots)
         assert app.board.nrows == world.grid.nrows and app.board.ncols == world.grid.ncols
@@ -67,10 +68,10 @@ def test_each_listed_env_loads_and_trains_a_few_hundred_steps(app, entry):
 
 
 def test_unknown_env_id_shows_the_message_and_keeps_the_previous_env(app):
-    app.open_spec("FrozenLake-v1:is_slippery=False")
+    app.worlds.open_spec("FrozenLake-v1:is_slippery=False")
     session, world = app.session, app.world
     press(app, pygame.K_e)
-    picker = app.picker
+    picker = app.worlds.picker
     assert picker is not None and picker.alive()
     picker.entry.set_text("NoSuchEnv-v9")
     click(app, picker.open_button)
@@ -83,7 +84,7 @@ def test_unknown_env_id_shows_the_message_and_keeps_the_previous_env(app):
     stop(app)
     assert app.session is session and session.total_steps > 0
     press(app, pygame.K_e)
-    picker = app.picker
+    picker = app.worlds.picker
     picker.entry.set_text("CliffWalking-v1")
     click(app, picker.open_button)
     assert not picker.alive() and app.world.resolved.env_id == "CliffWalking-v1"
@@ -95,23 +96,23 @@ def test_failures_of_other_kinds_keep_the_app_as_it_was(app):
     for spec, words in (("Pendulum-v1", "continuous action space"),
                         ("levels/nope.txt", "nope.txt")):
         with pytest.raises(ValueError, match=words):
-            app.open_spec(spec)
+            app.worlds.open_spec(spec)
         assert app.world is None and app.session is level_session
     app.run_frames(2)
     assert app.editor.enabled
 
 
 def test_grid_env_is_not_editable_and_a_level_brings_editing_back(app):
-    app.open_spec("FrozenLake8x8-v1")
+    app.worlds.open_spec("FrozenLake8x8-v1")
     assert not app.editor.enabled and not app.controls.tool_buttons
     assert not app.controls.file_buttons["save"].is_enabled
-    tiles = app.world_tiles()
+    tiles = app.worlds.world_tiles()
     assert tiles[0][0] == "S" and "H" in "".join(tiles) and len(tiles) == 8
     cell = app.board.cell_rect(2, 2).center  # painting does nothing on a Gymnasium map
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=cell, button=1)])
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=cell, button=1)])
-    assert app.world_tiles() == tiles
-    app._command("level", "mouse")  # the level drop-down
+    assert app.worlds.world_tiles() == tiles
+    app.command(ChooseLevel("mouse"))  # the level drop-down
     app.run_frames(2)
     assert app.world is None and app.editor.enabled and app.controls.tool_buttons
     assert app.level.name == "mouse" and app.session.env.unwrapped.level.name == "mouse"
@@ -119,23 +120,23 @@ def test_grid_env_is_not_editable_and_a_level_brings_editing_back(app):
 
 def test_env_button_and_shortcut_open_the_picker_with_the_current_world(app):
     click(app, app.controls.env_button)
-    assert app.picker_open() and app.picker.entry.get_text() == "mouse"
+    assert app.worlds.picker_open() and app.worlds.picker.entry.get_text() == "mouse"
     app.run_frames(2, key(pygame.K_ESCAPE))
-    assert not app.picker_open()
-    app.open_spec("Taxi-v4")
+    assert not app.worlds.picker_open()
+    app.worlds.open_spec("Taxi-v4")
     press(app, pygame.K_e)
-    assert app.picker.entry.get_text() == "Taxi-v4"
-    assert app.picker.env_list.get_single_selection() == "Taxi"
+    assert app.worlds.picker.entry.get_text() == "Taxi-v4"
+    assert app.worlds.picker.env_list.get_single_selection() == "Taxi"
 
 
 def test_taxi_shows_frame_bars_and_the_situation_board(app):
-    app.open_spec("Taxi-v4")
+    app.worlds.open_spec("Taxi-v4")
     train(app, 20, speed=2000.0)
     stop(app)
     assert app.board.nrows == 5 and app.board.ncols == 5
-    assert app.taxi_caption.startswith("Q arrows for: passenger ")
+    assert app.live.taxi_caption.startswith("Q arrows for: passenger ")
     layer = int(app.session.grid.layer[app.session.state])
-    assert app._layer == layer  # the board shows the taxi's own situation
+    assert app.live.layer == layer  # the board shows the taxi's own situation
     assert app.gym_view.rect.right <= app.board.rect.left
     assert app.gym_view.action_names[-2:] == ("pickup", "dropoff")
 
@@ -154,9 +155,10 @@ def test_start_up_and_tabular_envs_stay_torch_free_until_a_dqn_is_chosen(tmp_pat
         "import os, sys; os.environ['SDL_VIDEODRIVER'] = 'dummy'; "
         "os.environ['SDL_AUDIODRIVER'] = 'dummy'; "
         f"os.environ['RL_SANDBOX_STATE_DIR'] = {str(tmp_path)!r}; "
-        "from app.app import App; a = App('mouse', offer_recovery=False); a.run_frames(3); "
-        "a.open_spec('FrozenLake-v1'); a._command('agent', 'sarsa'); a.run_frames(3); "
-        "before = 'torch' in sys.modules; a._command('agent', 'dqn'); a.run_frames(2); "
+        "from app.app import App; from app.commands import ChooseAgent; "
+        "a = App('mouse', offer_recovery=False); a.run_frames(3); "
+        "a.worlds.open_spec('FrozenLake-v1'); a.command(ChooseAgent('sarsa')); a.run_frames(3); "
+        "before = 'torch' in sys.modules; a.command(ChooseAgent('dqn')); a.run_frames(2); "
         "print(before, 'torch' in sys.modules, a.session.agent.kind); a.close()"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

@@ -12,6 +12,7 @@ import app.charts as charts
 from app import colors as C
 from app.app import App
 from app.charts import LineChart, format_tick, place_label
+from app.commands import ChooseAgent
 
 
 @pytest.fixture
@@ -51,7 +52,8 @@ def test_size_entries_show_the_current_levels_shape(state_dir):
         assert shown_size(app) == ("3", "7")
         press(app, pygame.K_z, pygame.KMOD_CTRL)  # undoing the resize shows the old shape
         assert (app.level.nrows, app.level.ncols) == (6, 7) and shown_size(app) == ("6", "7")
-        app.open_spec("FrozenLake-v1:map_name=8x8")  # a grid env: its shape, Generate's default
+        # a grid env: its shape, Generate's default
+        app.worlds.open_spec("FrozenLake-v1:map_name=8x8")
         app.run_frames(1)
         assert shown_size(app) == ("8", "8")
         app.files.open_level("maze_small")
@@ -106,18 +108,19 @@ def test_tick_labels_keep_enough_decimals_to_differ():
 def test_charts_keep_a_readable_height_at_the_default_size(state_dir):
     app = open_app("maze_small")
     try:
-        assert app.show_epsilon_chart and app.epsilon_chart.rect.height >= 80
-        assert app.returns_chart.rect.height >= 80
-        app._cmd_agent("dqn")  # the DQN's knobs take more room: loss and mean Q must still show
+        assert app.layout.show_epsilon_chart and app.charts.epsilon.rect.height >= 80
+        assert app.charts.returns.rect.height >= 80
+        # the DQN's knobs take more room: loss and mean Q must still show
+        app.command(ChooseAgent("dqn"))
         app.run_frames(2)
-        assert app.show_epsilon_chart, "loss and mean-Q charts hidden at 1280 x 800"
-        for chart in (app.loss_chart, app.meanq_chart, app.returns_chart):
+        assert app.layout.show_epsilon_chart, "loss and mean-Q charts hidden at 1280 x 800"
+        for chart in (app.charts.loss, app.charts.meanq, app.charts.returns):
             assert chart.rect.height >= 70 and chart.rect.width >= 190
-            assert app.chart_area.contains(chart.rect)
-        assert app.controls.panel.rect.bottom <= app.chart_area.top
+            assert app.layout.chart_area.contains(chart.rect)
+        assert app.controls.panel.rect.bottom <= app.layout.chart_area.top
         surface = app.screen  # the loss chart is really drawn there
-        px = pygame.surfarray.pixels3d(surface)[app.loss_chart.rect.x:app.loss_chart.rect.right,
-                                                app.loss_chart.rect.y:app.loss_chart.rect.bottom]
+        px = pygame.surfarray.pixels3d(surface)[app.charts.loss.rect.x:app.charts.loss.rect.right,
+                                                app.charts.loss.rect.y:app.charts.loss.rect.bottom]
         assert (np.abs(px.astype(int) - np.array(C.CHART_BG)).sum(axis=2) < 4).mean() > 0.3
         del px
     finally:
@@ -133,20 +136,20 @@ def test_fast_training_shows_the_most_visited_situation_and_says_which(state_dir
         grid = app.session.grid
         assert grid.n_layers == 4
         press(app, pygame.K_n)  # stepping: the mouse's own situation, said so
-        assert "small cheese eaten: 0 of 2" in app.layer_caption
-        assert "where the mouse is now" in app.layer_caption
+        assert "small cheese eaten: 0 of 2" in app.live.layer_caption
+        assert "where the mouse is now" in app.live.layer_caption
         train(app, 40, speed=None)
         stop(app)
         snap = app.session.snapshot()
         per_layer = np.bincount(grid.layer, weights=snap.visits, minlength=grid.n_layers)
-        assert per_layer[app._layer] * 1.1 >= per_layer.max()  # (within the 10 % hysteresis)
-        eaten = bin(app._layer).count("1")
-        assert f"small cheese eaten: {eaten} of 2" in app.layer_caption
-        assert "the situation it is in most" in app.layer_caption
-        view = app.board_view()  # the cheeses eaten in that situation are drawn as gone
+        assert per_layer[app.live.layer] * 1.1 >= per_layer.max()  # (within the 10 % hysteresis)
+        eaten = bin(app.live.layer).count("1")
+        assert f"small cheese eaten: {eaten} of 2" in app.live.layer_caption
+        assert "the situation it is in most" in app.live.layer_caption
+        view = app.live.board_view()  # the cheeses eaten in that situation are drawn as gone
         cheeses = app.level.small_cheeses
-        assert view.eaten == {c for i, c in enumerate(cheeses) if app._layer >> i & 1}
-        caption = app.layer_caption_rect
+        assert view.eaten == {c for i, c in enumerate(cheeses) if app.live.layer >> i & 1}
+        caption = app.layout.layer_caption_rect
         assert caption.height and caption.bottom <= app.board.board_rect.top
         app.run_frames(1)
         px = pygame.surfarray.array3d(app.screen.subsurface(caption)).astype(int)
@@ -158,12 +161,13 @@ def test_fast_training_shows_the_most_visited_situation_and_says_which(state_dir
 def test_levels_without_small_cheese_get_no_caption_row(state_dir):
     app = open_app("cliff")
     try:
-        assert not app.layered() and app.layer_caption_rect.width == 0
+        assert not app.layout.layered() and app.layout.layer_caption_rect.width == 0
         app.editor.set_tool("7")  # paint a small cheese: the board makes room for the caption
         pos = app.board.cell_rect(0, 5).center
         app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
         app.run_frames(2, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
         assert app.level.small_cheeses == ((0, 5),)
-        assert app.layered() and app.layer_caption_rect.bottom <= app.board.board_rect.top
+        assert app.layout.layered()
+        assert app.layout.layer_caption_rect.bottom <= app.board.board_rect.top
     finally:
         app.close()

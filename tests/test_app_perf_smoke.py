@@ -50,7 +50,7 @@ def test_every_advance_gets_a_budget_inside_one_frame(app, speed):
 
 def test_pausing_at_max_speed_takes_effect_on_the_next_frame(app):
     app.state.speed = None
-    app._cmd_play(True)
+    app.training.play(True)
     app.run_frames(10)
     app.run_frames(1, [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0,
                                           unicode=" ", scancode=0)])

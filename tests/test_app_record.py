@@ -18,6 +18,7 @@ from agents.evaluation import greedy_rollout
 from agents.storage import save_agent
 from agents.tabular import QLearning
 from app.app import App
+from app.commands import ChooseLevel
 from app.envfactory import open_world
 
 ROOT = str(Path(__file__).resolve().parents[1])
@@ -61,7 +62,7 @@ def test_f12_saves_a_screenshot_and_shows_its_path(app, tmp_path):
 
 
 def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_path):
-    app.open_spec("FrozenLake-v1:is_slippery=False")
+    app.worlds.open_spec("FrozenLake-v1:is_slippery=False")
     train(app, 20, speed=None)
     stop(app)
     session = app.session
@@ -70,11 +71,12 @@ def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_
     steps, state = session.total_steps, session.state
     click(app, app.controls.agent_buttons["record"])
     deadline = time.monotonic() + 30  # the GIF is written on a worker thread
-    while app.last_gif is None and time.monotonic() < deadline:
+    while app.agent_files.last_gif is None and time.monotonic() < deadline:
         app.run_frames(1)
         time.sleep(0.005)
-    assert app.last_gif is not None and str(app.last_gif) in app.status.message
-    with Image.open(app.last_gif) as gif:
+    gif_path = app.agent_files.last_gif
+    assert gif_path is not None and str(gif_path) in app.status.message
+    with Image.open(gif_path) as gif:
         assert gif.n_frames >= 7  # the start, six moves to the goal (consecutive frames differ)
         assert gif.size == (256, 256)
     assert "return 1 in 6 steps" in app.status.message
@@ -85,7 +87,7 @@ def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_
 
 
 def test_saved_tabular_agent_reloads_with_its_env_and_the_same_greedy_run(app, tmp_path):
-    app.open_spec(LAKE)
+    app.worlds.open_spec(LAKE)
     train(app, 30, speed=None)
     stop(app)
     agent = app.session.agent
@@ -93,7 +95,7 @@ def test_saved_tabular_agent_reloads_with_its_env_and_the_same_greedy_run(app, t
     click(app, app.controls.agent_buttons["save_agent"])
     pick_file(app, tmp_path / "lake")  # the suffix is added: a Q-table is an .npz
     assert (tmp_path / "lake.npz").exists() and "lake.npz" in app.status.message
-    app._command("level", "mouse")
+    app.command(ChooseLevel("mouse"))
     app.run_frames(2)
     assert app.world is None
     click(app, app.controls.agent_buttons["load_agent"])
@@ -106,17 +108,17 @@ def test_saved_tabular_agent_reloads_with_its_env_and_the_same_greedy_run(app, t
 
 
 def test_saved_dqn_reloads_and_plays_the_same_greedy_episode(app, tmp_path):
-    app.open_spec("CartPole-v1")
+    app.worlds.open_spec("CartPole-v1")
     small_dqn(app)
     train(app, 20)
     stop(app)
     agent = app.session.agent
     assert agent.num_updates > 0
     before = rollout("CartPole-v1", agent)
-    assert app.save_agent_to(tmp_path / "pole")
+    assert app.agent_files.save_agent_to(tmp_path / "pole")
     assert (tmp_path / "pole.pt").exists()
-    app.open_spec("Acrobot-v1")
-    assert app.load_agent_from(tmp_path / "pole.pt")
+    app.worlds.open_spec("Acrobot-v1")
+    assert app.agent_files.load_agent_from(tmp_path / "pole.pt")
     assert app.world.spec == "CartPole-v1" and app.session.agent.kind == "dqn"
     assert rollout("CartPole-v1", app.session.agent) == before
 
@@ -129,7 +131,7 @@ def test_an_agent_trained_by_the_cli_opens_and_can_be_watched(app, tmp_path):
          "--alpha", "0.5", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
         timeout=120)
     assert proc.returncode == 0, proc.stderr[-500:]
-    assert app.load_agent_from(out)
+    assert app.agent_files.load_agent_from(out)
     assert app.world is not None and app.world.resolved.env_id == "FrozenLake-v1"
     assert app.session.agent.q.any()
     press(app, pygame.K_g)  # watch a greedy run
@@ -145,11 +147,11 @@ def test_agent_files_that_do_not_fit_are_refused_in_one_sentence(app, tmp_path):
     stray = tmp_path / "stray.npz"
     save_agent(stray, QLearning(7, 3), {})  # no env named, and 7 x 3 fits nothing here
     session = app.session
-    assert not app.load_agent_from(stray)
+    assert not app.agent_files.load_agent_from(stray)
     message = app.status.message
     assert "does not fit this env" in message and message.count(". ") == 0
     assert app.session is session and app.dialogs.messages
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"not a torch file")
-    assert not app.load_agent_from(junk)
+    assert not app.agent_files.load_agent_from(junk)
     assert "junk.pt" in app.status.message and app.session is session

@@ -124,4 +124,5 @@ def test_greedy_demo_steps_are_not_training_steps(app):
     assert app.session.greedy_steps == app.session.total_steps - steps
     assert app.session.greedy_episodes == 1
     assert app.status.stats_text == before  # same episode and step counts, same epsilon
-    assert app.agent_meta()["steps"] == steps and app.agent_meta()["episodes"] == episodes
+    meta = app.agent_files.agent_meta()
+    assert meta["steps"] == steps and meta["episodes"] == episodes

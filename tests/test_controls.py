@@ -10,6 +10,7 @@ import pytest
 
 from agents.config import TabularConfig, field_help, field_range
 from agents.tabular import TDUpdate
+from app.commands import ChooseTool, GenerateLevel, Play, ResetLearning, SetOverlay
 from app.controls import (
     DECAY_POSITIONS,
     PANEL_WIDTH,
@@ -36,12 +37,12 @@ class Panel:
         pygame.font.init()
         self.screen = pygame.display.set_mode((800, 800))
         self.manager = pygame_gui.UIManager((800, 800))
-        self.commands: list[tuple[str, object]] = []
+        self.commands: list[object] = []
         state = PanelState(level_options=["mouse", "cliff"], level_choice="mouse",
                            hyper={"alpha": 0.1, "gamma": 0.99, "epsilon": 1.0,
                                   "epsilon_decay": 0.001}, speed=5.0, tool="3")
         self.controls = Controls(self.manager, pygame.Rect(300, 0, PANEL_WIDTH, 700), state,
-                                 TOOLS, lambda name, value: self.commands.append((name, value)))
+                                 TOOLS, self.commands.append)
 
     def frames(self, n: int, events: list[pygame.event.Event] = ()) -> None:  # type: ignore[assignment]
         for i in range(n):
@@ -122,10 +123,10 @@ def test_buttons_and_check_boxes_send_commands(panel):
     panel.click(panel.controls.play_button)
     panel.click(panel.controls.reset_button)
     panel.click(panel.controls.overlay_boxes["policy"])
-    assert ("tool", "7") in panel.commands
-    assert ("play", True) in panel.commands
-    assert ("reset", None) in panel.commands
-    assert ("overlay", ("policy", True)) in panel.commands
+    assert ChooseTool("7") in panel.commands
+    assert Play(True) in panel.commands
+    assert ResetLearning() in panel.commands
+    assert SetOverlay("policy", True) in panel.commands
     assert panel.controls.state.overlays["policy"] is True
 
 
@@ -133,16 +134,16 @@ def test_new_and_generate_use_the_size_entries(panel):
     panel.controls.rows_entry.set_text("9")
     panel.controls.cols_entry.set_text("15")
     panel.click(panel.controls.file_buttons["generate"])
-    assert ("generate", (9, 15)) in panel.commands
+    assert GenerateLevel((9, 15)) in panel.commands
 
 
 def test_training_buttons_can_be_disabled(panel):
     panel.controls.set_training_enabled(False)
     panel.click(panel.controls.play_button)
-    assert not any(name == "play" for name, _ in panel.commands)
+    assert not any(isinstance(c, Play) for c in panel.commands)
     panel.controls.set_training_enabled(True)
     panel.click(panel.controls.play_button)
-    assert ("play", True) in panel.commands
+    assert Play(True) in panel.commands
 
 
 def test_level_choice_shows_files_that_are_not_bundled(panel):
