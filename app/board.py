@@ -1,11 +1,17 @@
 """The board: a grid world and what the agent knows about it, drawn fast enough to watch learning.
 
-Drawing thousands of cells every frame is the app's hot path (issue 5: p95 frame <= 16.7 ms on
+Drawing thousands of cells every frame is the app's hot path (target: p95 frame <= 16.7 ms on
 20x20 with every overlay). So the board is a stack of layers, each rebuilt only when its input
-changes: the tile layer when the tiles or the cell size change; the heat map via a numpy colour
-table blitted into an ncols x nrows surface and scaled up; the arrow layer from pre-rendered sprites
-with one ``fblits`` call, redrawn only for cells whose (bucketed) arrows changed and at most
-~10 times a second, so training at full speed does not redraw it every frame.
+changes: the tile layer (tiles, rewards written in their cells) when the tiles or the cell size
+change; the heat map via a numpy colour table blitted into an ncols x nrows surface and scaled up,
+on a scale fitted to the values shown (:mod:`app.heatscale`) and explained by a legend under the
+grid; the arrow layer from pre-rendered sprites with one ``fblits`` call, redrawn only for cells
+whose (bucketed) arrows changed and at most ~10 times a second, so training at full speed does not
+redraw it every frame; the numbers layer (:mod:`app.cellnumbers`) likewise.
+
+What is drawn by default reads at a glance: the heat map and one policy arrow per cell, weighted
+by how much better the best action is than the next; the four Q arrows, the numbers, visits and
+the optimal policy (only where the greedy action differs from it) are options.
 """
 
 from __future__ import annotations
@@ -19,26 +25,38 @@ import numpy as np
 import pygame
 
 from app import colors as C
+from app.cellnumbers import (
+    QUAD_MIN_CELL,
+    NumberLayer,
+    TextCache,
+    draw_rewards,
+    tint_cell_rewards,
+)
+from app.heatlegend import draw_heat_legend
+from app.heatscale import HEAT_COLORS, HeatScale, fit_heat_scale
 from app.qview import CellValues
 from app.scales import format_count
-from app.sprites import ArrowSet, arrow_signature, mouse_sprite, tile_sprite
+from app.sprites import ArrowSet, arrow_signature, mouse_sprite, policy_weights, tile_sprite
 
 MIN_CELL = 4  #: smallest cell size in pixels (large levels shrink to this, then overflow)
 Q_ARROW_MIN_CELL = 14  #: below this, the four Q arrows per cell are hidden (unreadable)
 ARROW_MIN_CELL = 8  #: below this, policy / optimal arrows are hidden too
 VISIT_NUMBERS_MIN_CELL = 32  #: from this size visits are numbers, below it a shading
+LEGEND_STRIP = 18  #: px kept free under the grid for the heat map's legend
 
 
 @dataclass
 class Overlays:
-    """Which overlays to draw; the controls toggle these."""
+    """Which overlays to draw; the controls toggle these. The defaults are the clear start: the
+    greedy policy over the value heat map."""
 
-    arrows: bool = True  # four Q arrows per cell
-    heatmap: bool = False  # state value V as a colour
-    policy: bool = False  # greedy arrow
+    arrows: bool = False  # four Q arrows per cell
+    heatmap: bool = True  # state value V as a colour, with a legend
+    policy: bool = True  # one greedy arrow per cell, weighted by how much better it is
     visits: bool = False  # visit counts
-    optimal: bool = False  # value-iteration policy
+    optimal: bool = False  # value iteration's action, where the greedy one differs from it
     trail: bool = True  # last episode's path
+    numbers: bool = False  # Q in each cell's four quadrants and V in the centre
 
 
 @dataclass
@@ -60,6 +78,10 @@ class BoardView:
             agent never acts (a Q-table keeps zeros there; Q* from value iteration may not, and
             CliffWalking's cliff cells are never occupied). Taxi's depots are drawn as ``G`` but
             are not terminal: pass ``""`` for Taxi.
+        rewards: [nrows, ncols] reward for entering each cell (0 or nan: nothing written), or
+            None; written in the cells.
+        reward_cells: ``((row, col), reward)`` of cells with a reward of their own (a level's
+            ``cell_rewards``), washed green or red.
     """
 
     tiles: Sequence[str]
@@ -72,18 +94,8 @@ class BoardView:
     problem_cells: Collection[tuple[int, int]] = ()
     overlays: Overlays | None = None
     quiet_tiles: str = "HGCP"
-
-
-def _heat_table() -> np.ndarray:
-    """256 colours: index 0 = most negative V, 128 ~ zero (floor), 255 = most positive."""
-    t = np.clip((np.arange(256) - 128) / 127.0, -1.0, 1.0)
-    floor, neg, pos = (np.array(c, dtype=np.float64) for c in (C.FLOOR, C.HEAT_NEG, C.HEAT_POS))
-    a = np.abs(t)[:, None] ** 0.7  # lift small values so early learning is visible
-    out = np.where(t[:, None] < 0, floor + (neg - floor) * a, floor + (pos - floor) * a)
-    return out.round().astype(np.uint8)
-
-
-_HEAT = _heat_table()
+    rewards: np.ndarray | None = None
+    reward_cells: Sequence[tuple[tuple[int, int], float]] = ()
 
 
 def _visit_font_size(cell: int) -> int:
@@ -130,12 +142,17 @@ class Board:
         self._quiet_key: Any = None
         self._quiet = self._walls
         self._text_cache: dict[str, pygame.Surface] = {}
+        self._labels = TextCache()
+        self._numbers = NumberLayer(clock)
+        self.heat_scale: HeatScale | None = None  #: the scale of the last heat map drawn
 
     # --- geometry --------------------------------------------------------------------------------
     def _layout(self) -> None:
-        self.cell = max(MIN_CELL, min(self.rect.w // self.ncols, self.rect.h // self.nrows))
+        """Square cells as big as fit above the legend strip, the grid centred in what is left."""
+        usable_h = max(self.nrows, self.rect.h - LEGEND_STRIP)
+        self.cell = max(MIN_CELL, min(self.rect.w // self.ncols, usable_h // self.nrows))
         w, h = self.cell * self.ncols, self.cell * self.nrows
-        self.origin = (self.rect.x + (self.rect.w - w) // 2, self.rect.y + (self.rect.h - h) // 2)
+        self.origin = (self.rect.x + (self.rect.w - w) // 2, self.rect.y + (usable_h - h) // 2)
         self.board_rect = pygame.Rect(self.origin, (w, h))
 
     def set_rect(self, rect: pygame.Rect | tuple) -> None:
@@ -192,8 +209,11 @@ class Board:
             self._sprites[ch] = tile_sprite(ch, self.cell)
         return self._sprites[ch]
 
-    def _ensure_tiles(self, tiles: tuple[str, ...]) -> None:
-        key = (tiles, self.cell)
+    def _ensure_tiles(self, tiles: tuple[str, ...], view: BoardView) -> None:
+        rewards = view.rewards
+        reward_key = None if rewards is None or np.shape(rewards) != (self.nrows, self.ncols) \
+            else np.asarray(rewards, dtype=np.float64).tobytes()
+        key = (tiles, self.cell, reward_key, tuple(view.reward_cells))
         if key == self._tiles_key:
             return
         if self._tiles_key is None or self._tiles_key[1] != self.cell:
@@ -209,6 +229,9 @@ class Board:
                 layer.fill((*C.GRID_LINE, 255), (0, min(r * c, h - 1), w, 1))
             for col in range(self.ncols + 1):
                 layer.fill((*C.GRID_LINE, 255), (min(col * c, w - 1), 0, 1, h))
+        tint_cell_rewards(layer, [item for item in view.reward_cells
+                                  if 0 <= item[0][0] < self.nrows and 0 <= item[0][1] < self.ncols
+                                  and tiles[item[0][0]][item[0][1]] != "#"], c)
         blits = []
         edge = max(1, c // 12)
         for r, line in enumerate(tiles):
@@ -226,25 +249,25 @@ class Board:
                     if spr is not None:
                         blits.append((spr, (col * c, r * c)))
         layer.fblits(blits)
-        self._tile_layer = layer
         self._letters = np.array([list(row.ljust(self.ncols)) for row in tiles],
                                  dtype="<U1").reshape(self.nrows, self.ncols)
         self._walls = self._letters == "#"
+        if reward_key is not None:
+            draw_rewards(layer, np.asarray(rewards), self._walls, c, self._labels)
+        self._tile_layer = layer
 
     def _heat(self, values: np.ndarray, walls: np.ndarray) -> pygame.Surface:
         v = np.where(walls, np.nan, values)
-        finite = np.isfinite(v)
-        top = float(np.abs(v[finite]).max()) if finite.any() else 0.0
-        if top > 0:
-            idx = np.rint(np.clip(v / top, -1, 1) * 127) + 128
-            idx = np.where(finite, idx, 128).astype(np.uint8)
+        self.heat_scale = scale = fit_heat_scale(v)
+        if scale is not None:
+            idx = scale.indices(v)
         else:
             idx = np.full(v.shape, 128, dtype=np.uint8)
         size = self.board_rect.size
         if (self._heat_surf is None or self._heat_surf.get_size() != size
                 or self._heat_idx is None or not np.array_equal(idx, self._heat_idx)):
             small = pygame.Surface((self.ncols, self.nrows))
-            pygame.surfarray.blit_array(small, _HEAT[idx.T])
+            pygame.surfarray.blit_array(small, HEAT_COLORS[idx.T])
             self._heat_surf = pygame.transform.scale(small, size)
             self._heat_idx = idx
         return self._heat_surf
@@ -253,29 +276,46 @@ class Board:
         vals = view.values
         show_q = ov.arrows and self.cell >= Q_ARROW_MIN_CELL
         small = self.cell < ARROW_MIN_CELL
+        policy = vals is not None and ov.policy and not small
+        weights = None
+        if policy and vals is not None and vals.gap is not None:
+            weights = policy_weights(vals.gap, vals.greedy_mask)
         return arrow_signature(
             (self.nrows, self.ncols),
             vals.q_dir if vals is not None and show_q else None,
-            vals.greedy_mask if vals is not None and ov.policy and not small else None,
-            view.optimal_mask if ov.optimal and not small and view.optimal_mask is not None
-            and np.shape(view.optimal_mask) == (self.nrows, self.ncols) else None,
+            vals.greedy_mask if policy and vals is not None else None,
+            self._wrong_cells(view, vals) if ov.optimal and not small else None,
             walls,
+            weights,
         )
+
+    def _wrong_cells(self, view: BoardView, vals: CellValues | None) -> np.ndarray | None:
+        """The optimal mask, kept only where the learnt greedy action is not an optimal one."""
+        opt = view.optimal_mask
+        if vals is None or opt is None or np.shape(opt) != (self.nrows, self.ncols):
+            return None
+        opt = np.asarray(opt, dtype=np.uint8)
+        greedy = vals.greedy_mask
+        wrong = (greedy != 0) & ((greedy & ~opt) != 0) & (opt != 0)
+        return np.where(wrong, opt, 0).astype(np.uint8)
 
     def _ensure_arrows(self, view: BoardView, ov: Overlays, walls: np.ndarray) -> None:
         if self._arrows is None:
             self._arrows = ArrowSet(self.cell)
-        sig = self._arrow_signature(view, ov, walls)
-        key = (self.board_rect.size, self.cell)
+        key = (self.board_rect.size, self.cell, self.nrows, self.ncols, ov.arrows, ov.policy,
+               ov.optimal, view.quiet_tiles)
         now = self._clock()
         layer = self._arrow_layer
-        if layer is None or key != self._arrow_key or self._arrow_sig is None \
-                or self._arrow_sig.shape != sig.shape:
+        fresh = layer is None or key != self._arrow_key or self._arrow_sig is None
+        if not fresh and now - self._arrow_time < self.arrow_interval:
+            return  # throttled: not even the signature is worth computing this frame
+        sig = self._arrow_signature(view, ov, walls)
+        if fresh or layer is None or self._arrow_sig is None:
             layer = pygame.Surface(self.board_rect.size, pygame.SRCALPHA)
             changed = np.ones(sig.shape, dtype=bool)
         else:
             changed = sig != self._arrow_sig
-            if not changed.any() or now - self._arrow_time < self.arrow_interval:
+            if not changed.any():
                 return
         c, blits = self.cell, []
         rows, cols = np.nonzero(changed)
@@ -364,43 +404,64 @@ class Board:
         clip = surface.get_clip()
         surface.set_clip(self.rect.clip(clip) if clip else self.rect)
         surface.fill(C.BACKGROUND, self.rect)
-        self._ensure_tiles(tiles)
+        self._ensure_tiles(tiles, view)
         if self._quiet_key != (self._tiles_key, view.quiet_tiles):
             self._quiet_key = (self._tiles_key, view.quiet_tiles)
             self._quiet = self._walls | np.isin(self._letters, list(view.quiet_tiles))
-        walls, quiet = self._walls, self._quiet
         vals = view.values
         if vals is not None and vals.value.shape != (self.nrows, self.ncols):
             vals = None  # stale values (e.g. mid-resize): draw none rather than wrong ones
             view = replace(view, values=None)
+        self.heat_scale = None
         if ov.heatmap and vals is not None:
-            surface.blit(self._heat(vals.value, quiet), self.origin)
+            surface.blit(self._heat(vals.value, self._quiet), self.origin)
         else:
             surface.fill(C.FLOOR, self.board_rect)
         assert self._tile_layer is not None
         surface.blit(self._tile_layer, self.origin)
         cheese = self._sprite("c")
-        eaten = view.eaten
         if cheese is not None:
             surface.fblits([(cheese, (ox + col * c, oy + r * c))
                             for r, line in enumerate(tiles) for col, ch in enumerate(line)
-                            if ch == "c" and (r, col) not in eaten])
-        if ov.visits and vals is not None and vals.visits is not None:
-            self._draw_visits(surface, vals.visits, walls)
-        if ov.trail and view.trail:
-            self._ensure_trail(view.trail)
-            assert self._trail_layer is not None
-            surface.blit(self._trail_layer, self.origin)
-        if (ov.arrows or ov.policy or ov.optimal) and c >= ARROW_MIN_CELL:
-            self._ensure_arrows(view, ov, quiet)
-            assert self._arrow_layer is not None
-            surface.blit(self._arrow_layer, self.origin)
+                            if ch == "c" and (r, col) not in view.eaten])
+        self._draw_overlays(surface, view, ov)
         if view.agent_pos is not None:
             if self._mouse is None:  # big cells: a smaller mouse leaves its cell's arrows visible
                 self._mouse = mouse_sprite(max(4, round(c * (0.92 if c < 40 else 0.7))))
             cx, cy = self.cell_center(*view.agent_pos)
             m = self._mouse
             surface.blit(m, (cx - m.get_width() // 2, cy - m.get_height() // 2))
+        self._draw_marks(surface, view)
+        pygame.draw.rect(surface, C.PANEL_BORDER, self.board_rect.inflate(2, 2), 1)
+        if self.heat_scale is not None:
+            draw_heat_legend(surface, self.heat_scale, self.board_rect, self._labels)
+        surface.set_clip(clip)
+
+    def _draw_overlays(self, surface: pygame.Surface, view: BoardView, ov: Overlays) -> None:
+        """Visits, trail, arrows and numbers, in that order (numbers stay readable on top)."""
+        vals, quiet = view.values, self._quiet
+        if ov.visits and vals is not None and vals.visits is not None:
+            self._draw_visits(surface, vals.visits, self._walls)
+        if ov.trail and view.trail:
+            self._ensure_trail(view.trail)
+            assert self._trail_layer is not None
+            surface.blit(self._trail_layer, self.origin)
+        numbers = None
+        if ov.numbers and vals is not None:
+            numbers = self._numbers.surface(vals.q_dir, vals.greedy_mask, vals.value, quiet,
+                                            self.cell, self.arrow_interval)
+        if numbers is not None and self.cell >= QUAD_MIN_CELL:
+            ov = replace(ov, arrows=False, policy=False)  # the quadrant numbers say it all
+        if (ov.arrows or ov.policy or ov.optimal) and self.cell >= ARROW_MIN_CELL:
+            self._ensure_arrows(view, ov, quiet)
+            assert self._arrow_layer is not None
+            surface.blit(self._arrow_layer, self.origin)
+        if numbers is not None:
+            surface.blit(numbers, self.origin)
+
+    def _draw_marks(self, surface: pygame.Surface, view: BoardView) -> None:
+        """The hovered cell and the pulsing outline of invalid cells."""
+        c = self.cell
         hover = view.hover if view.hover is not None else self.hover
         if hover is not None and 0 <= hover[0] < self.nrows and 0 <= hover[1] < self.ncols:
             pygame.draw.rect(surface, C.HOVER, self.cell_rect(*hover), max(1, c // 16) + 1)
@@ -410,8 +471,6 @@ class Board:
             for r, cc in view.problem_cells:
                 pygame.draw.rect(surface, col, self.cell_rect(r, cc).inflate(-1, -1),
                                  max(2, c // 10))
-        pygame.draw.rect(surface, C.PANEL_BORDER, self.board_rect.inflate(2, 2), 1)
-        surface.set_clip(clip)
 
 
 def blank_tiles(nrows: int, ncols: int) -> tuple[str, ...]:

@@ -37,6 +37,8 @@ class CellValues:
         visits: [nrows, ncols] visit count of the cell summed over all layers (where the agent
             went, whatever cheese it had eaten), or None.
         last_td: [nrows, ncols, 4] last TD error per screen direction (nan if never), or None.
+        gap: [nrows, ncols] how much better the best move is than the second best (0 on ties,
+            nan where the cell has fewer than two moves): how sure the greedy policy is.
     """
 
     q_dir: np.ndarray
@@ -45,6 +47,7 @@ class CellValues:
     greedy_mask: np.ndarray
     visits: np.ndarray | None = None
     last_td: np.ndarray | None = None
+    gap: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -145,6 +148,9 @@ def cell_values(
         td = _per_dir(np.asarray(last_td, dtype=np.float64), cell_states, adir)
         td = td.reshape(nrows, ncols, 4)
 
+    top2 = -np.sort(-np.where(np.isnan(q_dir), -np.inf, q_dir), axis=1)[:, :2]
+    with np.errstate(invalid="ignore"):
+        gap = np.where(np.isfinite(top2).all(axis=1), top2[:, 0] - top2[:, 1], np.nan)
     return CellValues(
         q_dir=q_dir.reshape(nrows, ncols, 4),
         value=value.reshape(nrows, ncols),
@@ -152,6 +158,7 @@ def cell_values(
         greedy_mask=mask.reshape(nrows, ncols),
         visits=vis,
         last_td=td,
+        gap=gap.reshape(nrows, ncols),
     )
 
 

@@ -215,6 +215,10 @@ def record_greedy_episode(session: Any, render_frame: Callable[[Any], Frame | No
     return frames
 
 
+FrameRenderer = Callable[[Any, Sequence[Any]], Frame]
+"""Draws one film frame from (observation, observations so far in the episode)."""
+
+
 class GreedyRecording:
     """A greedy episode recorded on an env of its own, a few steps per frame.
 
@@ -224,20 +228,26 @@ class GreedyRecording:
     recorded. The first frame shows the reset state and the last one the final state.
 
     Args:
-        env: the recording's own env, made with ``render_mode="rgb_array"``.
+        env: the recording's own env, made with ``render_mode="rgb_array"`` unless ``render``
+            is given.
         agent: the agent whose greedy policy is filmed.
         seed: seeds the env's reset and the tie-breaks (same seed, same film).
         max_frames: at most this many frames (a policy that never ends its episode stops here).
+        render: draws each frame (e.g. :class:`app.boardfilm.BoardFilm`, the board as the app
+            shows it); None films the env's own ``render()``.
     """
 
-    def __init__(self, env: Any, agent: Any, seed: int = 0, max_frames: int = 500) -> None:
+    def __init__(self, env: Any, agent: Any, seed: int = 0, max_frames: int = 500,
+                 render: FrameRenderer | None = None) -> None:
         from agents.evaluation import iter_greedy_steps
 
         if max_frames < 2:
             raise ValueError(f"max_frames must be at least 2, got {max_frames}")
         self.env = env
+        self._render = render if render is not None else lambda _obs, _seen: env.render()
         obs, _ = env.reset(seed=int(seed))
-        self.frames: list[PackedFrame] = [PackedFrame.pack(as_rgb_array(env.render()))]
+        self._seen: list[Any] = [obs]
+        self.frames: list[PackedFrame] = [PackedFrame.pack(as_rgb_array(self._frame(obs)))]
         self._steps = iter_greedy_steps(env, agent, obs, np.random.default_rng(int(seed)),
                                         max_steps=max_frames - 1)
         self.episode_return = 0.0
@@ -255,16 +265,21 @@ class GreedyRecording:
                 break
             self.length += 1
             self.episode_return += step.reward
-            self.frames.append(PackedFrame.pack(as_rgb_array(self.env.render())))
+            self._seen.append(step.next_obs)
+            self.frames.append(PackedFrame.pack(as_rgb_array(self._frame(step.next_obs))))
             self.ended = step.terminated or step.truncated
             if deadline is not None and time.perf_counter() >= deadline:
                 break
         return self.done
 
 
-def record_greedy_rollout(env: Any, agent: Any, seed: int = 0,
-                          max_frames: int = 500) -> list[PackedFrame]:
+    def _frame(self, obs: Any) -> Frame:
+        return self._render(obs, self._seen)
+
+
+def record_greedy_rollout(env: Any, agent: Any, seed: int = 0, max_frames: int = 500,
+                          render: FrameRenderer | None = None) -> list[PackedFrame]:
     """All frames of one greedy episode on ``env`` (see :class:`GreedyRecording`)."""
-    recording = GreedyRecording(env, agent, seed, max_frames)
+    recording = GreedyRecording(env, agent, seed, max_frames, render)
     recording.advance()
     return recording.frames

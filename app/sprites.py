@@ -18,6 +18,8 @@ from app import colors as C
 SUPERSAMPLE = 4
 #: Signed arrow buckets -ARROW_LEVELS..ARROW_LEVELS (0 = no arrow): 16 colour/length steps.
 ARROW_LEVELS = 8
+#: Policy arrow weights 1..POLICY_LEVELS: how much better the best action is than the next.
+POLICY_LEVELS = 4
 
 Draw = Callable[[pygame.Surface, Callable[[float], int], Callable[[float, float], tuple]], None]
 
@@ -219,16 +221,10 @@ class ArrowSet:
             for d, spr in enumerate(_rotations(cell, draw)):
                 self.q[d][level + n] = spr
 
-        pol = _arrow_poly(0.5, 0.9, 0.055, 0.18, 0.15)
-
-        def draw_policy(surf, s, p):
-            pts = [p(x, y) for x, y in pol]
-            pygame.draw.polygon(surf, C.POLICY, pts)
-            pygame.draw.polygon(surf, C.POLICY_OUTLINE, pts, max(1, s(0.025)))
-            pygame.draw.circle(surf, C.POLICY, p(0.5, 0.5), s(0.08))
-            pygame.draw.circle(surf, C.POLICY_OUTLINE, p(0.5, 0.5), s(0.08), max(1, s(0.025)))
-
-        self.policy = _rotations(cell, draw_policy)
+        #: policy[weight - 1][dir]: weight 1 (a near tie) is short, thin and grey; weight
+        #: POLICY_LEVELS (the best action by far) long, thick and white.
+        self.policy = [_rotations(cell, _policy_draw(w / POLICY_LEVELS))
+                       for w in range(1, POLICY_LEVELS + 1)]
         opt = _arrow_poly(0.5, 0.95, 0.05, 0.2, 0.16)
 
         def draw_optimal(surf, s, p):
@@ -249,21 +245,62 @@ class ArrowSet:
                 spr = self.q[d][code - 1]
                 if spr is not None:
                     out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
-        for bits, sprites in ((sig >> 20) & 15, self.policy), ((sig >> 24) & 15, self.optimal):
+        weight = min(max((sig >> 28) & 7, 1), POLICY_LEVELS)
+        for bits, sprites in (((sig >> 24) & 15, self.optimal),
+                              ((sig >> 20) & 15, self.policy[weight - 1])):
             for d in range(4):
                 if bits >> d & 1:
                     spr = sprites[d]
                     out.append((spr.surface, (x + spr.offset[0], y + spr.offset[1])))
 
 
+def _policy_draw(strength: float) -> Draw:
+    """The greedy arrow at ``strength`` in (0, 1]: from the centre, longer and bolder when sure."""
+    tip = 0.72 + 0.2 * strength
+    poly = _arrow_poly(0.5, tip, 0.022 + 0.04 * strength, 0.1 + 0.09 * strength,
+                       0.07 + 0.09 * strength)
+    fill = C.mix(C.Q_ZERO, C.POLICY, 0.35 + 0.65 * strength)
+
+    def draw(surf, s, p):
+        pts = [p(x, y) for x, y in poly]
+        pygame.draw.polygon(surf, fill, pts)
+        pygame.draw.polygon(surf, C.POLICY_OUTLINE, pts, max(1, s(0.02)))
+        r = 0.035 + 0.045 * strength
+        pygame.draw.circle(surf, fill, p(0.5, 0.5), s(r))
+        pygame.draw.circle(surf, C.POLICY_OUTLINE, p(0.5, 0.5), s(r), max(1, s(0.02)))
+
+    return draw
+
+
+def policy_weights(gap: np.ndarray, greedy_mask: np.ndarray) -> np.ndarray:
+    """Arrow weight 1..POLICY_LEVELS per cell from the gap between the best and second-best Q.
+
+    The gap is measured against the 90th percentile of the gaps on the board (so one cell beside
+    a cliff does not make every other arrow thin), on a square-root scale; tied best moves and
+    cells without a gap get weight 1.
+    """
+    gap = np.asarray(gap, dtype=np.float64)
+    single = (greedy_mask != 0) & ((greedy_mask & (greedy_mask - 1)) == 0) & np.isfinite(gap)
+    weights = np.ones(gap.shape, dtype=np.int64)
+    if not single.any():
+        return weights
+    ref = float(np.percentile(gap[single], 90))
+    if ref <= 0:
+        return weights
+    level = np.ceil(np.sqrt(np.clip(gap / ref, 0.0, 1.0)) * POLICY_LEVELS)
+    weights[single] = np.clip(level[single], 1, POLICY_LEVELS).astype(np.int64)
+    return weights
+
+
 def arrow_signature(shape: tuple[int, int], q_dir: np.ndarray | None,
                     greedy_mask: np.ndarray | None, optimal_mask: np.ndarray | None,
-                    walls: np.ndarray) -> np.ndarray:
+                    walls: np.ndarray, policy_weight: np.ndarray | None = None) -> np.ndarray:
     """One int64 per cell that changes iff the arrows drawn in that cell change.
 
     Bits 0-19: a 5-bit code per screen direction (0 = no arrow, else bucket + ARROW_LEVELS + 1),
     the Q-value normalised by the largest |Q| on the board; bits 20-23: policy mask; bits 24-27:
-    optimal mask. Comparing these arrays is how the board finds the cells to redraw.
+    optimal mask; bits 28-30: policy arrow weight (:func:`policy_weights`). Comparing these
+    arrays is how the board finds the cells to redraw.
     """
     sig = np.zeros(shape, dtype=np.int64)
     if q_dir is not None:
@@ -279,7 +316,10 @@ def arrow_signature(shape: tuple[int, int], q_dir: np.ndarray | None,
             for d in range(4):
                 sig |= code[:, :, d] << (5 * d)
     if greedy_mask is not None:
-        sig |= np.asarray(greedy_mask, dtype=np.int64) << 20
+        mask = np.asarray(greedy_mask, dtype=np.int64)
+        sig |= mask << 20
+        if policy_weight is not None:
+            sig |= np.where(mask != 0, np.asarray(policy_weight, dtype=np.int64), 0) << 28
     if optimal_mask is not None:
         sig |= np.asarray(optimal_mask, dtype=np.int64) << 24
     sig[walls] = 0

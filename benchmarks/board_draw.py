@@ -104,6 +104,13 @@ def samples(out: Path) -> None:
          Overlays(arrows=True, heatmap=True, trail=True)),
         ("cliff.png", gym.make("CliffWalking-v1"), (1000, 400), 0.1,
          Overlays(arrows=True, policy=True, optimal=True, trail=True)),
+        ("default_maze_small.png", GridMazeEnv(load_level("maze_small")), (808, 620), 0.05,
+         Overlays()),
+        ("numbers_mouse.png", GridMazeEnv(load_level("mouse")), (808, 620), 0.02,
+         Overlays(numbers=True)),
+        ("numbers_maze20.png", maze20, (808, 620), 0.02, Overlays(numbers=True)),
+        ("numbers_cliff.png", GridMazeEnv(load_level("cliff")), (808, 620), 0.02,
+         Overlays(numbers=True)),
     ]
     for name, env, size, noise, ov in shots:
         info, tiles, q, visits, opt, trail = scene(env, rng, noise)
@@ -111,8 +118,11 @@ def samples(out: Path) -> None:
         board = Board(pygame.Rect(10, 10, size[0] - 20, size[1] - 20))
         vals = cell_values(q, info, 0, visits=visits)
         agent = trail[min(1, len(trail) - 1)]
+        level = getattr(env.unwrapped, "level", None)
         view = BoardView(tiles, vals, agent_pos=(agent[0] + 0.0, agent[1] + 0.4), trail=trail,
-                         optimal_mask=opt, hover=(1, 1), overlays=ov)
+                         optimal_mask=opt, hover=(1, 1), overlays=ov,
+                         rewards=level.rewards_array() if level is not None else None,
+                         reward_cells=level.cell_rewards if level is not None else ())
         board.draw(surface, view)
         pygame.image.save(surface, str(out / name))
         print(f"saved {out / name}")

@@ -7,8 +7,8 @@ import pygame
 import pytest
 
 from app import colors as C
-from app.board import Board, BoardView, Overlays, blank_tiles, format_count
-from app.qview import RIGHT, cell_values
+from app.board import LEGEND_STRIP, Board, BoardView, Overlays, blank_tiles, format_count
+from app.qview import DOWN, RIGHT, cell_values
 from app.sprites import ArrowSet, tile_icon
 from levels.gridinfo import GridInfo
 
@@ -37,6 +37,8 @@ class FakeClock:
 
 
 def render(view: BoardView, size=(300, 300), clock=None) -> tuple[pygame.Surface, Board]:
+    """Draw ``view`` on a board whose grid area is ``size`` (plus the legend strip under it)."""
+    size = (size[0], size[1] + LEGEND_STRIP)
     surface = pygame.Surface(size)
     board = Board(pygame.Rect((0, 0), size), clock=clock or FakeClock())
     board.draw(surface, view)
@@ -62,7 +64,8 @@ def test_wall_colour_and_right_arrow_pixels(dirs, right_action, left_action):
     q = np.zeros((9, 4))
     q[1, right_action] = 1.0  # cell (0, 1): best action is right...
     q[1, left_action] = -0.5  # ...and left is bad
-    view = BoardView(TILES, cell_values(q, info, 0), overlays=Overlays(arrows=True, trail=False))
+    view = BoardView(TILES, cell_values(q, info, 0),
+                     overlays=Overlays(arrows=True, policy=False, heatmap=False, trail=False))
     surface, board = render(view)
     assert board.cell == 100
     wall = board.cell_rect(1, 1)
@@ -80,26 +83,52 @@ def test_wall_colour_and_right_arrow_pixels(dirs, right_action, left_action):
     assert not any(green(p) or red(p) for p in col)
 
 
-def test_policy_and_optimal_arrows_point_the_greedy_way():
+def test_policy_arrow_points_the_greedy_way_and_optimal_marks_only_wrong_cells():
     info = info_for(TILES)
     q = np.zeros((9, 4))
-    q[3, 2] = 1.0  # cell (1, 0) best right
+    q[3, 2] = 1.0  # cell (1, 0) best right, and right is optimal
+    q[1, 0] = 1.0  # cell (0, 1) best left, but down is optimal
     cv = cell_values(q, info, 0)
     opt = np.zeros((3, 3), dtype=np.uint8)
     opt[1, 0] = 1 << RIGHT
+    opt[0, 1] = 1 << DOWN
     view = BoardView(TILES, cv, optimal_mask=opt,
-                     overlays=Overlays(arrows=False, policy=True, optimal=True, trail=False))
+                     overlays=Overlays(policy=True, optimal=True, heatmap=False, trail=False))
     surface, board = render(view)
-    cell = board.cell_rect(1, 0)
-    cx, cy = cell.center
     whiteish = lambda p: min(p[:3]) > 200  # noqa: E731
     gold = lambda p: p[0] > 180 and p[1] > 130 and p[2] < 110  # noqa: E731
+    cell = board.cell_rect(1, 0)
+    cx, cy = cell.center
     assert run_length(surface, cy, range(cx + 10, cell.right), whiteish) > 15
     assert run_length(surface, cy, range(cell.left, cx - 10), whiteish) == 0
-    ys = range(cell.top, cell.bottom)
-    right_half = [surface.get_at((x, y)) for x in range(cx, cell.right) for y in ys]
-    left_half = [surface.get_at((x, y)) for x in range(cell.left, cx - 10) for y in ys]
-    assert any(gold(p) for p in right_half) and not any(gold(p) for p in left_half)
+    every = [surface.get_at((x, y)) for x in range(cell.left, cell.right)
+             for y in range(cell.top, cell.bottom)]
+    assert not any(gold(p) for p in every)  # greedy agrees with optimal: nothing marked
+    wrong = board.cell_rect(0, 1)
+    below = [surface.get_at((x, y)) for x in range(wrong.left, wrong.right)
+             for y in range(wrong.centery + 10, wrong.bottom)]
+    above = [surface.get_at((x, y)) for x in range(wrong.left, wrong.right)
+             for y in range(wrong.top, wrong.centery - 10)]
+    assert any(gold(p) for p in below) and not any(gold(p) for p in above)
+    assert run_length(surface, wrong.centery, range(wrong.left, wrong.centerx - 10), whiteish)
+
+
+def test_policy_arrow_weight_shows_how_much_better_the_best_action_is():
+    tiles = ("S..", "...")
+    info = info_for(tiles)
+    q = np.zeros((6, 4))
+    q[0, 2], q[0, 0] = 1.0, 0.0  # cell (0, 0): right by a wide margin
+    q[3, 2], q[3, 0] = 1.0, 0.97  # cell (1, 0): right, but left is nearly as good
+    ov = Overlays(policy=True, heatmap=False, trail=False)
+    surface, board = render(BoardView(tiles, cell_values(q, info, 0), overlays=ov),
+                            size=(300, 200))
+
+    def arrow_pixels(cell) -> int:
+        rect = board.cell_rect(*cell)
+        return sum(min(surface.get_at((x, y))[:3]) > 120 for x in range(rect.centerx,
+                   rect.right) for y in range(rect.top, rect.bottom))
+
+    assert arrow_pixels((0, 0)) > 1.5 * arrow_pixels((1, 0)) > 0
 
 
 def test_heatmap_colours_by_value_and_q_arrows_hide_on_tiny_cells():
@@ -124,7 +153,7 @@ def test_heatmap_colours_by_value_and_q_arrows_hide_on_tiny_cells():
 
 
 def test_layout_is_square_centred_and_maps_positions_both_ways():
-    board = Board(pygame.Rect(10, 20, 500, 300), nrows=3, ncols=4)
+    board = Board(pygame.Rect(10, 20, 500, 300 + LEGEND_STRIP), nrows=3, ncols=4)
     assert board.cell == 100
     assert board.board_rect == pygame.Rect(10 + 50, 20, 400, 300)
     for r in range(3):
@@ -133,7 +162,7 @@ def test_layout_is_square_centred_and_maps_positions_both_ways():
             assert board.cell_at(board.cell_rect(r, c).topleft) == (r, c)
     assert board.cell_at((15, 25)) is None  # in the rect, left of the grid
     assert board.cell_at((board.board_rect.right, 100)) is None
-    board.set_rect(pygame.Rect(0, 0, 120, 120))
+    board.set_rect(pygame.Rect(0, 0, 120, 120 + LEGEND_STRIP))
     assert board.cell == 30
     big = Board(pygame.Rect(0, 0, 100, 100), nrows=64, ncols=64)
     assert big.cell == 4  # never smaller than 4 px
@@ -169,9 +198,9 @@ def test_trail_hover_and_problem_cells_are_drawn():
 def test_arrow_layer_redraws_only_when_values_change_and_not_too_often():
     info = info_for(TILES)
     clock = FakeClock()
-    surface = pygame.Surface((300, 300))
-    board = Board(pygame.Rect(0, 0, 300, 300), clock=clock)
-    ov = Overlays(arrows=True, trail=False)
+    surface = pygame.Surface((300, 300 + LEGEND_STRIP))
+    board = Board(pygame.Rect(0, 0, 300, 300 + LEGEND_STRIP), clock=clock)
+    ov = Overlays(arrows=True, policy=False, heatmap=False, trail=False)
     q = np.zeros((9, 4))
     q[1, 2] = 1.0
     board.draw(surface, BoardView(TILES, cell_values(q, info, 0), overlays=ov))
@@ -216,7 +245,7 @@ def test_terminal_tiles_are_quiet_unless_told_otherwise():
     q = np.zeros((3, 4))
     q[2, 2] = 1.0  # a value on the goal cell (e.g. Q* from value iteration, or a Taxi depot)
     cv = cell_values(q, info, 0)
-    ov = Overlays(arrows=True, trail=False)
+    ov = Overlays(arrows=True, policy=False, heatmap=False, trail=False)
     surface, board = render(BoardView(tiles, cv, overlays=ov), size=(300, 100))
     goal = board.cell_rect(0, 2)
     xs = range(goal.centerx, goal.right)

@@ -154,3 +154,43 @@ def test_recorded_frames_make_a_gif(tmp_path):
             assert gif.size == (world.first_frame.shape[1], world.first_frame.shape[0])
     finally:
         world.close()
+
+
+def test_board_film_draws_the_board_with_the_mouse_walking_and_its_trail(tmp_path):
+    from agents.planning import value_iteration as vi
+    from app.board import Overlays
+    from app.boardfilm import BoardFilm
+    from app.recorder import record_greedy_rollout
+    from levels.gridinfo import grid_info
+    from levels.gridmaze import GridMazeEnv
+    from levels.level import load_level
+
+    level = load_level("mouse")
+    env = GridMazeEnv(level)
+    agent = QLearning(env.observation_space.n, 4, seed=0)
+    agent.q[:] = vi(env.transition_arrays(), 0.9)
+    info = grid_info(env)
+    film = BoardFilm(info, level.grid, agent.q, Overlays(), rewards=level.rewards_array(),
+                     eaten=lambda layer: [c for i, c in enumerate(level.small_cheeses)
+                                          if layer >> i & 1])
+    frames = record_greedy_rollout(env, agent, seed=0, render=film)
+    assert len(frames) == 4  # start, cheese, right, big cheese
+    first, last = frames[0].array(), frames[-1].array()
+    board = film.board
+    assert first.shape[1] == 3 * board.cell >= 3 * 64 and first.shape == last.shape
+
+    def at(frame, cell, dx=0, dy=0):
+        x, y = board.cell_rect(*cell).center
+        return tuple(frame[y + dy, x + dx])
+
+    mouse = tuple(int(v) for v in pygame.Color(*COLOUR_MOUSE)[:3])
+    assert np.abs(np.subtract(at(first, (0, 0), dy=10), mouse)).sum() < 60  # mouse at the start
+    assert np.abs(np.subtract(at(last, (1, 2), dy=10), mouse)).sum() < 60  # ...on the big cheese
+    small_cheese_rect = board.cell_rect(0, 1)
+    eaten = last[small_cheese_rect.centery, small_cheese_rect.centerx - 20]
+    uneaten = first[small_cheese_rect.centery, small_cheese_rect.centerx - 20]
+    assert tuple(eaten) != tuple(uneaten)  # the small cheese is gone once eaten
+    assert write_gif(frames, tmp_path / "film.gif").exists()
+
+
+COLOUR_MOUSE = (200, 204, 212)
