@@ -26,13 +26,14 @@ import pygame
 
 from app import colors as C
 from app.cellnumbers import (
+    MAX_CELLS_PER_CALL,
     QUAD_MIN_CELL,
     NumberLayer,
     TextCache,
     draw_rewards,
     tint_cell_rewards,
 )
-from app.heatlegend import draw_heat_legend
+from app.heatlegend import HeatLegend
 from app.heatscale import HEAT_COLORS, HeatScale, fit_heat_scale
 from app.qview import CellValues
 from app.scales import format_count
@@ -144,6 +145,7 @@ class Board:
         self._text_cache: dict[str, pygame.Surface] = {}
         self._labels = TextCache()
         self._numbers = NumberLayer(clock)
+        self._legend = HeatLegend()
         self.heat_scale: HeatScale | None = None  #: the scale of the last heat map drawn
 
     # --- geometry --------------------------------------------------------------------------------
@@ -316,6 +318,7 @@ class Board:
         else:
             changed = sig != self._arrow_sig
             if not changed.any():
+                self._arrow_time = now  # checked: look again after the next interval
                 return
         c, blits = self.cell, []
         rows, cols = np.nonzero(changed)
@@ -434,7 +437,7 @@ class Board:
         self._draw_marks(surface, view)
         pygame.draw.rect(surface, C.PANEL_BORDER, self.board_rect.inflate(2, 2), 1)
         if self.heat_scale is not None:
-            draw_heat_legend(surface, self.heat_scale, self.board_rect, self._labels)
+            self._legend.draw(surface, self.heat_scale, self.board_rect)
         surface.set_clip(clip)
 
     def _draw_overlays(self, surface: pygame.Surface, view: BoardView, ov: Overlays) -> None:
@@ -448,8 +451,9 @@ class Board:
             surface.blit(self._trail_layer, self.origin)
         numbers = None
         if ov.numbers and vals is not None:
-            numbers = self._numbers.surface(vals.q_dir, vals.greedy_mask, vals.value, quiet,
-                                            self.cell, self.arrow_interval)
+            numbers = self._numbers.surface(
+                vals.q_dir, vals.greedy_mask, vals.value, quiet, self.cell, self.arrow_interval,
+                budget=MAX_CELLS_PER_CALL if self.arrow_interval > 0 else None)
         if numbers is not None and self.cell >= QUAD_MIN_CELL:
             ov = replace(ov, arrows=False, policy=False)  # the quadrant numbers say it all
         if (ov.arrows or ov.policy or ov.optimal) and self.cell >= ARROW_MIN_CELL:

@@ -3,8 +3,9 @@ CS188's gridworld shows them), and the reward a cell pays (as REINFORCEjs writes
 
 Writing thousands of numbers every frame would cost more than the rest of the board, so the numbers
 live on a cached layer: each cell is redrawn only when a number it shows changes *as displayed*
-(values are rounded the way they are printed before comparing), and at most ``interval`` seconds
-apart, like the arrow layer. Text surfaces are cached per string; the strings form a small set.
+(values are rounded the way they are printed before comparing), at most ``interval`` seconds
+apart, like the arrow layer, and at most :data:`MAX_CELLS_PER_CALL` cells a frame. Text surfaces
+are cached per string and cell size; the strings form a small set.
 
 Detail follows the cell size, so what is written stays readable: from :data:`FULL_MIN_CELL` px
 four Q numbers and V in the centre; from :data:`QUAD_MIN_CELL` px (a 20x20 level in a 1280x800
@@ -27,6 +28,7 @@ FULL_MIN_CELL = 80
 QUAD_MIN_CELL = 28
 VALUE_MIN_CELL = 18
 REWARD_MIN_CELL = 20
+MAX_CELLS_PER_CALL = 80  #: cells redrawn per frame at most; a bigger change takes a few frames
 
 _BEST = (244, 246, 250)
 _OTHER = (178, 184, 196)
@@ -121,7 +123,12 @@ def _cross(cell: int) -> pygame.Surface:
 
 
 class NumberLayer:
-    """The cached layer of Q / V numbers over a whole board."""
+    """The cached layer of Q / V numbers over a whole board.
+
+    Every ``interval`` seconds the values are compared, as displayed, with what the layer shows;
+    the cells that differ are redrawn, ``budget`` cells per call, from that one snapshot, so a
+    frame never pays for more than ``budget`` cells however fast the values change.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self._clock = clock
@@ -131,74 +138,98 @@ class NumberLayer:
         self._key: tuple | None = None
         self._time = -1e9
         self._cross: pygame.Surface | None = None
+        self._glyphs: dict[tuple[float, int, bool], tuple[pygame.Surface, int, int]] = {}
+        self._snapshot: np.ndarray | None = None
+        self._pending: tuple[np.ndarray, np.ndarray] | None = None
 
     def surface(self, q_dir: np.ndarray, greedy_mask: np.ndarray, value: np.ndarray,
-                quiet: np.ndarray, cell: int, interval: float) -> pygame.Surface | None:
-        """The layer (board-sized) for these values; None when cells are too small for numbers."""
+                quiet: np.ndarray, cell: int, interval: float,
+                budget: int | None = MAX_CELLS_PER_CALL) -> pygame.Surface | None:
+        """The layer (board-sized) for these values; None when cells are too small for numbers.
+
+        At most ``budget`` cells are redrawn per call (None: all, for a film's final frames).
+        """
         if cell < VALUE_MIN_CELL:
             return None
         nrows, ncols = value.shape
-        shown = np.concatenate([display_key(q_dir), display_key(value)[..., None],
-                                np.asarray(greedy_mask, dtype=np.float64)[..., None]], axis=2)
-        shown[quiet] = np.nan
         key = (cell, nrows, ncols)
         now = self._clock()
         if self._layer is None or key != self._key or self._shown is None:
             self._layer = pygame.Surface((ncols * cell, nrows * cell), pygame.SRCALPHA)
             self._cross = _cross(cell) if cell >= QUAD_MIN_CELL else None
-            changed = np.ones((nrows, ncols), dtype=bool)
-        else:
+            self._glyphs.clear()
+            self._shown = np.full((nrows, ncols, 6), np.inf)  # nothing shown: every cell differs
+            self._key, self._pending, self._time = key, None, -1e9
+        if self._pending is None:
             if now - self._time < interval:
                 return self._layer
+            self._time = now
+            shown = np.concatenate([display_key(q_dir), display_key(value)[..., None],
+                                    np.asarray(greedy_mask, dtype=np.float64)[..., None]], axis=2)
+            shown[quiet] = np.nan
             same = (shown == self._shown) | (np.isnan(shown) & np.isnan(self._shown))
-            changed = ~same.all(axis=2)
-            if not changed.any():
+            rows, cols = np.nonzero(~same.all(axis=2))
+            if rows.size == 0:
                 return self._layer
-        self._draw_cells(changed, shown, cell)
-        self._shown, self._key, self._time = shown, key, now
+            self._snapshot, self._pending = shown, (rows, cols)
+        rows, cols = self._pending
+        assert self._snapshot is not None
+        if budget is not None and rows.size > budget:
+            self._pending = (rows[budget:], cols[budget:])
+            rows, cols = rows[:budget], cols[:budget]
+        else:
+            self._pending = None
+        self._draw_cells(rows, cols, self._snapshot, cell)
+        self._shown[rows, cols] = self._snapshot[rows, cols]
         return self._layer
 
-    def _draw_cells(self, changed: np.ndarray, shown: np.ndarray, cell: int) -> None:
+    def _draw_cells(self, rows: np.ndarray, cols: np.ndarray, shown: np.ndarray,
+                    cell: int) -> None:
         layer = self._layer
         assert layer is not None
-        rows, cols = np.nonzero(changed)
         blits: list[tuple[pygame.Surface, tuple[int, int]]] = []
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        quads = cell >= QUAD_MIN_CELL
+        centre = cell >= FULL_MIN_CELL or not quads
+        glyph = self._glyph
+        for r, c, vals in zip(rows.tolist(), cols.tolist(), shown[rows, cols].tolist(),
+                              strict=True):
             x, y = c * cell, r * cell
             layer.fill((0, 0, 0, 0), (x, y, cell, cell))
-            vals = shown[r, c].tolist()
-            if math.isnan(vals[4]):
+            if vals[4] != vals[4]:  # nan: no state here
                 continue
-            if cell >= QUAD_MIN_CELL:
-                self._quadrants(blits, x, y, cell, vals)
-            if cell >= FULL_MIN_CELL or cell < QUAD_MIN_CELL:
-                t = self._text.get(short_number(vals[4]), _value_font(cell), _BEST)
-                blits.append((t, (x + (cell - t.get_width()) // 2,
-                                  y + (cell - t.get_height()) // 2 + 1)))
+            if quads:
+                if self._cross is not None:
+                    blits.append((self._cross, (x, y)))
+                best = int(vals[5])
+                for d in range(4):
+                    v = vals[d]
+                    if v == v:
+                        surf, dx, dy = glyph(v, d, bool(best >> d & 1), cell)
+                        blits.append((surf, (x + dx, y + dy)))
+            if centre:
+                surf, dx, dy = glyph(vals[4], 4, True, cell)
+                blits.append((surf, (x + dx, y + dy)))
         layer.fblits(blits)
 
-    def _quadrants(self, blits: list, x: int, y: int, cell: int, vals: list[float]) -> None:
-        """Q numbers at the left, bottom, right and top triangles (screen directions 0..3)."""
-        if self._cross is not None:
-            blits.append((self._cross, (x, y)))
-        size = _quad_font(cell)
-        best = int(vals[5])
+    def _glyph(self, v: float, slot: int, bright: bool, cell: int
+               ) -> tuple[pygame.Surface, int, int]:
+        """The text of ``v`` for a slot (screen direction 0-3, or 4 = the centre) and its offset
+        in the cell; cached per cell size."""
+        key = (v, slot, bright)
+        found = self._glyphs.get(key)
+        if found is not None:
+            return found
+        if len(self._glyphs) > 20_000:
+            self._glyphs.clear()
+        size = _value_font(cell) if slot == 4 else _quad_font(cell)
+        t = self._text.get(short_number(v), size, _BEST if bright else _OTHER)
+        w, h = t.get_size()
         pad = max(2, cell // 16)
-        for d in range(4):
-            v = vals[d]
-            if math.isnan(v):
-                continue
-            t = self._text.get(short_number(v), size, _BEST if best >> d & 1 else _OTHER)
-            w, h = t.get_size()
-            if d == 0:
-                pos = (x + pad, y + (cell - h) // 2)
-            elif d == 1:
-                pos = (x + (cell - w) // 2, y + cell - h - pad + 1)
-            elif d == 2:
-                pos = (x + cell - w - pad + 1, y + (cell - h) // 2)
-            else:
-                pos = (x + (cell - w) // 2, y + pad)
-            blits.append((t, pos))
+        dx, dy = {0: (pad, (cell - h) // 2), 1: ((cell - w) // 2, cell - h - pad + 1),
+                  2: (cell - w - pad + 1, (cell - h) // 2), 3: ((cell - w) // 2, pad),
+                  4: ((cell - w) // 2, (cell - h) // 2 + 1)}[slot]
+        found = self._glyphs[key] = (t, dx, dy)
+        return found
 
 
 def draw_rewards(layer: pygame.Surface, rewards: np.ndarray, walls: np.ndarray, cell: int,

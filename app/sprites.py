@@ -284,7 +284,9 @@ def policy_weights(gap: np.ndarray, greedy_mask: np.ndarray) -> np.ndarray:
     weights = np.ones(gap.shape, dtype=np.int64)
     if not single.any():
         return weights
-    ref = float(np.percentile(gap[single], 90))
+    gaps = gap[single]
+    k = int(np.ceil(0.9 * (gaps.size - 1)))
+    ref = float(np.partition(gaps, k)[k])
     if ref <= 0:
         return weights
     level = np.ceil(np.sqrt(np.clip(gap / ref, 0.0, 1.0)) * POLICY_LEVELS)
