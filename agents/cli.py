@@ -25,8 +25,10 @@ from typing import Any
 
 from agents.config import ConfigError, TabularConfig
 from agents.factory import KINDS, build
+from agents.presetfile import expand_preset_argv
 from agents.presets import add_dqn_arguments, check_dqn_arguments, dqn_hyperparameters
 from agents.study_cli import add_study_parser, cmd_study
+from agents.tune_cli import add_tune_parser, cmd_tune
 
 PROG = "main.py"
 
@@ -142,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     lv = sub.add_parser("levels", help="list the bundled levels")
     lv.add_argument("--json", action="store_true")
     add_study_parser(sub)
+    add_tune_parser(sub)
     return parser
 
 
@@ -155,6 +158,11 @@ def main(argv: list[str] | None = None, play: PlayCommand | None = None) -> int:
     which keeps this module free of the app).
     """
     parser = build_parser()
+    try:
+        argv = expand_preset_argv(sys.argv[1:] if argv is None else list(argv))
+    except ValueError as exc:  # ConfigError: the preset file is missing or invalid
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -172,7 +180,8 @@ def main(argv: list[str] | None = None, play: PlayCommand | None = None) -> int:
         if command == "play" and play is None:
             raise BadInput("the app opens from main.py (python main.py play)")
         return {"play": play, "train": cmd_train, "eval": cmd_eval,
-                "levels": cmd_levels, "study": cmd_study}[command](args)
+                "levels": cmd_levels, "study": cmd_study,
+                "tune": cmd_tune}[command](args)
     except bad_input as exc:
         print(f"{PROG} {command}: error: {exc}", file=sys.stderr)
         return 2

@@ -59,10 +59,10 @@ def _advance_runs(
     q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
     rules, alphas, gammas, eps_kinds, e0, e1, e2,
     uniforms, istate, ep_return, visits, last_td, ring, out_return, out_length, out_success,
-    goal, live, step_budget, lams, replacing, plans, traces, models,
+    goal, live, step_budget, until, lams, replacing, plans, traces, models,
 ):  # fmt: skip
-    """Advance every live run until it has ``out_return.shape[1]`` episodes or its uniform block
-    runs low, or until ``step_budget`` steps were run in this call; returns the steps run.
+    """Advance every live run until it has ``until`` episodes or its uniform block runs low, or
+    until ``step_budget`` steps were run in this call; returns the steps run.
 
     ``visits``, ``last_td`` and ``ring`` are scratch shared by all runs (a study does not read
     them). A run whose Q-table diverged is marked dead (``live[r] = False``). ``traces`` and
@@ -75,7 +75,7 @@ def _advance_runs(
     for r in range(n_runs):
         if not live[r]:
             continue
-        while istate[r, I_NOUT] < out_return.shape[1] and total < step_budget:
+        while istate[r, I_NOUT] < until and total < step_budget:
             per_step = MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * plans[r]
             room = uniforms.shape[1] - istate[r, I_UPOS]
             if room < 2 * per_step:
@@ -85,7 +85,7 @@ def _advance_runs(
                 q[r], cdf, next_state, reward, terminated, initial_cdf, max_steps,
                 rules[r], alphas[r], gammas[r], eps_kinds[r], e0[r], e1[r], e2[r],
                 uniforms[r], n, istate[r], ep_return[r:r + 1], visits, last_td, ring,
-                out_return[r], out_length[r], out_success[r], goal, False,
+                out_return[r, :until], out_length[r, :until], out_success[r, :until], goal, False,
                 lams[r], replacing[r], (tr_index[r], tr_value[r], tr_slot[r], tr_count[r]),
                 plans[r], (m_next[r], m_reward[r], m_term[r], m_states[r], m_actions[r],
                            m_tried[r], m_counters[r], m_planned[r]),
@@ -183,7 +183,11 @@ class LockstepBatch:
     @property
     def done(self) -> bool:
         """True when every run has all its episodes or has diverged."""
-        return bool(np.all(~self.live | (self.istate[:, I_NOUT] >= self.episodes)))
+        return self.reached(self.episodes)
+
+    def reached(self, episodes: int) -> bool:
+        """True when every run has at least ``episodes`` episodes or has diverged."""
+        return bool(np.all(~self.live | (self.istate[:, I_NOUT] >= episodes)))
 
     def _top_up(self) -> None:
         pos = self.istate[:, I_UPOS]
@@ -198,13 +202,16 @@ class LockstepBatch:
             row[keep:] = self.rngs[r].random(block - keep)
             pos[r] = 0
 
-    def advance(self, step_budget: int = 1 << 22) -> int:
+    def advance(self, step_budget: int = 1 << 22, until: int | None = None) -> int:
         """Run about ``step_budget`` steps across the batch (fewer when it finishes); returns them.
 
-        Call until :attr:`done`; between calls a caller can report progress or stop.
+        Call until :attr:`done` (or :meth:`reached` ``until``: runs then stop at that episode, so
+        a caller can look at every run at the same point of its learning curve); between calls
+        a caller can report progress or stop.
         """
+        until = self.episodes if until is None else max(0, min(int(until), self.episodes))
         ran = 0
-        while ran < step_budget and not self.done:
+        while ran < step_budget and not self.reached(until):
             self._top_up()
             steps = _advance_runs(
                 self.q, self.cdf, self.model.next_state, self.model.reward,
@@ -213,7 +220,7 @@ class LockstepBatch:
                 self.eps[0], self.eps[1], self.eps[2],
                 self.uniforms, self.istate, self.ep_return, self._visits, self._last_td,
                 self._ring, self.out_return, self.out_length, self.out_success, self._goal,
-                self.live, int(step_budget - ran), self.lams, self.replacing, self.plans,
+                self.live, int(step_budget - ran), until, self.lams, self.replacing, self.plans,
                 self.traces, self.models,
             )  # fmt: skip
             ran += int(steps)

@@ -136,7 +136,8 @@ def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", dest="dqn_device", default="auto", metavar="DEVICE",
                        help="auto (cuda if torch sees a GPU, else cpu), cpu, cuda or cuda:N")
     group.add_argument("--preset", dest="dqn_preset", default="auto", metavar="ENV",
-                       help="auto (the env's preset if there is one), none, or an env id")
+                       help="auto (the env's preset if there is one), none, an env id, or a "
+                            "preset file FILE.json written by main.py tune (any agent)")
 
 
 # Flags the tabular agents already define; a DQN takes them when they differ from their default.
