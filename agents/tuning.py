@@ -235,8 +235,8 @@ def dqn_objective(spec: TuneSpec) -> Objective:
     """Train ``spec.seeds`` DQNs per trial through a session; report the mean return of recent
     training episodes at each checkpoint; return the mean greedy evaluation."""
     from agents.course import eval_seeds
-    from agents.dqn import DQN
     from agents.evaluation import evaluate
+    from agents.factory import build
     from agents.session import TrainingSession
     from levels.envs import make_env
 
@@ -250,8 +250,7 @@ def dqn_objective(spec: TuneSpec) -> Objective:
         sessions = []
         for s in seeds:
             env, _ = make_env(spec.env)
-            agent = DQN(env.observation_space, env.action_space, device=spec.device, seed=s,
-                        **hp)
+            agent = build("dqn", env, hp, seed=s, device=spec.device)
             sessions.append(TrainingSession(env, agent, seed=s))
         for k in range(1, spec.checkpoints + 1):
             until = round(spec.budget * k / spec.checkpoints)
@@ -331,32 +330,21 @@ def best_hyperparameters(study: optuna.Study) -> dict[str, Any]:
 def train_with(spec: TuneSpec, hp: dict[str, Any], seed: int) -> tuple[Any, dict, float | None]:
     """One agent trained with ``hp`` for the study's budget: ``(agent, agent-file metadata,
     the env's optimal greedy score or None)``."""
+    from agents.factory import build
     from agents.session import TrainingSession
     from levels.envs import make_env
 
     env, resolved = make_env(spec.env)
+    config = dict(hp, hidden=tuple(hp["hidden"])) if spec.agent == "dqn" else hp
+    agent = build(spec.agent, env, config, seed=seed, device=spec.device)
+    session = TrainingSession(env, agent, seed=seed, turbo=spec.agent != "dqn", env_spec=resolved)
+    optimal = None
     if spec.agent == "dqn":
-        from agents.dqn import DQN
-
-        config = dict(hp, hidden=tuple(hp["hidden"]))
-        agent = DQN(env.observation_space, env.action_space, device=spec.device, seed=seed,
-                    **config)
-        session = TrainingSession(env, agent, seed=seed, env_spec=resolved)
         while session.total_steps < spec.budget:
             report = session.advance(spec.budget - session.total_steps)
             if report.error:
                 raise ConfigError(report.error)
-        optimal = None
     else:
-        from agents.schedules import make_schedule
-        from agents.tabular import make_tabular
-
-        agent = make_tabular(spec.agent, env.observation_space.n, env.action_space.n, seed=seed,
-                             **hp)
-        schedule = make_schedule(hp["schedule"], hp["epsilon"], hp["epsilon_min"],
-                                 hp["epsilon_decay"])
-        session = TrainingSession(env, agent, schedule=schedule, seed=seed, turbo=True,
-                                  env_spec=resolved)
         while session.episode < spec.budget:
             session.advance(sys.maxsize, max_episodes=spec.budget - session.episode)
         optimal = planned_value(TabularModel.from_env(env))

@@ -128,3 +128,27 @@ def test_tune_refuses_bad_input(tmp_path: Path, capsys) -> None:
                    str(tmp_path / "x.json")])
     err = capsys.readouterr()[1]
     assert rc == 2 and "cannot open Optuna storage" in err and "secret" not in err
+
+
+def test_dqn_tuning_writes_a_preset_train_reads(tmp_path: Path, capsys) -> None:
+    """The mechanism only (a DQN learns nothing reliable in 300 steps)."""
+    out = tmp_path / "dqn.json"
+    rc = cli.main(["tune", "--env", "mouse", "--agent", "dqn", "--trials", "2", "--steps", "300",
+                   "--seeds", "1", "--checkpoints", "2", "--device", "cpu", "--out", str(out)])
+    capsys.readouterr()
+    assert rc == 0
+    preset = load_preset(out)
+    hp = preset.hyperparameters
+    assert preset.agent == "dqn" and preset.budget == {"steps": 300}
+    assert hp["total_steps"] == 300 and len(hp["hidden"]) == 2
+    assert Path(preset.agent_file).suffix == ".pt"
+    model = tmp_path / "again.pt"
+    rc = cli.main(["train", "--preset", str(out), "--steps", "50", "--out", str(model), "--json"])
+    capsys.readouterr()
+    assert rc == 0
+    _, meta = load_agent(model)
+    trained = meta["hyperparameters"]
+    for name in ("learning_rate", "gamma", "batch_size", "train_freq", "target_update_interval",
+                 "exploration_fraction", "epsilon_end", "n_step"):
+        assert trained[name] == pytest.approx(hp[name]), name
+    assert list(trained["hidden"]) == list(hp["hidden"])
