@@ -47,7 +47,7 @@ def add_tune_parser(sub: Any) -> None:
     p.add_argument("--study-name", default=None, help="default: <agent>-<env>")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--episodes", type=_positive_int, default=None,
-                        help="episodes per run, tabular agents (default 500)")
+                        help="episodes per run, tabular agents (default 2000)")
     budget.add_argument("--steps", type=_positive_int, default=None,
                         help="env steps per run, DQN (default: the env's DQN preset's)")
     p.add_argument("--seeds", type=_positive_int, default=3, help="runs per trial (default 3)")
@@ -86,7 +86,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
     else:
         if args.steps is not None:
             raise ConfigError("tabular agents are tuned by episodes; use --episodes")
-        budget = args.episodes or 500
+        budget = args.episodes or 2000
     storage = args.storage or f"sqlite:///{(out.parent / 'optuna.db').as_posix()}"
     spec = tuning.TuneSpec(env=args.env, agent=args.agent, trials=args.trials, storage=storage,
                            study_name=name, budget=budget, seeds=args.seeds, seed=args.seed,

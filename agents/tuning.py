@@ -26,6 +26,7 @@ import json
 import math
 import re
 import sys
+import time
 import warnings
 import zlib
 from collections.abc import Callable
@@ -300,15 +301,27 @@ def tune(spec: TuneSpec, on_trial: Callable[[optuna.Study, Any], None] | None = 
     if _count(study, finished) < spec.trials:
         study.optimize(objective, n_trials=spec.trials, callbacks=callbacks,
                        catch=(ConfigError,), gc_after_trial=False)
-    # Retries of trials whose worker died wait in the queue; run them rather than leave them.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)
-    waiting = _count(study, (optuna.trial.TrialState.WAITING,))
-    if waiting:
-        study.optimize(objective, n_trials=waiting, callbacks=callbacks[1:],
-                       catch=(ConfigError,), gc_after_trial=False)
+    _finish_others(study, objective, spec)
     return study
+
+
+def _finish_others(study: optuna.Study, objective: Objective, spec: TuneSpec) -> None:
+    """Stay until no trial is running elsewhere or waiting: a trial whose worker died turns
+    stale after two heartbeats, is re-queued by the retry callback, and is run here, so the
+    last worker standing leaves nothing behind."""
+    running, waiting = optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
+        queued = _count(study, (waiting,))
+        if queued:
+            study.optimize(objective, n_trials=queued, catch=(ConfigError,),
+                           gc_after_trial=False)
+        elif _count(study, (running,)):
+            time.sleep(min(1.0, spec.heartbeat / 2))
+        else:
+            return
 
 
 def _count(study: optuna.Study, states: tuple) -> int:

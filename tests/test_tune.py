@@ -51,11 +51,11 @@ def _monte_carlo(model: TabularModel, q: np.ndarray, episodes: int) -> float:
 
 
 @pytest.mark.parametrize(("env", "trials", "episodes"), [("mouse", 5, 100),
-                                                         ("FrozenLake-v1", 20, 2000)])
+                                                         ("FrozenLake-v1", 12, 10_000)])
 def test_tune_finds_settings_whose_greedy_policy_is_optimal(tmp_path: Path, capsys, env: str,
                                                             trials: int, episodes: int) -> None:
-    """FrozenLake 4x4 (slippery): sampler seeds 0-11 all reached the optimum within 20 trials
-    (the latest at trial 15); seed 0 reaches it at trial 1."""
+    """Sampler seeds 0-11 all reached the optimum: FrozenLake 4x4 (slippery) by trial 8 at the
+    latest (median trial 1, all three runs of the trial optimal), the mouse level at trial 0."""
     out = tmp_path / "best.json"
     rc = cli.main(["tune", "--env", env, "--trials", str(trials), "--episodes", str(episodes),
                    "--seed", "0", "--out", str(out)])
