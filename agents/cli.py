@@ -345,7 +345,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_levels(args: argparse.Namespace) -> int:
     """List the bundled levels: name, size, one line of description."""
-    from levels.level import bundled_level_names, bundled_level_path, load_level
+    from levels.levelfile import bundled_level_names, bundled_level_path, load_level
 
     rows = []
     for name in bundled_level_names():

@@ -30,9 +30,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from agents.agentfile import AgentFileError
 from agents.config import ConfigError
 from agents.dqn import DQN, resolve_device
-from agents.storage import AgentFileError
 from levels.atomic import atomic_write_bytes
 
 FORMAT = "rl-sandbox-dqn"

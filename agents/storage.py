@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.agentfile import AgentFileError as AgentFileError
 from agents.config import TabularConfig
 from agents.protocol import Agent
 from agents.tabular import AGENT_KINDS, make_tabular
@@ -39,10 +40,6 @@ from levels.atomic import atomic_write_bytes
 FORMAT = "rl-sandbox-agent"
 VERSION = 1
 _TABULAR_FIELDS = frozenset(f.name for f in dataclasses.fields(TabularConfig))
-
-
-class AgentFileError(ValueError):
-    """An agent file that cannot be written or used; the message is one sentence."""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from app.statusbar import StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
 from levels.gridmaze import GridMazeEnv
-from levels.level import Level, LevelError, bundled_level_names, load_level
+from levels.level import Level, LevelError
+from levels.levelfile import bundled_level_names, load_level
 
 AGENT_SUFFIXES = {".npz", ".pt"}
 CAPTURE_DIR_ENV = "RL_SANDBOX_CAPTURE_DIR"

@@ -66,7 +66,8 @@ from app.screen import ScreenLayout
 from app.statusbar import InfoStrip, StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
-from levels.level import Level, LevelError, bundled_level_names, load_level
+from levels.level import Level, LevelError
+from levels.levelfile import bundled_level_names, load_level
 
 THEME_PATH = Path(__file__).with_name("theme.json")
 FIRST_FRAME_ENV = "RL_SANDBOX_EXIT_AFTER_FIRST_FRAME"

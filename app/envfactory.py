@@ -28,7 +28,8 @@ import numpy as np
 
 from levels.envs import EnvSpecError, ResolvedEnv, make_env, parse_kwargs
 from levels.gridinfo import GridInfo, grid_info
-from levels.level import LevelError, bundled_level_names
+from levels.level import LevelError
+from levels.levelfile import bundled_level_names
 
 TABULAR_AGENTS: tuple[str, ...] = ("q-learning", "sarsa", "expected-sarsa")
 DQN_AGENT = "dqn"

@@ -20,7 +20,8 @@ from app.editor import Editor
 from app.recovery import RecoveryStore
 from app.statusbar import StatusBar
 from levels import generate_maze
-from levels.level import Level, LevelError, bundled_level_names, load_level, save_level
+from levels.level import Level, LevelError
+from levels.levelfile import bundled_level_names, load_level, save_level
 
 MIN_SIDE, MAX_SIDE = 2, 64
 

@@ -37,7 +37,8 @@ from app.levelflow import LevelFlow
 from app.optimal import OptimalValues
 from app.statusbar import InfoStrip, StatusBar
 from app.training import TrainingControl
-from levels.level import LevelError, bundled_level_names, load_level
+from levels.level import LevelError
+from levels.levelfile import bundled_level_names, load_level
 
 
 def is_level_spec(spec: str) -> bool:

@@ -31,7 +31,7 @@ from app.qview import cell_values, states_to_cells  # noqa: E402
 from levels.generate import generate_maze  # noqa: E402
 from levels.gridinfo import grid_info  # noqa: E402
 from levels.gridmaze import GridMazeEnv  # noqa: E402
-from levels.level import load_level  # noqa: E402
+from levels.levelfile import load_level  # noqa: E402
 
 ALL = Overlays(arrows=True, heatmap=True, policy=True, visits=True, optimal=True, trail=True)
 

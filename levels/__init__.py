@@ -8,16 +8,8 @@ Importing ``levels`` registers ``GridMaze-v0`` with Gymnasium, so
 import gymnasium
 
 from levels.generate import generate_maze
-from levels.level import (
-    TILES,
-    Level,
-    LevelError,
-    Rewards,
-    bundled_level_names,
-    bundled_level_path,
-    load_level,
-    save_level,
-)
+from levels.level import TILES, Level, LevelError, Rewards
+from levels.levelfile import bundled_level_names, bundled_level_path, load_level, save_level
 
 ENV_ID = "GridMaze-v0"
 

@@ -26,7 +26,8 @@ import gymnasium as gym
 from gymnasium.envs.registration import parse_env_id
 
 import levels  # noqa: F401  (registers GridMaze-v0)
-from levels.level import Level, LevelError, bundled_level_names, load_level, path_exists
+from levels.level import Level, LevelError
+from levels.levelfile import bundled_level_names, load_level, path_exists
 
 GRIDMAZE_ID = "GridMaze-v0"
 

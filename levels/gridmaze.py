@@ -21,7 +21,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.envs.toy_text.utils import categorical_sample
 
-from levels.level import TERMINAL_TILES, Level, load_level
+from levels.level import TERMINAL_TILES, Level
+from levels.levelfile import load_level
 
 LEFT, DOWN, RIGHT, UP = 0, 1, 2, 3
 ACTION_NAMES = ("left", "down", "right", "up")

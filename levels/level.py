@@ -3,10 +3,9 @@
 Tiles: ``S`` start, ``.``/``F`` floor, ``#`` wall, ``H`` hole, ``G`` goal, ``C`` big cheese,
 ``c`` small cheese (eaten once per episode), ``P`` poison. Any open cell may also carry its own
 reward (``cell_rewards``), which replaces its tile's reward, as REINFORCEjs and CS188 let a
-gridworld's author set one reward per cell. The text format (parsing, formatting,
-the problems a text can have) and level files live in :mod:`levels.levelfile`; this module
-re-exports the file functions, so ``from levels.level import load_level, save_level,
-bundled_level_names, bundled_level_path`` works as before.
+gridworld's author set one reward per cell. The tiles, limits and ``LevelError`` are defined in
+:mod:`levels.tiles` (and importable from here), the text format in :mod:`levels.leveltext`, level
+files (``load_level``, ``save_level``, the bundled levels) in :mod:`levels.levelfile`.
 
 Constructing a :class:`Level` never validates, because the editor must be able to hold a level
 that is half drawn; :meth:`Level.problems` says what is wrong, and :meth:`Level.from_text`,
@@ -21,90 +20,22 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-TILES = "S.F#HGCcP"
-TERMINAL_TILES = "HGCP"
-MAX_SIDE = 64
-MIN_CELLS = 2
-MAX_SMALL_CHEESES = 8
-MAX_STEPS_LIMIT = 100_000
-BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
-
-_TILE_LIST = " ".join(TILES)
-_REWARD_KEYS = ("cheese", "big_cheese", "poison", "hole", "goal", "step")
-SETTING_KEYS = ("name", "max_steps", "slippery") + tuple(f"reward.{k}" for k in _REWARD_KEYS)
-# Defined in levels.levelfile (which imports this module), re-exported here on first use.
-CELL_REWARD_KEY = "reward at"  #: settings key of a per-cell reward: ``reward at ROW,COL: value``
-_FILE_FUNCTIONS = ("bundled_level_names", "bundled_level_path", "load_level", "path_exists",
-                   "save_level")
-
-
-class LevelError(ValueError):
-    """A level that cannot be used, with where the trouble is.
-
-    Attributes:
-        message: one plain sentence saying what is wrong.
-        path: the file, when the level came from one.
-        line, column: 1-based position in the text (``None`` when the problem has no one place).
-        cell: 0-based ``(row, col)`` grid cell the problem is about, for the editor to highlight.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | os.PathLike[str] | None = None,
-        line: int | None = None,
-        column: int | None = None,
-        cell: tuple[int, int] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = None if path is None else os.fspath(path)
-        self.line = line
-        self.column = column
-        self.cell = cell
-
-    def __str__(self) -> str:
-        where = ""
-        if self.line is not None:
-            where = f"line {self.line}"
-            if self.column is not None:
-                where += f", column {self.column}"
-        prefix = ": ".join(p for p in (self.path, where) if p)
-        return f"{prefix}: {self.message}" if prefix else self.message
-
-    def __reduce__(self):  # keyword-only __init__ would break pickling across processes
-        return (_rebuild_error, (self.message, self.path, self.line, self.column, self.cell))
-
-    def with_path(self, path: str | os.PathLike[str] | None) -> LevelError:
-        """The same error, naming the file it came from."""
-        return LevelError(self.message, path=path, line=self.line, column=self.column,
-                          cell=self.cell)
-
-
-def _rebuild_error(message, path, line, column, cell) -> LevelError:
-    return LevelError(message, path=path, line=line, column=column, cell=cell)
-
-
-@dataclass(frozen=True)
-class Rewards:
-    """Reward for entering each kind of tile; ``step`` is added to every move, even blocked ones."""
-
-    cheese: float = 1.0
-    big_cheese: float = 10.0
-    poison: float = -10.0
-    hole: float = 0.0
-    goal: float = 1.0
-    step: float = 0.0
-
-    def for_tile(self, ch: str) -> float:
-        """Reward for entering a tile (a small cheese counts only while it is uneaten)."""
-        return {"H": self.hole, "G": self.goal, "C": self.big_cheese, "P": self.poison,
-                "c": self.cheese}.get(ch, 0.0)
+from levels import leveltext
+from levels.tiles import _REWARD_KEYS as _REWARD_KEYS
+from levels.tiles import _TILE_LIST as _TILE_LIST
+from levels.tiles import CELL_REWARD_KEY as CELL_REWARD_KEY
+from levels.tiles import MAX_SIDE as MAX_SIDE
+from levels.tiles import MAX_SMALL_CHEESES as MAX_SMALL_CHEESES
+from levels.tiles import MAX_STEPS_LIMIT as MAX_STEPS_LIMIT
+from levels.tiles import MIN_CELLS as MIN_CELLS
+from levels.tiles import SETTING_KEYS as SETTING_KEYS
+from levels.tiles import TERMINAL_TILES as TERMINAL_TILES
+from levels.tiles import TILES as TILES
+from levels.tiles import LevelError as LevelError
+from levels.tiles import Rewards as Rewards
 
 
 @dataclass(frozen=True)
@@ -194,9 +125,7 @@ class Level:
 
         Line and column numbers refer to :meth:`to_text`'s output, so they match a saved file.
         """
-        from levels.levelfile import level_problems
-
-        return level_problems(self)
+        return leveltext.level_problems(self)
 
     def validate(self) -> None:
         """Raise the first of :meth:`problems`, if any."""
@@ -305,20 +234,16 @@ class Level:
         level = cls(grid=tuple("".join(r) for r in rows))
         return dataclasses.replace(level, max_steps=default_max_steps(level))
 
-    # ---- text (levels.levelfile) ---------------------------------------------------------------
+    # ---- text (levels.leveltext) ---------------------------------------------------------------
     def to_text(self) -> str:
         """The level file text; ``Level.from_text(level.to_text()) == level`` for valid levels."""
-        from levels.levelfile import format_level
-
-        return format_level(self)
+        return leveltext.format_level(self)
 
     @classmethod
     def from_text(cls, text: str, path: str | os.PathLike[str] | None = None) -> Level:
         """Parse and validate level text; raises :class:`LevelError` (and nothing else)."""
-        from levels.levelfile import parse_level
-
         try:
-            return parse_level(text, path)
+            return cls(**leveltext.parse_fields(text, path))
         except LevelError as err:
             raise err.with_path(path) from None
 
@@ -368,16 +293,3 @@ def _check_size(nrows: int, ncols: int) -> None:
     if not (1 <= nrows <= MAX_SIDE and 1 <= ncols <= MAX_SIDE and nrows * ncols >= MIN_CELLS):
         raise LevelError(f"a level must be from 1x2 to {MAX_SIDE}x{MAX_SIDE} cells, "
                          f"got {nrows}x{ncols}")
-
-
-def __getattr__(name: str) -> object:
-    """``from levels.level import load_level`` etc.: the file functions of levels.levelfile.
-
-    Imported on first use rather than at the top: levels.levelfile imports this module.
-    """
-    if name in _FILE_FUNCTIONS:
-        from levels import levelfile
-
-        value = globals()[name] = getattr(levelfile, name)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ import pytest
 from app.app import App
 from app.commands import ChooseLevel
 from app.dialogs import ChoiceDialog
-from levels.level import load_level
+from levels.levelfile import load_level
 
 # --- helpers -----------------------------------------------------------------------------------
 

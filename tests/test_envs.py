@@ -5,7 +5,8 @@ import pytest
 
 from levels.envs import EnvSpecError, make_env, parse_kwargs
 from levels.gridmaze import GridMazeEnv
-from levels.level import LevelError, load_level
+from levels.level import LevelError
+from levels.levelfile import load_level
 
 
 def test_bundled_name():

@@ -14,7 +14,8 @@ from gymnasium.utils.env_checker import check_env
 import levels
 from levels.generate import generate_maze
 from levels.gridmaze import DOWN, LEFT, RIGHT, UP, GridMazeEnv, TransitionModel
-from levels.level import Level, Rewards, bundled_level_names, load_level
+from levels.level import Level, Rewards
+from levels.levelfile import bundled_level_names, load_level
 
 
 def _fl_level(map_name: str, slippery: bool) -> Level:

@@ -12,17 +12,8 @@ from hypothesis import strategies as st
 
 import levels.atomic
 from levels.generate import generate_maze
-from levels.level import (
-    MAX_SMALL_CHEESES,
-    TILES,
-    Level,
-    LevelError,
-    Rewards,
-    bundled_level_names,
-    bundled_level_path,
-    load_level,
-    save_level,
-)
+from levels.level import MAX_SMALL_CHEESES, TILES, Level, LevelError, Rewards
+from levels.levelfile import bundled_level_names, bundled_level_path, load_level, save_level
 
 
 # ---- parsing -----------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def test_board_film_draws_the_board_with_the_mouse_walking_and_its_trail(tmp_pat
     from app.recorder import record_greedy_rollout
     from levels.gridinfo import grid_info
     from levels.gridmaze import GridMazeEnv
-    from levels.level import load_level
+    from levels.levelfile import load_level
 
     level = load_level("mouse")
     env = GridMazeEnv(level)
