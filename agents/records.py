@@ -45,7 +45,7 @@ class EpisodeLog(Sequence[EpisodeResult]):
     Python record for each cost 1-2 ms a frame and fed the cyclic garbage collector enough to stall
     frames for ~50 ms. So its episodes are kept as the arrays the kernel wrote and the records are
     built only when someone reads them; :meth:`returns`, :meth:`lengths` and :meth:`successes`
-    give the arrays without building anything. The Python path appends records as before.
+    give the arrays without building anything. The Python path appends one record per episode.
     """
 
     def __init__(self) -> None:

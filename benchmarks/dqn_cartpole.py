@@ -3,7 +3,7 @@
 Run ``python -m benchmarks.dqn_cartpole`` (several minutes; keep the CPU as quiet as you can).
 Every ``--eval-every`` env steps each agent is evaluated greedily on ``--eval-episodes`` episodes
 (the same env seeds for both); the clock that measures training is paused meanwhile, so the
-wall-time ratio compares learning only.  Both run with one torch thread.  Targets (issue 4):
+wall-time ratio compares learning only.  Both run with one torch thread.  Targets:
 reach a mean of 475 within 50,000 steps on at least 4 of 5 seeds, still be at 475 or more at the
 end on at least 4 of 5, and take at most half of SB3's wall time.
 

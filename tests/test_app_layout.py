@@ -1,5 +1,5 @@
 """What the window shows where: size entries, the epsilon marker's label, the chart column at the
-default size, and which cheeses-eaten situation the board shows (issue 5/6 polish)."""
+default size, and which cheeses-eaten situation the board shows."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from agents.planning import (
     state_values,
     value_iteration,
 )
+from levels.gridmaze import GridMazeEnv
 
 
 def frozen_lake(**kwargs):
@@ -128,8 +129,7 @@ def test_all_model_formats_give_the_same_q():
 
 
 def test_gridmaze_arrays_match_its_p():
-    levels = pytest.importorskip("levels.gridmaze")
-    env = levels.GridMazeEnv("mouse")
+    env = GridMazeEnv("mouse")
     q = value_iteration(env.transition_arrays(), 0.99)
     assert np.allclose(q, value_iteration(env.P, 0.99), atol=1e-12)
     assert bellman_residual(env.P, q, 0.99) < 1e-8

@@ -60,7 +60,8 @@ def test_kernel_formula_matches_value_exactly(sched):
 
 
 def test_numba_compiles_the_kernel_formula_to_the_same_numbers():
-    numba = pytest.importorskip("numba")
+    import numba
+
     compiled = numba.njit(cache=False)(schedule_value)
     for sched in (ConstantSchedule(0.3), LinearSchedule(0.9, 0.1, 37),
                   ExponentialSchedule(1.0, 0.05, 0.005)):

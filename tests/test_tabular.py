@@ -17,6 +17,7 @@ from agents.tabular import (
     TDUpdate,
     make_tabular,
 )
+from levels.gridmaze import GridMazeEnv
 
 LEFT, DOWN, RIGHT, UP = 0, 1, 2, 3
 KINDS = [QLearning, Sarsa, ExpectedSarsa]
@@ -45,8 +46,7 @@ def test_course_worked_example_literal_transitions():
 
 
 def _mouse_env():
-    levels = pytest.importorskip("levels.gridmaze")
-    return levels.GridMazeEnv("mouse")
+    return GridMazeEnv("mouse")
 
 
 def test_course_worked_example_on_the_mouse_level():
