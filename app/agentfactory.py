@@ -19,7 +19,6 @@ from typing import Any
 
 from agents import Agent, build
 
-TABULAR_KINDS: tuple[str, ...] = ("q-learning", "sarsa", "expected-sarsa")
 LABELS: dict[str, str] = {"q-learning": "Q-learning", "sarsa": "SARSA",
                           "expected-sarsa": "Expected SARSA", "dqn": "DQN"}
 #: A DQN one-hot encodes discrete observations: beyond this many states its input layer alone
