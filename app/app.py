@@ -42,7 +42,6 @@ from typing import Any
 import pygame
 import pygame_gui
 
-from agents.config import TabularConfig
 from agents.session import TrainingSession
 from app import colors as C
 from app import commands as cmd
@@ -64,7 +63,7 @@ from app.optimal import OptimalValues
 from app.recovery import RecoveryStore
 from app.screen import ScreenLayout
 from app.statusbar import InfoStrip, StatusBar
-from app.training import TrainingControl
+from app.training import AgentSettings, TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
 from levels.level import Level, LevelError
 from levels.levelfile import bundled_level_names, load_level
@@ -200,15 +199,14 @@ class App:
         self.board = Board((0, 0, 100, 100), level.nrows, level.ncols)
         self.editor = Editor(level, self.board)
         self.editor.set_tool("3")
-        defaults = TabularConfig()
         state = PanelState(
             level_options=bundled_level_names(), level_choice=level_label,
-            hyper={"alpha": defaults.alpha, "gamma": defaults.gamma,
-                   "epsilon": defaults.epsilon, "epsilon_decay": defaults.epsilon_decay},
             speed=DEFAULT_SPEED, tool=self.editor.tool.key, rows=level.nrows, cols=level.ncols,
         )
+        self.settings = AgentSettings()
         self.controls = Controls(self.manager, pygame.Rect(0, 0, PANEL_WIDTH, 600), state,
-                                 [(t.key, t.label, t.tooltip) for t in TOOLS], self.command)
+                                 [(t.key, t.label, t.tooltip) for t in TOOLS], self.command,
+                                 self.settings.values)
         self.charts = Charts(
             returns=LineChart((0, 0, 10, 10), "return per episode"),
             epsilon=LineChart((0, 0, 10, 10), "epsilon per episode", empty_text=""),
@@ -224,8 +222,7 @@ class App:
         self.files = LevelFlow(self.editor, self.dialogs, self.status, self.controls,
                                self.recovery, level_path, level_label, self._update_caption)
         self.training = TrainingControl(self.controls, self.status, self.info, self.optimal,
-                                        seed=seed, device=device,
-                                        epsilon_min=TabularConfig().epsilon_min)
+                                        self.settings, seed=seed, device=device)
         self.worlds = WorldFlow(
             self.training, self.files, manager=self.manager, dialogs=self.dialogs,
             editor=self.editor, board=self.board, controls=self.controls, status=self.status,

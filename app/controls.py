@@ -12,18 +12,19 @@ same kit: :class:`app.levelsection.LevelSection` (level / env, size, file button
 (hyperparameter and speed sliders; a DQN's section is :class:`app.dqncontrols.DQNSection`) and
 :class:`app.overlaytoggles.OverlayToggles` (what the board shows).
 
-The panel owns :class:`PanelState`: it records what its own commands change, and the app tells
-it what else to show through the ``show_*`` methods. What the panel holds depends on that state:
-paint tools only for a level (Gymnasium envs are not editable), overlay switches only where
-there is a board, the DQN's knobs instead of the tabular ones. :meth:`Controls.rebuild` builds
-the widgets again when one of those changes; the state survives. The panel has a fixed width; on
-window resize it only moves and stretches (cheap), and the chart area below it grows or shrinks.
+The panel owns :class:`PanelState`: it records what its own commands change, and the app tells it
+what else to show through the ``show_*`` methods. It keeps no copy of the hyperparameters: its
+sliders read the agent's own values (``agent_values``) whenever they are built or synced. What the
+panel holds depends on that state: paint tools only for a level (Gymnasium envs are not editable),
+overlay switches only where there is a board, the DQN's knobs instead of the tabular ones.
+:meth:`Controls.rebuild` builds the widgets again when one of those changes; the state survives.
+The panel has a fixed width; on window resize it only moves and stretches (cheap), and the chart
+area below it grows or shrinks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pygame
 import pygame_gui
@@ -40,12 +41,9 @@ from agents.config import TabularConfig
 from app.agentsection import COMPARE_OFF, AgentSection
 from app.commands import (
     ChooseAgent,
-    ChooseTool,
     Command,
     CommandSink,
     Compare,
-    RebuildDQN,
-    SetHyperparameter,
     SetOverlay,
     SetSpeed,
 )
@@ -53,7 +51,7 @@ from app.dqncontrols import DQNSection
 from app.hypersliders import TABULAR_SLIDERS, HyperSliders, SliderSpec
 from app.levelsection import LevelSection
 from app.overlaytoggles import OVERLAYS, OverlayToggles
-from app.panelbase import AGENTS, PANEL_WIDTH, PanelKit, PanelState
+from app.panelbase import AGENTS, PANEL_WIDTH, AgentValues, PanelKit, PanelState
 from app.scales import (  # noqa: F401  (re-exported: the panel's scales live in app.scales)
     DECAY_HI,
     DECAY_LO,
@@ -82,6 +80,7 @@ class Controls:
         state: the values to show at first (the panel keeps and updates it).
         tools: ``(key, label, tooltip)`` per editing tool, in key order 1-9.
         on_command: called with each typed command.
+        agent_values: reads the agent's live hyperparameters, which the sliders show.
         config_cls: the hyperparameter dataclass the tabular sliders are built from.
     """
 
@@ -101,9 +100,11 @@ class Controls:
         state: PanelState,
         tools: Sequence[tuple[str, str, str]],
         on_command: CommandSink,
+        agent_values: AgentValues,
         config_cls: type = TabularConfig,
     ) -> None:
         self._state = state
+        self._agent_values = agent_values
         self.on_command = on_command
         self.rect = pygame.Rect(rect)
         self.kit = PanelKit(manager, self.rect)
@@ -111,7 +112,7 @@ class Controls:
         self.level_section = LevelSection(self.kit, state, emit, self.size)
         self.tool_palette = ToolPalette(self.kit, state, emit, tools)
         self.agent_section = AgentSection(self.kit, state, emit)
-        self.hyper_sliders = HyperSliders(self.kit, state, emit, config_cls)
+        self.hyper_sliders = HyperSliders(self.kit, state, emit, config_cls, agent_values)
         self.dqn_section: DQNSection | None = None
         self.overlay_toggles = OverlayToggles(self.kit, state, emit)
         self.content_height = 0
@@ -153,7 +154,7 @@ class Controls:
         y = self.agent_section.build(y)
         self.dqn_section = None
         if s.agent_kind == "dqn":
-            self.dqn_section = DQNSection(self.kit, s, self._emit)
+            self.dqn_section = DQNSection(self.kit, s, self._emit, self._agent_values)
             y = self.dqn_section.build(y)
         else:
             y = self.hyper_sliders.build_hyperparameters(y, TABULAR_SLIDERS)
@@ -182,12 +183,6 @@ class Controls:
                 s.speed = speed
             case SetOverlay(name=name, on=on):
                 s.overlays[name] = on
-            case SetHyperparameter(name=name, value=value):
-                (s.dqn if s.agent_kind == "dqn" else s.hyper)[name] = value
-            case RebuildDQN(name=name, value=value):
-                s.dqn[name] = value
-            case ChooseTool():
-                pass  # shown once the app has changed the editor's tool (show_tool)
         self.on_command(command)
 
     # -- the component protocol ----------------------------------------------------------------
@@ -259,17 +254,6 @@ class Controls:
     def show_compare(self, kind: str | None) -> None:
         """Compare mode's second agent (None: off); the menu shows it after a rebuild."""
         self._state.compare_kind = kind
-
-    def show_hyperparameters(self, values: dict[str, Any]) -> None:
-        """The tabular agent's hyperparameters (alpha, gamma, epsilon, epsilon_decay)."""
-        self._state.hyper.update(values)
-        self.hyper_sliders.sync()
-
-    def show_dqn(self, values: dict[str, Any]) -> None:
-        """The DQN's knobs (see :func:`app.dqncontrols.dqn_values`)."""
-        self._state.dqn = dict(values)
-        if self.dqn_section is not None:
-            self.dqn_section.sync()
 
     def size(self) -> tuple[int, int]:
         """The rows x columns typed in the entries (the last good value where one is empty)."""

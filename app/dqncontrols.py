@@ -13,6 +13,7 @@ needs a fresh network. No torch here: the panel is built from the dataclass alon
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from pygame_gui.elements import UICheckBox, UIHorizontalSlider, UILabel
 
 from agents.config import DQNConfig, field_help, field_range
 from app.commands import CommandSink, RebuildDQN, SetHyperparameter
-from app.panelbase import PanelKit, PanelState
+from app.panelbase import AgentValues, PanelKit, PanelState
 from app.scales import LogScale, format_count, format_number, format_rate
 
 SLIDER_H = 26
@@ -93,13 +94,7 @@ SWITCHES: tuple[tuple[str, str, str, Any, Any, str], ...] = (
 )
 
 
-def dqn_values(config: Any) -> dict[str, Any]:
-    """The values the DQN section shows, read from a ``DQNConfig`` (or the agent's config)."""
-    return {name: getattr(config, name) for name in (*KNOBS, "double", "dueling", "loss", "tau",
-                                                      "n_step")}
-
-
-def _switch_on(key: str, values: dict[str, Any]) -> bool:
+def _switch_on(key: str, values: Mapping[str, Any]) -> bool:
     _k, _label, name, on, _off, _tip = next(s for s in SWITCHES if s[0] == key)
     value = values.get(name, getattr(DQNConfig(), name))
     if name == "tau":
@@ -112,10 +107,12 @@ def _switch_on(key: str, values: dict[str, Any]) -> bool:
 class DQNSection:
     """The DQN sliders and switches of the side panel (``sliders`` / ``value_labels`` by field)."""
 
-    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink) -> None:
+    def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink,
+                 values: AgentValues) -> None:
         self.kit = kit
         self.state = state
         self.emit = emit
+        self.values = values
         self.sliders: dict[str, UIHorizontalSlider] = {}
         self.value_labels: dict[str, UILabel] = {}
         self.switches: dict[str, UICheckBox] = {}
@@ -123,32 +120,34 @@ class DQNSection:
     def build(self, y: int) -> int:
         """Add the section at ``y``; returns the y below it."""
         kit = self.kit
+        values = self.values()
         y = kit.heading(y, "DQN HYPERPARAMETERS  (apply at once)")
         full, half_gap = kit.inner_width, 8
         half = (full - half_gap) // 2
         for row in DQN_ROWS:
             if len(row) == 1:
-                self._slider(row[0], y, 12, full, LABEL_W, VALUE_W)
+                self._slider(values, row[0], y, 12, full, LABEL_W, VALUE_W)
             else:
-                self._slider(row[0], y, 12, half, HALF_LABEL_W, HALF_VALUE_W)
-                self._slider(row[1], y, 12 + half + half_gap, half, HALF_LABEL_W, HALF_VALUE_W)
+                self._slider(values, row[0], y, 12, half, HALF_LABEL_W, HALF_VALUE_W)
+                self._slider(values, row[1], y, 12 + half + half_gap, half, HALF_LABEL_W,
+                             HALF_VALUE_W)
             y += SLIDER_H
         y += 2
         cells = kit.row(y, len(SWITCHES), 22)
         for cell, (key, label, _name, _on, _off, tip) in zip(cells, SWITCHES, strict=True):
             box = UICheckBox(pygame.Rect(cell.x, cell.y, 20, 20), label, kit.manager,
                              container=kit.container,
-                             initial_state=_switch_on(key, self.state.dqn), tool_tip_text=tip)
+                             initial_state=_switch_on(key, values), tool_tip_text=tip)
             self.switches[key] = box
             kit.register(box, lambda e, k=key: self._on_switch(k, e))
         return y + 24 + 4
 
-    def _slider(self, knob: DQNKnob, y: int, x: int, width: int, label_w: int,
-                value_w: int) -> None:
+    def _slider(self, values: Mapping[str, Any], knob: DQNKnob, y: int, x: int, width: int,
+                label_w: int, value_w: int) -> None:
         kit = self.kit
         lo, hi = field_range(DQNConfig, knob.name)
         lo, hi = float(lo), float(hi)
-        value = self.state.dqn.get(knob.name, getattr(DQNConfig(), knob.name))
+        value = values.get(knob.name, getattr(DQNConfig(), knob.name))
         rect = pygame.Rect(x + label_w, y + 3, width - label_w - value_w - 4, 20)
         if knob.scale is None:
             slider = UIHorizontalSlider(rect, float(value), (lo, hi), kit.manager,
@@ -181,14 +180,14 @@ class DQNSection:
     def _on_switch(self, key: str, event: pygame.event.Event) -> None:
         _k, _label, name, on_value, off_value, _tip = next(s for s in SWITCHES if s[0] == key)
         value = on_value if event.type == pygame_gui.UI_CHECK_BOX_CHECKED else off_value
-        if self.state.dqn.get(name) == value:
+        if self.values().get(name) == value:
             return
         self.emit(RebuildDQN(name, value) if name == "dueling" else SetHyperparameter(name, value))
 
     # -- showing state -------------------------------------------------------------------------
     def sync(self) -> None:
-        """Show ``state.dqn`` in the sliders, value labels and switches."""
-        values = self.state.dqn
+        """Show the agent's values in the sliders, value labels and switches."""
+        values = self.values()
         for name, knob in KNOBS.items():
             slider = self.sliders.get(name)
             if slider is None or name not in values:

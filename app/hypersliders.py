@@ -18,7 +18,7 @@ from pygame_gui.elements import UIHorizontalSlider, UILabel
 from agents.config import field_help, field_range
 from app import scales
 from app.commands import CommandSink, SetHyperparameter, SetSpeed
-from app.panelbase import MARGIN, PANEL_WIDTH, PanelKit, PanelState
+from app.panelbase import MARGIN, PANEL_WIDTH, AgentValues, PanelKit, PanelState
 
 SLIDER_ROW_H = 26
 LABEL_W = 96  # the name column
@@ -60,15 +60,16 @@ def slider_row(kit: PanelKit, y: int, label: str, slider: UIHorizontalSlider,
 
 
 class HyperSliders:
-    """The tabular hyperparameter sliders (``tabular``: False leaves them out) and the speed
-    slider; ``sliders`` / ``value_labels`` are keyed by field ("speed" for the speed)."""
+    """The tabular hyperparameter sliders and the speed slider; ``sliders`` / ``value_labels``
+    are keyed by field ("speed" for the speed). The sliders show ``values()``, the agent's."""
 
     def __init__(self, kit: PanelKit, state: PanelState, emit: CommandSink,
-                 config_cls: type) -> None:
+                 config_cls: type, values: AgentValues) -> None:
         self.kit = kit
         self.state = state
         self.emit = emit
         self.config_cls = config_cls
+        self.values = values
         self.sliders: dict[str, UIHorizontalSlider] = {}
         self.value_labels: dict[str, UILabel] = {}
 
@@ -82,13 +83,14 @@ class HyperSliders:
     def build_hyperparameters(self, y: int, specs: Sequence[SliderSpec]) -> int:
         """One labelled slider per hyperparameter, range and tooltip from the dataclass metadata."""
         kit, config_cls = self.kit, self.config_cls
+        values = self.values()
         y = kit.heading(y, "HYPERPARAMETERS  (apply at once)")
         for spec in specs:
             lo, hi = field_range(config_cls, spec.name)
             tip = f"{spec.name.replace('_', ' ')}: {field_help(config_cls, spec.name)}"
             if spec.name == "epsilon":
                 tip += "; set \u03b5 decay to 0 to hold \u03b5 at this value"
-            value = self.state.hyper.get(spec.name, 0.0)
+            value = values.get(spec.name, 0.0)
             if spec.log_decay:
                 slider = UIHorizontalSlider(
                     self._slider_rect(y), scales.position_from_decay(value),
@@ -121,14 +123,15 @@ class HyperSliders:
         return y + SLIDER_ROW_H
 
     def sync(self) -> None:
-        """Show the speed and ``state.hyper`` in the sliders."""
+        """Show the speed and the agent's hyperparameters in the sliders."""
         s = self.state
+        values = self.values()
         for name, slider in self.sliders.items():
             if name == "speed":
                 slider.set_current_value(scales.position_from_speed(s.speed), warn=False)
                 self.value_labels[name].set_text(scales.speed_label(s.speed))
                 continue
-            value = s.hyper.get(name, 0.0)
+            value = values.get(name, 0.0)
             if name == "epsilon_decay":
                 slider.set_current_value(scales.position_from_decay(value), warn=False)
             else:

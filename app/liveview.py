@@ -321,7 +321,7 @@ class LiveView:
         if schedule is None or session.agent.kind == "dqn":
             return
         episode = snap.episode
-        decay = float(self.controls.state.hyper.get("epsilon_decay", 0.0))
+        decay = float(session.agent.hyperparameters().get("epsilon_decay", 0.0))
         horizon = max(100.0, episode * 1.25, min(5.0 / decay, 50_000.0) if decay > 0 else 0.0)
         x = np.linspace(0.0, horizon, 160)
         eps = np.array([schedule.value(0, int(e)) for e in x])

@@ -7,12 +7,13 @@ overlay switches (:mod:`app.overlaytoggles`); a DQN's knobs come from :mod:`app.
 Each section builds its widgets top-down (``build(y) -> y below it``) into the :class:`PanelKit`
 it is handed, which owns the container and the ``{widget: handler}`` table that
 :meth:`Controls.process_event` reads. Sections never write :class:`PanelState`: they emit typed
-commands (:mod:`app.commands`) and the panel records what they change.
+commands (:mod:`app.commands`) and the panel records what they change. Hyperparameters are not
+kept here at all: the sliders read the agent's own values (:data:`AgentValues`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,8 @@ AGENTS: tuple[tuple[str, str], ...] = (
 )
 
 Handler = Callable[[pygame.event.Event], None]
+#: Reads the agent's live hyperparameters (its ``hyperparameters()``): the sliders show them.
+AgentValues = Callable[[], Mapping[str, Any]]
 
 
 @dataclass
@@ -44,7 +47,6 @@ class PanelState:
     level_options: list[str] = field(default_factory=list)
     level_choice: str = "mouse"
     agent_kind: str = "q-learning"
-    hyper: dict[str, float] = field(default_factory=dict)
     speed: float | None = 5.0
     overlays: dict[str, bool] = field(
         default_factory=lambda: {
@@ -66,7 +68,6 @@ class PanelState:
     editable: bool = True  # a level (paint tools) rather than a Gymnasium env
     board: bool = True  # a board to draw overlays on (not CartPole & co.)
     compare_kind: str | None = None  # the second agent of compare mode
-    dqn: dict[str, Any] = field(default_factory=dict)  # the DQN section's values
 
 
 class PanelKit:

@@ -19,12 +19,11 @@ from typing import Any
 import gymnasium
 
 from agents import Agent
-from agents.config import ConfigError
+from agents.config import ConfigError, TabularConfig
 from agents.session import LevelChange, TrainingSession, Transition
 from app.agentfactory import dqn_settings, env_id_of, label, make_agent
 from app.compare import CompareLane
 from app.controls import Controls
-from app.dqncontrols import dqn_values
 from app.optimal import OptimalValues
 from app.statusbar import STEP_NOTE, InfoStrip, StatusBar, format_td_update
 from levels.level import Level
@@ -35,6 +34,48 @@ DEMO_SPEED_FRAME = 50.0  # ... for envs shown as frames (CartPole runs at 50 fra
 COMPARE_LEAD = 20_000  # compare mode: how far the faster agent may run ahead of the slower
 FAST_NOTE = ("Training fast: too many updates to show one by one. Slow down to 20 steps/s or "
              "less, or pause (Space) and step (N), to see each update here.")
+
+
+TABULAR_KNOBS = ("alpha", "gamma", "epsilon", "epsilon_decay")  # the panel's tabular sliders
+
+
+class AgentSettings:
+    """Where the panel reads hyperparameters, so it never keeps a copy to re-sync.
+
+    While an agent is on screen that is the agent's own ``hyperparameters()``. A new tabular
+    agent gets the tabular knobs of the agent on screen, or of the last tabular one (at first,
+    ``TabularConfig``'s defaults) when a DQN or no agent is on screen.
+    """
+
+    def __init__(self) -> None:
+        defaults = TabularConfig()
+        self._tabular = {name: getattr(defaults, name) for name in TABULAR_KNOBS}
+        self.epsilon_min = defaults.epsilon_min
+        self._agent: Agent | None = None
+
+    def follow(self, agent: Agent | None) -> None:
+        """``agent`` is now on screen (None: no agent)."""
+        if self._agent is not None and self._agent.kind != "dqn":
+            self._tabular = self.tabular()
+        self._agent = agent
+
+    def values(self) -> dict[str, Any]:
+        """The hyperparameters the panel shows."""
+        if self._agent is not None:
+            return self._agent.hyperparameters()
+        return dict(self._tabular)
+
+    def tabular(self) -> dict[str, Any]:
+        """alpha, gamma, epsilon and epsilon decay for a new tabular agent."""
+        if self._agent is not None and self._agent.kind != "dqn":
+            values = self._agent.hyperparameters()
+            return {name: values[name] for name in TABULAR_KNOBS}
+        return dict(self._tabular)
+
+    def set_tabular(self, name: str, value: Any) -> None:
+        """A slider moved while no agent is on screen: the next one gets ``value``."""
+        if self._agent is None and name in self._tabular:
+            self._tabular[name] = value
 
 
 @dataclass(frozen=True)
@@ -61,21 +102,21 @@ class TrainingControl:
         controls: the side panel (its state says the speed, agent kind and hyperparameters).
         status, info: where notices and the arithmetic of a step go.
         optimal: value iteration for the Optimal overlay (invalidated when gamma changes).
+        settings: told which agent is on screen (the panel reads its hyperparameters there).
         seed: seeds every session (same seed, same run).
         device: torch device for a DQN (None: auto).
-        epsilon_min: where a tabular agent's exploration decays to.
     """
 
     def __init__(self, controls: Controls, status: StatusBar, info: InfoStrip,
-                 optimal: OptimalValues, *, seed: int, device: str | None,
-                 epsilon_min: float) -> None:
+                 optimal: OptimalValues, settings: AgentSettings, *, seed: int,
+                 device: str | None) -> None:
         self.controls = controls
         self.status = status
         self.info = info
         self.optimal = optimal
+        self.settings = settings
         self.seed = seed
         self.device = device
-        self.epsilon_min = epsilon_min
         self.session: TrainingSession | None = None
         self.session_level: Level | None = None  # the level the session learns (None: an env)
         self.valid = False  # a session exists and its level is usable
@@ -246,6 +287,7 @@ class TrainingControl:
     def set_hyperparameter(self, name: str, value: Any) -> None:
         """A live change for every agent on screen; refused values are the agent's sentence."""
         if self.session is None:
+            self.settings.set_tabular(name, value)
             return
         for i, session in enumerate(self.sessions()):
             try:
@@ -292,12 +334,7 @@ class TrainingControl:
         """A structural DQN switch (dueling): a fresh network with every other knob kept."""
         if self.session is None or self.session.agent.kind != "dqn":
             return False
-        config = self.session.agent.config
-        settings = dict(dqn_values(config), **{name: setting})
-        for field in ("hidden", "buffer_size", "learning_starts", "train_freq", "gradient_steps",
-                      "total_steps", "max_grad_norm", "adam_eps", "learning_rate_end"):
-            settings[field] = getattr(config, field)
-        settings["threads"] = 1
+        settings = dict(self.session.agent.hyperparameters(), **{name: setting}, threads=1)
         return self.change_agent("dqn", dqn=settings)
 
     def new_session(self, env: gymnasium.Env, kind: str | None = None, *,
@@ -314,20 +351,20 @@ class TrainingControl:
                 dqn, self.dqn_note = dqn_settings(env_id_of(env))
             elif kind == "dqn":
                 self.dqn_note = "your settings"
-            agent = make_agent(kind, env, tabular=self.controls.state.hyper,
-                               epsilon_min=self.epsilon_min, dqn=dqn, device=self.device)
+            agent = make_agent(kind, env, tabular=self.settings.tabular(),
+                               epsilon_min=self.settings.epsilon_min, dqn=dqn, device=self.device)
         return TrainingSession(env, agent, seed=self.seed, turbo=True, env_spec=env_spec)
 
     def install_session(self, session: TrainingSession, note: str | None = None) -> None:
         """Make ``session`` the one the app trains and shows (views start over)."""
         self.session = session
+        self.settings.follow(session.agent)
         self.valid = True
         if note is not None:
             self.dqn_note = note
         self.controls.show_agent(session.agent.kind)
-        if session.agent.kind == "dqn":
-            self.controls.show_dqn(dqn_values(session.agent.config))
-        else:
+        self.controls.sync()
+        if session.agent.kind != "dqn":
             self.info.set_title("LAST UPDATE")
         self.move = None
         self._restarted()
@@ -335,10 +372,6 @@ class TrainingControl:
     def install_loaded(self, agent: Agent, note: str) -> None:
         """An agent read from a file replaces the agent on screen (same env)."""
         assert self.session is not None
-        if agent.kind != "dqn":
-            hp = agent.hyperparameters()
-            self.controls.show_hyperparameters(
-                {name: float(hp[name]) for name in ("alpha", "gamma", "epsilon", "epsilon_decay")})
         session = self.new_session(self.session.env, agent=agent,
                                    env_spec=self.session.env_spec)
         self.install_session(session, note=note)
@@ -353,6 +386,7 @@ class TrainingControl:
     def drop_session(self) -> None:
         """No session (an invalid level replaced a Gymnasium env)."""
         self.session = None
+        self.settings.follow(None)
         self.changed()
 
     def learn_level(self, level: Level) -> None:

@@ -13,7 +13,7 @@ import pygame_gui
 import pytest
 
 from app.app import App
-from app.commands import ChooseLevel
+from app.commands import ChooseAgent, ChooseLevel
 from app.dialogs import ChoiceDialog
 from levels.levelfile import load_level
 
@@ -122,8 +122,21 @@ def test_dragging_the_alpha_slider_changes_the_running_agent(app):
     drag(app, handle, (handle[0] + 120, handle[1]), warp=True)
     alpha = app.session.agent.alpha
     assert alpha > 0.3
-    assert app.state.hyper["alpha"] == pytest.approx(alpha)
+    assert slider.get_current_value() == pytest.approx(alpha, abs=1e-4)
     assert app.controls.value_labels["alpha"].text == f"{alpha:.3f}".rstrip("0").rstrip(".")
+
+
+def test_the_sliders_show_the_agents_own_values_and_a_new_agent_keeps_them(app):
+    app.session.set_hyperparameters(alpha=0.5, epsilon_decay=0.01)  # not through the panel
+    app.controls.sync()
+    assert app.controls.value_labels["alpha"].text == "0.5"
+    assert app.controls.value_labels["epsilon_decay"].text == "0.01"
+    app.command(ChooseAgent("sarsa"))
+    app.run_frames(2)
+    assert app.session.agent.kind == "sarsa"
+    assert app.session.agent.alpha == pytest.approx(0.5)
+    assert app.controls.sliders["alpha"].get_current_value() == pytest.approx(0.5)
+    assert app.controls.value_labels["epsilon_decay"].text == "0.01"
 
 
 def test_space_trains_and_r_resets(app):

@@ -38,11 +38,11 @@ class Panel:
         self.screen = pygame.display.set_mode((800, 800))
         self.manager = pygame_gui.UIManager((800, 800))
         self.commands: list[object] = []
-        state = PanelState(level_options=["mouse", "cliff"], level_choice="mouse",
-                           hyper={"alpha": 0.1, "gamma": 0.99, "epsilon": 1.0,
-                                  "epsilon_decay": 0.001}, speed=5.0, tool="3")
+        state = PanelState(level_options=["mouse", "cliff"], level_choice="mouse", speed=5.0,
+                           tool="3")
+        agent = {"alpha": 0.1, "gamma": 0.99, "epsilon": 1.0, "epsilon_decay": 0.001}
         self.controls = Controls(self.manager, pygame.Rect(300, 0, PANEL_WIDTH, 700), state,
-                                 TOOLS, self.commands.append)
+                                 TOOLS, self.commands.append, lambda: agent)
 
     def frames(self, n: int, events: list[pygame.event.Event] = ()) -> None:  # type: ignore[assignment]
         for i in range(n):
