@@ -3,7 +3,7 @@
 Walks the source of ``app/`` with :mod:`ast`: a class may have at most one base class defined in
 the project (``app``, ``agents``, ``levels``), and a part may assign attributes only on itself
 (``self.x = ...``), never on a part it was handed (``self.board.hover = ...``): the owner offers a
-method instead. Local objects it builds (rects, dataclasses it fills) are its own.
+method instead. Objects it builds itself (``self.board = Board(...)``, local rects) are its own.
 """
 
 from __future__ import annotations
@@ -64,22 +64,38 @@ def _chain(node: ast.expr) -> list[str]:
     return [node.id, *reversed(names)] if isinstance(node, ast.Name) else []
 
 
+def _built_here(cls: ast.ClassDef) -> set[str]:
+    """Attributes a class sets to an object it constructs itself (``self.board = Board(...)``):
+    those objects are its own, not parts it was handed."""
+    built = set()
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                chain = _chain(target)
+                if len(chain) == 2 and chain[0] == "self":
+                    built.add(chain[1])
+    return built
+
+
 def test_parts_write_only_their_own_attributes():
     """``self.x = v`` is fine; ``self.part.x = v`` (writing a part you were handed) is not."""
     offenders = []
     for path, tree in _modules():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-                targets = [node.target]
-            else:
-                continue
-            for target in targets:
-                for attr in _written_attributes(target):
-                    chain = _chain(attr.value)
-                    if len(chain) >= 2 and chain[0] == "self" and not chain[1].startswith("_"):
-                        offenders.append(f"{path.name}:{node.lineno} {ast.unparse(attr)}")
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            own = _built_here(cls)
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Assign):
+                    targets = node.targets
+                elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                    targets = [node.target]
+                else:
+                    continue
+                for target in targets:
+                    for attr in _written_attributes(target):
+                        chain = _chain(attr.value)
+                        if len(chain) >= 2 and chain[0] == "self" \
+                                and not chain[1].startswith("_") and chain[1] not in own:
+                            offenders.append(f"{path.name}:{node.lineno} {ast.unparse(attr)}")
     assert not offenders, "attributes written on another part: " + "; ".join(offenders)
 
 
