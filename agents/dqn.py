@@ -23,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from agents.adam import AdamSteps, make_adam
 from agents.buffers import NStepAccumulator, ReplayBuffer
 from agents.config import ConfigError, DQNConfig
 from agents.dqn_training import (
@@ -164,12 +165,8 @@ class DQN(DQNTraining):
         self._init_weights()
         self._params = list(self.q_net.parameters())
         self._target_params = list(self.target_net.parameters())
-        try:
-            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate,
-                                              eps=cfg.adam_eps, fused=True)
-        except (RuntimeError, TypeError):  # a device without a fused kernel
-            self.optimizer = torch.optim.Adam(self._params, lr=cfg.learning_rate,
-                                              eps=cfg.adam_eps)
+        self.optimizer = make_adam(self._params, cfg.learning_rate, cfg.adam_eps)
+        self._adam = AdamSteps(self.optimizer, self._params)
         self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
                                    self._device, self._sample_gen)
         self.nstep = NStepAccumulator(cfg.n_step, cfg.gamma)

@@ -52,7 +52,18 @@ def td_targets(online: nn.Module, target: nn.Module, next_obs: torch.Tensor,
             next_v = next_q.gather(1, best).squeeze(1)
         else:
             next_v = next_q.max(dim=1).values
-        return returns + discounts * next_v
+        return torch.addcmul(returns, discounts, next_v)
+
+
+def clip_grad_norm(grads: tuple[torch.Tensor, ...], max_norm: float) -> None:
+    """Scale ``grads`` in place so their joint L2 norm is at most ``max_norm``.
+
+    ``torch.nn.utils.clip_grad_norm_``'s rule (coefficient ``max_norm / (norm + 1e-6)``, capped
+    at 1) on a list of gradients rather than on ``param.grad``; the norm stays a tensor, so no
+    device sync.
+    """
+    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+    torch._foreach_mul_(grads, (max_norm / (norm + 1e-6)).clamp_(max=1.0))
 
 
 def new_history() -> dict[str, deque[float]]:
@@ -67,6 +78,7 @@ class DQNTraining:
     q_net: nn.Module
     target_net: nn.Module
     optimizer: torch.optim.Optimizer
+    _adam: Any
     buffer: Any
     num_steps: int
     num_updates: int
@@ -87,17 +99,18 @@ class DQNTraining:
         """Target <- online (``tau = 1``) or target <- tau * online + (1 - tau) * target."""
         tau = self.config.tau
         with torch.no_grad():
-            for target, online in zip(self._target_params, self._params):
-                if tau >= 1.0:
-                    target.copy_(online)
-                else:
-                    target.lerp_(online, tau)
+            if tau >= 1.0:
+                torch._foreach_copy_(self._target_params, self._params)
+            else:
+                torch._foreach_lerp_(self._target_params, self._params, tau)
 
     def train(self, gradient_steps: int) -> DQNStats:
         """Run ``gradient_steps`` gradient steps on uniform replay batches.
 
         Statistics are read back once per round, from its last batch, so a GPU is not stalled
-        on every step.
+        on every step.  Gradients come from ``torch.autograd.grad`` and go straight to the
+        clip and to Adam, never through ``param.grad``: on a small network each torch call
+        costs more than its arithmetic, so a step makes as few as it can.
         """
         cfg = self.config
         lr = self.current_learning_rate
@@ -110,11 +123,10 @@ class DQNTraining:
                                 batch.discounts, cfg.double)
             q = self.q_net(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)
             loss = loss_fn(q, target)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            grads = torch.autograd.grad(loss, self._params)
             if cfg.max_grad_norm > 0:
-                nn.utils.clip_grad_norm_(self._params, cfg.max_grad_norm, foreach=True)
-            self.optimizer.step()
+                clip_grad_norm(grads, cfg.max_grad_norm)
+            self._adam.step(grads)
         self.num_updates += gradient_steps
         # Statistics of the round's last batch: a NaN or overflow anywhere in the round has
         # reached the parameters, and so this batch, by now.
