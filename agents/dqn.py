@@ -33,6 +33,7 @@ from agents.dqn_training import (
     new_history,
     td_targets,
 )  # fmt: skip
+from agents.numpy_policy import numpy_greedy_for
 from agents.protocol import TrainingDiverged
 from agents.qnetwork import QNetwork, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule
@@ -165,6 +166,7 @@ class DQN(DQNTraining):
         self._init_weights()
         self._params = list(self.q_net.parameters())
         self._target_params = list(self.target_net.parameters())
+        self._numpy_greedy = numpy_greedy_for(self.q_net)
         self.optimizer = make_adam(self._params, cfg.learning_rate, cfg.adam_eps)
         self._adam = AdamSteps(self.optimizer, self._params)
         self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
@@ -247,20 +249,25 @@ class DQN(DQNTraining):
 
     # -- acting -------------------------------------------------------------------------------
 
-    def _obs_batch(self, states: Any) -> torch.Tensor:
-        """Stored form of a batch of observations, on the device."""
+    def _stored(self, states: Any) -> np.ndarray:
+        """Stored form of a batch of observations (indices from 0 for Discrete), in numpy."""
         if self._obs_start is not None:
             index = np.asarray(states, dtype=np.int64).reshape(-1) - self._obs_start
             if index.size and (index.min() < 0 or index.max() >= self.n_inputs):
                 raise ValueError(f"state {int(index.max() + self._obs_start)} is outside this "
                                  f"agent's {self.n_inputs} observations")
-            array = index
-        else:
-            array = np.asarray(states, dtype=self._obs_dtype).reshape(-1, *self._obs_shape)
-        return torch.from_numpy(array).to(self._device)
+            return index
+        return np.asarray(states, dtype=self._obs_dtype).reshape(-1, *self._obs_shape)
+
+    def _obs_batch(self, states: Any) -> torch.Tensor:
+        """Stored form of a batch of observations, on the device."""
+        return torch.from_numpy(self._stored(states)).to(self._device)
 
     def greedy(self, state: Any) -> int:
-        """The action with the highest Q-value in ``state``."""
+        """The action with the highest Q-value in ``state`` (numpy on the CPU, see
+        ``agents/numpy_policy.py``)."""
+        if self._numpy_greedy is not None:
+            return self._numpy_greedy(self._stored(state)[0]) + self._action_start
         with torch.inference_mode():
             q = self.q_net(self._obs_batch(state))
             return int(q.argmax(dim=1).item()) + self._action_start
