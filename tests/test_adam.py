@@ -50,7 +50,8 @@ def test_steps_continue_from_a_loaded_state_dict():
             a.copy_(b)
     resumed = AdamSteps(make_adam(second, lr=1e-2, eps=1e-8), second)
     resumed.optimizer.load_state_dict(copy.deepcopy(saved))
-    steps.optimizer.load_state_dict(copy.deepcopy(saved))  # replaced state: the cached moments must follow
+    # the state is replaced: the cached moments must follow it
+    steps.optimizer.load_state_dict(copy.deepcopy(saved))
     steps.step(_grads(first, 3))
     resumed.step(_grads(second, 3))
     for a, b in zip(first, second):
