@@ -15,6 +15,8 @@ import torch.nn.functional as F
 
 from agents.qnetwork import QNetwork
 
+_relu_backward = torch.ops.aten.threshold_backward  # autograd's own kernel for ReLU
+
 
 def supports(net: torch.nn.Module) -> bool:
     """True for the networks :func:`td_loss_grads` knows the chain rule of."""
@@ -41,10 +43,9 @@ def td_loss_grads(
             x = F.one_hot(obs, net.n_inputs).to(torch.float32)
         else:
             x = obs.to(torch.float32).flatten(1)
-        inputs, pre = [x], []
+        inputs = [x]
         for bias, weight in net._hidden:
-            pre.append(torch.addmm(bias, inputs[-1], weight.t()))
-            inputs.append(pre[-1].relu())
+            inputs.append(torch.addmm(bias, inputs[-1], weight.t()).relu_())
         h = inputs[-1]
         advantage = torch.addmm(net._head[0], h, net._head[1].t())
         q_all = advantage
@@ -61,11 +62,11 @@ def td_loss_grads(
             loss_value = F.mse_loss(q, target)
             dq = diff.mul(2.0 / len(diff))
         d_out = torch.zeros_like(q_all).scatter_(1, index, dq.unsqueeze(1))
-        return loss_value, q, _backward(net, inputs, pre, d_out)
+        return loss_value, q, _backward(net, inputs, d_out)
 
 
-def _backward(net: QNetwork, inputs: list[torch.Tensor], pre: list[torch.Tensor],
-              d_out: torch.Tensor) -> list[torch.Tensor]:
+def _backward(net: QNetwork, inputs: list[torch.Tensor], d_out: torch.Tensor,
+              ) -> list[torch.Tensor]:
     """Gradients of every parameter from ``d_out = dLoss/dQ`` (``[batch, n_actions]``)."""
     h = inputs[-1]
     head_weight = net._head[1]
@@ -80,7 +81,7 @@ def _backward(net: QNetwork, inputs: list[torch.Tensor], pre: list[torch.Tensor]
         d_h = d_adv.mm(head_weight).add_(d_value.mm(net._value[1]))
     hidden: list[torch.Tensor] = []
     for i in range(len(net._hidden) - 1, -1, -1):
-        d_z = d_h.mul_(inputs[i + 1] > 0)  # ReLU passes gradient where it passed input
+        d_z = _relu_backward(d_h, inputs[i + 1], 0)
         hidden[:0] = [d_z.t().mm(inputs[i]), d_z.sum(0)]
         if i > 0:
             d_h = d_z.mm(net._hidden[i][1])
