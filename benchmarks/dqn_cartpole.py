@@ -2,23 +2,23 @@
 
 Run ``python -m benchmarks.dqn_cartpole`` (several minutes; keep the CPU as quiet as you can).
 Every ``--eval-every`` env steps each agent is evaluated greedily on ``--eval-episodes`` episodes
-(the same env seeds for both); the clock that measures training is paused meanwhile, so the
-wall-time ratio compares learning only.  Both run with one torch thread.  Targets:
-reach a mean of 475 within 50,000 steps on at least 4 of 5 seeds, still be at 475 or more at the
-end on at least 4 of 5, and take at most half of SB3's wall time.
+(the same env seeds for both); the clocks that measure training are paused meanwhile, so the
+ratios compare learning only.  Both run with one torch thread.  Targets: reach a mean of 475
+within 50,000 steps on 5 of 5 seeds, still be at 475 or more at the end on 5 of 5, and take at
+most a quarter of SB3's wall time.  On a shared machine the wall clock depends on what else runs,
+so the CPU time each agent used is printed too, with the load average before and after.
 
 SB3 is optional (``pip install -r requirements-bench.txt``); without it only ours runs.
 ``--set name=value`` overrides one of our hyperparameters, for tuning.
 
-Measured here (2 shared cores, torch 2.13 CPU, seeds 0-4): ours reached 475 on 5/5 seeds and was
-at 475 or more at the end on 4/5 in 47.6 s of training; SB3 (Zoo settings) 5/5 and 3/5 in
-146.7 s; ratio 0.32.
+MEASURED
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -45,6 +45,8 @@ class Run:
     means: list[float] = field(default_factory=list)
     train_seconds: float = 0.0
     eval_seconds: float = 0.0
+    train_cpu: float = 0.0
+    eval_cpu: float = 0.0
     env_steps: int = 0
 
     @property
@@ -81,11 +83,27 @@ class Evaluator:
         self.envs = [gym.make(ENV_ID) for _ in range(episodes)]
 
     def __call__(self, step: int) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         mean = evaluate(self.policy, self.envs, seed=1_000_000 + 1000 * len(self.run.steps))
         self.run.steps.append(step)
         self.run.means.append(mean)
         self.run.eval_seconds += time.perf_counter() - t0
+        self.run.eval_cpu += time.process_time() - c0
+
+
+class Clock:
+    """Wall and CPU time of one training run, minus the evaluations inside it."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def __enter__(self) -> Clock:
+        self.t0, self.c0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.run.train_seconds = time.perf_counter() - self.t0 - self.run.eval_seconds
+        self.run.train_cpu = time.process_time() - self.c0 - self.run.eval_cpu
 
 
 def run_ours(seed: int, steps: int, every: int, episodes: int, overrides: dict) -> Run:
@@ -96,17 +114,16 @@ def run_ours(seed: int, steps: int, every: int, episodes: int, overrides: dict) 
     agent = DQN(env.observation_space, env.action_space, device="cpu", seed=seed, **hp)
     evaluator = Evaluator(run, lambda obs: agent.q_values(obs).argmax(axis=1), every, episodes)
     state, _ = env.reset(seed=seed)
-    t0 = time.perf_counter()
-    for step in range(1, steps + 1):
-        action = agent.act(state)
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        agent.update(state, action, reward, next_state, terminated, truncated=truncated)
-        state = next_state
-        if terminated or truncated:
-            state, _ = env.reset()
-        if step % every == 0:
-            evaluator(step)
-    run.train_seconds = time.perf_counter() - t0 - run.eval_seconds
+    with Clock(run):
+        for step in range(1, steps + 1):
+            action = agent.act(state)
+            next_state, reward, terminated, truncated, _ = env.step(action)
+            agent.update(state, action, reward, next_state, terminated, truncated=truncated)
+            state = next_state
+            if terminated or truncated:
+                state, _ = env.reset()
+            if step % every == 0:
+                evaluator(step)
     run.env_steps = steps
     return run
 
@@ -129,9 +146,8 @@ def run_sb3(seed: int, steps: int, every: int, episodes: int) -> Run:
                 evaluator(self.num_timesteps)
             return True
 
-    t0 = time.perf_counter()
-    model.learn(total_timesteps=steps, callback=EvalCallback())
-    run.train_seconds = time.perf_counter() - t0 - run.eval_seconds
+    with Clock(run):
+        model.learn(total_timesteps=steps, callback=EvalCallback())
     run.env_steps = steps
     return run
 
@@ -139,12 +155,12 @@ def run_sb3(seed: int, steps: int, every: int, episodes: int) -> Run:
 def report(runs: list[Run], steps: int) -> None:
     """Per-seed table, then the targets."""
     print(f"{'agent':5} {'seed':>4} {'first>=475':>10} {'final':>7} {'train s':>8} "
-          f"{'steps/s':>8}  curve (eval means)")
+          f"{'cpu s':>7} {'steps/s':>8}  curve (eval means)")
     for r in runs:
         first = "-" if r.first_solved is None else str(r.first_solved)
         curve = " ".join(f"{m:.0f}" for m in r.means)
         print(f"{r.name:5} {r.seed:>4} {first:>10} {r.final:>7.1f} {r.train_seconds:>8.1f} "
-              f"{r.env_steps / r.train_seconds:>8.0f}  {curve}")
+              f"{r.train_cpu:>7.1f} {r.env_steps / r.train_seconds:>8.0f}  {curve}")
     for name in ("ours", "sb3"):
         mine = [r for r in runs if r.name == name]
         if not mine:
@@ -152,13 +168,15 @@ def report(runs: list[Run], steps: int) -> None:
         reached = sum(r.first_solved is not None and r.first_solved <= steps for r in mine)
         kept = sum(r.final >= SOLVED for r in mine)
         wall = sum(r.train_seconds for r in mine)
+        cpu = sum(r.train_cpu for r in mine)
         print(f"{name}: reached 475 on {reached}/{len(mine)} seeds, >= 475 at the end on "
               f"{kept}/{len(mine)}, training wall time {wall:.1f} s "
-              f"({wall / len(mine):.1f} s per seed)")
-    ours = sum(r.train_seconds for r in runs if r.name == "ours")
-    sb3 = sum(r.train_seconds for r in runs if r.name == "sb3")
-    if ours and sb3:
-        print(f"wall-time ratio ours / sb3 = {ours / sb3:.2f}")
+              f"({wall / len(mine):.1f} s per seed), CPU time {cpu:.1f} s")
+    for label, attr in (("wall-time", "train_seconds"), ("CPU-time", "train_cpu")):
+        ours = sum(getattr(r, attr) for r in runs if r.name == "ours")
+        sb3 = sum(getattr(r, attr) for r in runs if r.name == "sb3")
+        if ours and sb3:
+            print(f"{label} ratio ours / sb3 = {ours / sb3:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{ENV_ID}: {args.seeds} seeds x {args.steps} steps, greedy eval of "
           f"{args.eval_episodes} episodes every {args.eval_every} steps; torch "
           f"{torch.__version__}, 1 thread; ours: {dict(preset_for(ENV_ID), **overrides)}")
+    print("load average before: {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
     runs = []
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         runs.append(run_ours(seed, args.steps, args.eval_every, args.eval_episodes, overrides))
@@ -196,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  sb3  seed {seed}: final {runs[-1].final:.1f}, "
                   f"{runs[-1].train_seconds:.1f} s", flush=True)
     report(runs, args.steps)
+    print("load average after: {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
     return 0
 
 
