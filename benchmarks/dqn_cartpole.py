@@ -11,7 +11,10 @@ so the CPU time each agent used is printed too, with the load average before and
 SB3 is optional (``pip install -r requirements-bench.txt``); without it only ours runs.
 ``--set name=value`` overrides one of our hyperparameters, for tuning.
 
-MEASURED
+Measured here (2 shared cores, torch 2.13 CPU), seed 0 on a quiet machine before the gradient step
+was slimmed (direct fused Adam, the MLP's gradient written out, numpy acting): ours 15.4 s, SB3
+49.5 s, ratio 0.31.  After, old and new code alternated on 20,000 steps under a load of ~9: our
+CPU time per run fell to 0.69 of the old (train step ~1,400 -> ~990 us there).
 """
 
 from __future__ import annotations
