@@ -30,13 +30,15 @@ import gymnasium
 import numpy as np
 from numba import njit
 
-from agents.dyna import record_transition, sample_pair
+from agents.dyna import C_PLANNED, C_STATES, record_transition, sample_pair
 from agents.schedules import schedule_value
 from agents.traces import clear_traces, trace_update
 from levels.success import SuccessJudge
 
-# Update rules, by agent kind.
-RULES = {"q-learning": 0, "sarsa": 1, "expected-sarsa": 2}
+# Update rules, by agent kind (the kernel branches on these codes).
+RULE_Q_LEARNING, RULE_SARSA, RULE_EXPECTED_SARSA = 0, 1, 2
+RULES = {"q-learning": RULE_Q_LEARNING, "sarsa": RULE_SARSA,
+         "expected-sarsa": RULE_EXPECTED_SARSA}
 
 # Uniform numbers one kernel iteration may use at most: action (2), outcome (1), SARSA's next
 # action (2), the next episode's start state (1); and per Dyna planning step: the remembered
@@ -222,7 +224,7 @@ def _act(row: np.ndarray, eps: float, u1: float, u2: float) -> int:
 def _value(q, rule, s2, eps):
     """Q-learning's max or Expected SARSA's epsilon-greedy mean of row ``s2``."""
     n_actions = q.shape[1]
-    if rule == 0:
+    if rule == RULE_Q_LEARNING:
         best = q[s2, 0]
         for i in range(1, n_actions):
             if q[s2, i] > best:
@@ -241,7 +243,7 @@ def _value(q, rule, s2, eps):
 def _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos):
     """Dyna: ``n_plan`` one-step updates on remembered transitions; returns the next ``pos``."""
     m_next, m_reward, m_term, states, actions, n_tried, counters, planned = model
-    if counters[0] == 0:
+    if counters[C_STATES] == 0:
         return pos
     n_actions = q.shape[1]
     ring_size = planned.shape[0]
@@ -251,7 +253,7 @@ def _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos):
         s2 = m_next[s, a]
         if m_term[s, a]:
             bootstrap = 0.0
-        elif rule == 1:
+        elif rule == RULE_SARSA:
             a2 = _act(q[s2], eps, uniforms[pos], uniforms[pos + 1])
             pos += 2
             bootstrap = q[s2, a2]
@@ -259,8 +261,8 @@ def _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos):
             bootstrap = _value(q, rule, s2, eps)
         old = q[s, a]
         q[s, a] = old + alpha * ((m_reward[s, a] + gamma * bootstrap) - old)
-        planned[counters[1] % ring_size] = s * n_actions + a
-        counters[1] += 1
+        planned[counters[C_PLANNED] % ring_size] = s * n_actions + a
+        counters[C_PLANNED] += 1
     return pos
 
 
@@ -317,7 +319,7 @@ def run_steps(
         a_next = -1
         if term:
             bootstrap = 0.0
-        elif rule == 1:
+        elif rule == RULE_SARSA:
             eps2 = _epsilon(eps_kind, e0, e1, e2, step, episode)
             a2 = _act(q[s2], eps2, uniforms[pos], uniforms[pos + 1])
             pos += 2
@@ -325,11 +327,12 @@ def run_steps(
             if not trunc:
                 a_next = a2
         else:
-            bootstrap = _value(q, rule, s2, 0.0 if rule == 0 else eps)
+            bootstrap = _value(q, rule, s2, 0.0 if rule == RULE_Q_LEARNING else eps)
         old = q[s, a]
         target = r + gamma * bootstrap
         td = target - old
-        if rule == 0 and tr_count[0] > 0 and old < _value(q, 0, s, 0.0):
+        if (rule == RULE_Q_LEARNING and tr_count[0] > 0
+                and old < _value(q, RULE_Q_LEARNING, s, 0.0)):
             _clear_traces(tr_index, tr_slot, tr_count)  # Watkins: a was exploratory
         if decay == 0.0 and tr_count[0] == 0:
             new = old + alpha * td  # the trace update's arithmetic when (s, a) is alone at e = 1

@@ -247,13 +247,23 @@ class TrainingSession(SessionViews):
 
     def _python_step(self, learn: bool, forced: int | None = None
                      ) -> tuple[Transition, EpisodeResult | None]:
+        """One env step on the Python path: act, step the env, learn (in learning mode), book."""
         if self._env_stale:
             self._sync_env()
-        agent, st = self.agent, self._istate
         s = self.state
-        step, episode = int(st[I_STEP]), int(st[I_EPISODE])
+        a = self._choose_action(s, learn, forced)
+        obs, r, term, trunc, _ = self.env.step(a)
+        r, term, trunc = float(r), bool(term), bool(trunc)
+        update = self._learn(s, a, r, obs, term, trunc) if learn else None
+        finished = self._book_step(s, r, obs, term, trunc, learn)
+        return Transition(s, a, r, obs, term, trunc, update), finished
+
+    def _choose_action(self, s: Any, learn: bool, forced: int | None) -> int:
+        """A human's action, the greedy one (demonstration), SARSA's already chosen one, or the
+        agent's epsilon-greedy choice at the schedule's epsilon."""
+        agent, st = self.agent, self._istate
         if learn:
-            agent.epsilon = self._eps(step, episode)
+            agent.epsilon = self._eps(int(st[I_STEP]), int(st[I_EPISODE]))
         if forced is not None:
             a = forced
         elif not learn:
@@ -264,28 +274,41 @@ class TrainingSession(SessionViews):
             a = int(agent.act(s))
         st[I_NEXT_ACTION] = -1
         self.last_action = a
-        obs, r, term, trunc, _ = self.env.step(a)
-        r, term, trunc = float(r), bool(term), bool(trunc)
+        return a
+
+    def _learn(self, s: Any, a: int, r: float, obs: Any, term: bool, trunc: bool) -> Any:
+        """The agent's update for one transition; divergence becomes ``self.error``.
+
+        SARSA's next action is chosen here, at the next step's epsilon, and kept for that step
+        (unless the episode was cut short: the next step starts a new episode).
+        """
+        agent, st = self.agent, self._istate
+        step, episode = int(st[I_STEP]), int(st[I_EPISODE])
+        next_action = None
+        if agent.needs_next_action and not term:
+            agent.epsilon = self._eps(step + 1, episode)
+            next_action = int(agent.act(obs))
+            agent.epsilon = self._eps(step, episode)
         update = None
-        if learn:
-            next_action = None
-            if agent.needs_next_action and not term:
-                agent.epsilon = self._eps(step + 1, episode)
-                next_action = int(agent.act(obs))
-                agent.epsilon = self._eps(step, episode)
-            try:
-                update = agent.update(s, a, r, obs, term, next_action=next_action,
-                                      truncated=trunc)
-            except TrainingDiverged as exc:
-                self.error = str(exc)  # the agent's own sentence (step, cause, learning rate)
-            st[I_STEP] += 1
-            if next_action is not None and not trunc:
-                st[I_NEXT_ACTION] = next_action
-            if self.discrete and isinstance(update, TDUpdate):
-                self._last_td[s, a] = update.td_error
-            q = agent.q_table
-            if self.discrete and q is not None and not math.isfinite(q[s, a]):
-                self.error = _DIVERGED.format(step=self._total_steps + 1)
+        try:
+            update = agent.update(s, a, r, obs, term, next_action=next_action, truncated=trunc)
+        except TrainingDiverged as exc:
+            self.error = str(exc)  # the agent's own sentence (step, cause, learning rate)
+        st[I_STEP] += 1
+        if next_action is not None and not trunc:
+            st[I_NEXT_ACTION] = next_action
+        if self.discrete and isinstance(update, TDUpdate):
+            self._last_td[s, a] = update.td_error
+        q = agent.q_table
+        if self.discrete and q is not None and not math.isfinite(q[s, a]):
+            self.error = _DIVERGED.format(step=self._total_steps + 1)
+        return update
+
+    def _book_step(self, s: Any, r: float, obs: Any, term: bool, trunc: bool,
+                   learn: bool) -> EpisodeResult | None:
+        """Counters, visits, path and return of one step; at an episode's end its result (which
+        goes into the history) and a fresh episode."""
+        st = self._istate
         if self.discrete:
             self._visits[s] += 1
         self._ring_write(obs)
@@ -293,21 +316,19 @@ class TrainingSession(SessionViews):
         self.greedy_steps += int(not learn)
         st[I_EP_STEP] += 1
         self._ep_return[0] += r
-        transition = Transition(s, a, r, obs, term, trunc, update)
-        finished = None
-        if term or trunc:
-            finished = EpisodeResult(self._episode, float(self._ep_return[0]),
-                                     int(st[I_EP_STEP]), self._judge(term, trunc, r, obs))
-            self._episode += 1
-            self.greedy_episodes += int(not learn)
-            self.history.add(finished)
-            if learn:
-                st[I_EPISODE] += 1
-            st[I_LAST_START], st[I_LAST_END] = st[I_CUR_START], st[I_RPOS]
-            self._start_episode()
-        else:
+        if not (term or trunc):
             self._set_obs(obs)
-        return transition, finished
+            return None
+        finished = EpisodeResult(self._episode, float(self._ep_return[0]), int(st[I_EP_STEP]),
+                                 self._judge(term, trunc, r, obs))
+        self._episode += 1
+        self.greedy_episodes += int(not learn)
+        self.history.add(finished)
+        if learn:
+            st[I_EPISODE] += 1
+        st[I_LAST_START], st[I_LAST_END] = st[I_CUR_START], st[I_RPOS]
+        self._start_episode()
+        return finished
 
     def manual_step(self, action: int) -> Transition:
         """A human chooses the action; the agent learns from it (off-policy for Q-learning)."""
