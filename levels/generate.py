@@ -25,6 +25,24 @@ def generate_maze(nrows: int, ncols: int, seed: int | None = None) -> Level:
     """
     _check_size(nrows, ncols)
     rng = np.random.default_rng(seed)
+    g = _carve(nrows, ncols, rng)
+    g[0, 0] = "S"
+    level = Level(grid=tuple("".join(row) for row in g))
+    dist = level.distances_from_start()
+    goal = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    g[goal] = "G"
+    _furnish(g, rng)
+    level = Level(grid=tuple("".join(row) for row in g), name=f"maze {nrows}x{ncols} seed {seed}",
+                  rewards=Rewards(step=EXPLORING_STEP_COST))
+    level = dataclasses.replace(level, max_steps=default_max_steps(level))
+    reach = level.distances_from_start()
+    if reach[goal] < 0 or level.problems():  # cannot happen: dead ends are never on the way
+        raise RuntimeError(f"generate_maze({nrows}, {ncols}, {seed}) built an unsolvable maze")
+    return level
+
+
+def _carve(nrows: int, ncols: int, rng: np.random.Generator) -> np.ndarray:
+    """The maze's walls and floors (``#`` / ``.``) from a randomised depth-first search."""
     g = np.full((nrows, ncols), "#", dtype="<U1")
     g[0, 0] = "."
     stack = [(0, 0)]
@@ -46,11 +64,13 @@ def generate_maze(nrows: int, ncols: int, seed: int | None = None) -> Level:
         g[:, -1] = np.where((g[:, -2] == ".") & (rng.random(nrows) < 0.5), ".", g[:, -1])
     if (g == ".").sum() < 2:  # 1x2 or 2x1 and the coin said no
         g[(0, 1) if ncols > 1 else (1, 0)] = "."
-    g[0, 0] = "S"
-    level = Level(grid=tuple("".join(row) for row in g))
-    dist = level.distances_from_start()
-    goal = np.unravel_index(int(np.argmax(dist)), dist.shape)
-    g[goal] = "G"
+    return g
+
+
+def _furnish(g: np.ndarray, rng: np.random.Generator) -> None:
+    """Poison and a big cheese in dead ends (never on the way to the goal: a dead end is on no
+    path), then a few small cheeses on floor cells, in place."""
+    nrows, ncols = g.shape
     dead_ends = [(r, c) for r in range(nrows) for c in range(ncols) if g[r, c] == "." and
                  sum(0 <= r + dr < nrows and 0 <= c + dc < ncols and g[r + dr, c + dc] != "#"
                      for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))) == 1]
@@ -63,10 +83,3 @@ def generate_maze(nrows: int, ncols: int, seed: int | None = None) -> Level:
     floors = [(r, c) for r in range(nrows) for c in range(ncols) if g[r, c] == "."]
     for i in rng.permutation(len(floors))[: min(3, n_cells // 25)]:
         g[floors[i]] = "c"
-    level = Level(grid=tuple("".join(row) for row in g), name=f"maze {nrows}x{ncols} seed {seed}",
-                  rewards=Rewards(step=EXPLORING_STEP_COST))
-    level = dataclasses.replace(level, max_steps=default_max_steps(level))
-    reach = level.distances_from_start()
-    if reach[goal] < 0 or level.problems():  # cannot happen: dead ends are never on the way
-        raise RuntimeError(f"generate_maze({nrows}, {ncols}, {seed}) built an unsolvable maze")
-    return level

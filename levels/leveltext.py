@@ -224,30 +224,50 @@ def parse_fields(text: str, path: str | os.PathLike[str] | None) -> dict[str, An
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    settings: dict[str, tuple[int, str, int]] = {}  # key -> (line, value, value column)
-    cells: dict[tuple[int, int], tuple[int, str, int, int]] = {}  # + the cell's column
-    grid_start = None
+    settings, cells, grid_start = _read_settings(lines)
+    values = {key: _setting_value(key, value, line, col)
+              for key, (line, value, col) in settings.items()}
+    if grid_start is None:
+        if not any(line.strip() for line in lines):
+            raise LevelError("the file is empty; a level needs a grid of tiles")
+        raise LevelError("there is no grid after the settings; a level needs a grid of tiles")
+    rows = _read_grid(lines, grid_start)
+    if "name" not in values:
+        values["name"] = Path(os.fspath(path)).stem if path is not None else "untitled"
+    rewards = Rewards(**{k[7:]: values.pop(k) for k in list(values) if k.startswith("reward.")})
+    cell_rewards = []
+    for cell, (line_no, value, value_col, pos_col) in cells.items():
+        problem = _cell_problem(tuple(rows), cell)
+        if problem:
+            raise LevelError(problem, line=line_no, column=pos_col, cell=cell)
+        cell_rewards.append((cell, _setting_value(_cell_key(cell), value, line_no, value_col)))
+    found = _grid_problems(tuple(rows), grid_start)
+    if found:
+        raise found[0]
+    return dict(grid=tuple(rows), rewards=rewards, cell_rewards=tuple(cell_rewards), **values)
+
+
+_Settings = dict[str, tuple[int, str, int]]  # key -> (line, value, value column)
+_CellSettings = dict[tuple[int, int], tuple[int, str, int, int]]  # + the cell's column
+
+
+def _read_settings(lines: list[str]) -> tuple[_Settings, _CellSettings, int | None]:
+    """The ``key: value`` lines before the grid, and the line the grid starts on (None: none)."""
+    settings: _Settings = {}
+    cells: _CellSettings = {}
     for i, raw in enumerate(lines, start=1):
         line = raw.rstrip(" \t")
         if not line.strip() or line.startswith(";"):
             continue
         if ":" not in line:
-            grid_start = i
-            break
+            return settings, cells, i
         key_raw, _, value_raw = line.partition(":")
         key, value = key_raw.strip().lower(), value_raw.strip()
         key_col = len(key_raw) - len(key_raw.lstrip()) + 1
         value_col = len(key_raw) + 2 + (len(value_raw) - len(value_raw.lstrip()))
         cell_key = _CELL_KEY.fullmatch(key)
         if cell_key:
-            pos_col = key_col + key_raw.strip().lower().index(cell_key.group(1)) \
-                if cell_key.group(1) else key_col
-            pos = _CELL_POS.fullmatch(cell_key.group(1))
-            if pos is None:
-                raise LevelError("write a cell reward as 'reward at ROW,COL: value' (row and "
-                                 f"column count from 0), got {key_raw.strip()!r}",
-                                 line=i, column=pos_col)
-            cell = (int(pos.group(1)), int(pos.group(2)))
+            cell, pos_col = _read_cell_key(cell_key, key_raw, i, key_col)
             if cell in cells:
                 raise LevelError(f"the reward of cell {cell} is set twice (first on line "
                                  f"{cells[cell][0]})", line=i, column=key_col)
@@ -266,12 +286,24 @@ def parse_fields(text: str, path: str | os.PathLike[str] | None) -> dict[str, An
         if not value:
             raise LevelError(f"{key} has no value", line=i, column=value_col)
         settings[key] = (i, value, value_col)
-    values = {key: _setting_value(key, value, line, col)
-              for key, (line, value, col) in settings.items()}
-    if grid_start is None:
-        if not any(line.strip() for line in lines):
-            raise LevelError("the file is empty; a level needs a grid of tiles")
-        raise LevelError("there is no grid after the settings; a level needs a grid of tiles")
+    return settings, cells, None
+
+
+def _read_cell_key(match: re.Match[str], key_raw: str, line: int,
+                   key_col: int) -> tuple[tuple[int, int], int]:
+    """The cell of a ``reward at ROW,COL`` key and the column its position starts at."""
+    pos_col = (key_col + key_raw.strip().lower().index(match.group(1)) if match.group(1)
+               else key_col)
+    pos = _CELL_POS.fullmatch(match.group(1))
+    if pos is None:
+        raise LevelError("write a cell reward as 'reward at ROW,COL: value' (row and column "
+                         f"count from 0), got {key_raw.strip()!r}", line=line, column=pos_col)
+    return (int(pos.group(1)), int(pos.group(2))), pos_col
+
+
+def _read_grid(lines: list[str], grid_start: int) -> list[str]:
+    """The grid's rows (trailing blank lines dropped); LevelError for a blank line inside it, a
+    setting after it, or a first row that is a mistyped setting."""
     rows = [line.rstrip(" \t") for line in lines[grid_start - 1:]]
     while rows and not rows[-1]:
         rows.pop()
@@ -291,19 +323,7 @@ def parse_fields(text: str, path: str | os.PathLike[str] | None) -> dict[str, An
     if words and (words[0].lower() in SETTING_KEYS or words[0].lower().startswith("reward")):
         raise LevelError(f"{words[0]!r} looks like a setting; write settings as 'key: value'",
                          line=grid_start, column=1)
-    if "name" not in values:
-        values["name"] = Path(os.fspath(path)).stem if path is not None else "untitled"
-    rewards = Rewards(**{k[7:]: values.pop(k) for k in list(values) if k.startswith("reward.")})
-    cell_rewards = []
-    for cell, (line_no, value, value_col, pos_col) in cells.items():
-        problem = _cell_problem(tuple(rows), cell)
-        if problem:
-            raise LevelError(problem, line=line_no, column=pos_col, cell=cell)
-        cell_rewards.append((cell, _setting_value(_cell_key(cell), value, line_no, value_col)))
-    found = _grid_problems(tuple(rows), grid_start)
-    if found:
-        raise found[0]
-    return dict(grid=tuple(rows), rewards=rewards, cell_rewards=tuple(cell_rewards), **values)
+    return rows
 
 
 def _setting_value(key: str, value: str, line: int, col: int) -> object:
