@@ -145,21 +145,7 @@ class LockstepBatch:
         self.models = _stacked(DynaModel(s, a).arrays()[:-1] + (np.zeros(1, dtype=np.int64),), n)
         self.rngs: list[np.random.Generator] = []
         for r, run in enumerate(runs):
-            hp = run.settings
-            schedule = make_schedule(hp["schedule"], hp["epsilon"], hp["epsilon_min"],
-                                     hp["epsilon_decay"])
-            self.q[r].fill(float(hp["initial_q"]))
-            self.rules[r] = RULES[run.kind]
-            self.alphas[r], self.gammas[r] = float(hp["alpha"]), float(hp["gamma"])
-            self.lams[r] = float(hp.get("lam", 0.0))
-            self.replacing[r] = hp.get("trace", "replacing") == "replacing"
-            self.plans[r] = int(hp.get("planning_steps", 0))
-            self.eps_kinds[r] = schedule.kind
-            self.eps[:, r] = schedule.params()
-            agent_seq, env_seq = np.random.SeedSequence(int(run.seed)).spawn(2)
-            self.rngs.append(np.random.default_rng(agent_seq))
-            obs, _ = env.reset(seed=int(env_seq.generate_state(1)[0]))
-            self.istate[r, I_STATE] = int(obs)
+            self._set_up_run(r, run, env)
         self.out_return = np.zeros((n, self.episodes))
         self.out_length = np.zeros((n, self.episodes), dtype=np.int64)
         self.out_success = np.zeros((n, self.episodes), dtype=np.bool_)
@@ -169,6 +155,25 @@ class LockstepBatch:
         self._ring = np.zeros(1, dtype=np.int64)
         self._goal = np.zeros(s, dtype=np.bool_)
         self.steps = 0
+
+    def _set_up_run(self, r: int, run: RunSpec, env: gymnasium.Env) -> None:
+        """Row ``r`` of every per-run array from ``run``'s settings; its Generator and first
+        state seeded as a ``TrainingSession`` seeds them, so the two agree bit for bit."""
+        hp = run.settings
+        schedule = make_schedule(hp["schedule"], hp["epsilon"], hp["epsilon_min"],
+                                 hp["epsilon_decay"])
+        self.q[r].fill(float(hp["initial_q"]))
+        self.rules[r] = RULES[run.kind]
+        self.alphas[r], self.gammas[r] = float(hp["alpha"]), float(hp["gamma"])
+        self.lams[r] = float(hp.get("lam", 0.0))
+        self.replacing[r] = hp.get("trace", "replacing") == "replacing"
+        self.plans[r] = int(hp.get("planning_steps", 0))
+        self.eps_kinds[r] = schedule.kind
+        self.eps[:, r] = schedule.params()
+        agent_seq, env_seq = np.random.SeedSequence(int(run.seed)).spawn(2)
+        self.rngs.append(np.random.default_rng(agent_seq))
+        obs, _ = env.reset(seed=int(env_seq.generate_state(1)[0]))
+        self.istate[r, I_STATE] = int(obs)
 
     @property
     def finished(self) -> np.ndarray:

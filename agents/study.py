@@ -212,17 +212,10 @@ def run_study(spec: StudySpec, on_progress: Progress | None = None,
     Raises:
         ConfigError: the env has no tabular model the compiled kernel can step.
     """
-    from agents.fast import TabularModel, TurboUnavailable, time_limit
+    from agents.fast import time_limit
     from agents.lockstep import LockstepBatch, RunSpec
-    from levels.envs import make_env
 
-    env, resolved = make_env(spec.env, max_steps=spec.max_steps)
-    if time_limit(env) is None:
-        env, resolved = make_env(spec.env, max_steps=DEFAULT_CAP)
-    try:
-        model = TabularModel.from_env(env)
-    except TurboUnavailable as exc:
-        raise ConfigError(f"{resolved.spec} cannot be studied: {exc}") from None
+    env, resolved, model = _study_env(spec)
     n_agents, n_values, episodes = len(spec.agents), len(spec.values), spec.episodes
     shape = (n_agents, n_values)
     result = StudyResult(spec, np.full((*shape, spec.runs), np.nan), np.zeros((*shape, episodes)),
@@ -250,17 +243,41 @@ def run_study(spec: StudySpec, on_progress: Progress | None = None,
             before = finished
             if on_progress is not None:
                 on_progress(result, done_episodes)
-        for r, (a, v, i) in enumerate(index):
-            if batch.diverged[r]:
-                result.diverged[a, v] += 1
-                continue
-            result.scores[a, v, i] = batch.out_return[r, window].mean()
-            sums[a, v] += batch.out_return[r]
-            result.finished[a, v] += 1
+        _collect(batch, index, window, result, sums)
         result.curves = sums / np.maximum(result.finished, 1)[..., None]
         if on_progress is not None:
             on_progress(result, done_episodes)
     return _finish(result, start)
+
+
+def _study_env(spec: StudySpec) -> tuple[Any, Any, Any]:
+    """The env (capped when it has no time limit), its resolved spec and its tabular model.
+
+    Raises:
+        ConfigError: the env has no tabular model the compiled kernel can step.
+    """
+    from agents.fast import TabularModel, TurboUnavailable, time_limit
+    from levels.envs import make_env
+
+    env, resolved = make_env(spec.env, max_steps=spec.max_steps)
+    if time_limit(env) is None:
+        env, resolved = make_env(spec.env, max_steps=DEFAULT_CAP)
+    try:
+        return env, resolved, TabularModel.from_env(env)
+    except TurboUnavailable as exc:
+        raise ConfigError(f"{resolved.spec} cannot be studied: {exc}") from None
+
+
+def _collect(batch: Any, index: list[tuple[int, int, int]], window: Any, result: StudyResult,
+             sums: np.ndarray) -> None:
+    """A finished batch's runs into ``result``: a score per run, summed curves, divergences."""
+    for r, (a, v, i) in enumerate(index):
+        if batch.diverged[r]:
+            result.diverged[a, v] += 1
+            continue
+        result.scores[a, v, i] = batch.out_return[r, window].mean()
+        sums[a, v] += batch.out_return[r]
+        result.finished[a, v] += 1
 
 
 def _finish(result: StudyResult, start: float) -> StudyResult:

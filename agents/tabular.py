@@ -325,17 +325,8 @@ class TabularAgent:
             ValueError: a state or action outside the table, or SARSA without ``next_action``.
         """
         s, a, s2 = int(state), int(action), int(next_state)
-        n_states, n_actions = self.n_states, self.n_actions
-        if not (0 <= s < n_states and 0 <= s2 < n_states and 0 <= a < n_actions):
-            raise ValueError(
-                f"transition ({s}, {a}) -> {s2} is outside the Q-table of "
-                f"{n_states} states and {n_actions} actions"
-            )
-        a2 = None
-        if next_action is not None:
-            a2 = int(next_action)
-            if not 0 <= a2 < n_actions:
-                raise ValueError(f"next action {a2} is outside the {n_actions} actions")
+        a2 = self._check_transition(s, a, s2, next_action)
+        n_actions = self.n_actions
         alpha, gamma = self._alpha, self._gamma
         r = float(reward)
         done = bool(terminated)
@@ -358,6 +349,22 @@ class TabularAgent:
             self._plan()
         return TDUpdate(s, a, r, s2, done, old_q, bootstrap, target, td_error, new_q, alpha,
                         gamma, earlier + 1.0)
+
+    def _check_transition(self, s: int, a: int, s2: int,
+                          next_action: SupportsInt | None) -> int | None:
+        """ValueError unless the transition lies inside the table; the next action as an int."""
+        n_states, n_actions = self.n_states, self.n_actions
+        if not (0 <= s < n_states and 0 <= s2 < n_states and 0 <= a < n_actions):
+            raise ValueError(
+                f"transition ({s}, {a}) -> {s2} is outside the Q-table of "
+                f"{n_states} states and {n_actions} actions"
+            )
+        if next_action is None:
+            return None
+        a2 = int(next_action)
+        if not 0 <= a2 < n_actions:
+            raise ValueError(f"next action {a2} is outside the {n_actions} actions")
+        return a2
 
     def _plan(self) -> None:
         """Dyna: ``planning_steps`` one-step updates on transitions drawn from the model."""
