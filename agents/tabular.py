@@ -318,8 +318,7 @@ class TabularAgent:
             terminated: the episode ended in a terminal state: nothing to bootstrap from.
             next_action: the action that will be taken in ``next_state`` (SARSA needs it unless
                 ``terminated``; the other rules ignore it).
-            truncated: the episode was cut by a time limit: ``next_state`` still has a value
-                to bootstrap from, but the episode (and so every trace) ends here.
+            truncated: cut by a time limit: ``next_state`` still has a value, but every trace ends.
 
         Raises:
             ValueError: a state or action outside the table, or SARSA without ``next_action``.
