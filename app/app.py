@@ -31,11 +31,10 @@ step. torch is imported only when a DQN is chosen.
 from __future__ import annotations
 
 import collections
-import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +42,16 @@ import pygame
 import pygame_gui
 
 from agents.session import TrainingSession
-from app import colors as C
 from app import commands as cmd
 from app.agentfactory import label
 from app.agentflow import AgentFlow
+from app.agentsettings import AgentSettings
 from app.board import Board
 from app.charts import LineChart
 from app.compare import CompareMode
 from app.controls import PANEL_WIDTH, Controls, PanelState
 from app.dialogs import Dialogs
-from app.editor import TOOLS, Editor, Tool
+from app.editor import TOOLS, Editor
 from app.envfactory import World, close_env
 from app.gymview import GymView
 from app.input import InputRouting
@@ -62,13 +61,13 @@ from app.liveview import Charts, LiveView
 from app.optimal import OptimalValues
 from app.recovery import RecoveryStore
 from app.screen import ScreenLayout
+from app.startup import StartError, load_fonts, load_theme, resolve_start, warm_up_turbo
 from app.statusbar import InfoStrip, StatusBar
-from app.training import AgentSettings, TrainingControl
+from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
-from levels.level import Level, LevelError
-from levels.levelfile import bundled_level_names, load_level
+from levels.level import Level
+from levels.levelfile import bundled_level_names
 
-THEME_PATH = Path(__file__).with_name("theme.json")
 FIRST_FRAME_ENV = "RL_SANDBOX_EXIT_AFTER_FIRST_FRAME"
 FRAME_BUDGET_S = 1.0 / 60.0
 SAFETY_S = 0.002  # left unused each frame: the session overshoots by up to one ~1 ms chunk
@@ -77,72 +76,11 @@ DQN_SAFETY_S = 0.004  # ... and its last step may run one gradient step past the
 DEFAULT_SPEED = 5.0
 
 
-class StartError(Exception):
-    """The app cannot start on what it was asked to open (one sentence, with an exit code)."""
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def _theme(tools: Sequence[Tool]) -> dict:
-    """The JSON theme plus one border colour per tool button (the tile's own colour)."""
-    theme = json.loads(THEME_PATH.read_text(encoding="utf-8"))
-    for tool in tools:
-        colour = C.TILE_COLORS.get(tool.tile, C.TEXT_DIM)
-        if tool.tile in ".F" or tool.label.lower() == "eraser":
-            colour = C.TEXT_FAINT
-        hexc = C.hex_color(colour)
-        theme[f"#tool_{tool.key}"] = {
-            "colours": {"normal_border": hexc, "hovered_border": hexc, "selected_border": hexc},
-            "misc": {"border_width": "2"},
-        }
-    return theme
-
-
 def _second_largest(values: collections.deque[float], default: float) -> float:
     """A cautious estimate that one freak sample (the OS took the CPU away) does not ruin."""
     if len(values) < 2:
         return default
     return sorted(values)[-2]
-
-
-def _warm_up_turbo() -> None:
-    """Load the compiled training kernel off the frame loop (it takes ~0.25 s the first time),
-    with a throwaway session, so the first press of Play at full speed does not stall a frame."""
-    try:
-        from agents.tabular import make_tabular
-        from levels.gridmaze import GridMazeEnv
-
-        env = GridMazeEnv("mouse")
-        agent = make_tabular("q-learning", env.observation_space.n, env.action_space.n)
-        TrainingSession(env, agent, seed=0, turbo=True).advance(1000)
-    except Exception:  # only a speed-up: the real session loads the kernel itself if this fails
-        pass
-
-
-def _resolve(spec: str | Level) -> tuple[Level, Path | None, str]:
-    """The level to start with, its file (None for a bundled or given level) and its label."""
-    if isinstance(spec, Level):
-        return spec, None, spec.name
-    try:
-        level = load_level(spec)
-    except LevelError as exc:
-        raise StartError(str(exc)) from None
-    text = str(spec)
-    if text in bundled_level_names():
-        return level, None, text
-    return level, Path(text), Path(text).stem
-
-
-def _fonts() -> dict[str, pygame.font.Font]:
-    data = Path(pygame_gui.__file__).with_name("data")
-    regular, bold = data / "NotoSans-Regular.ttf", data / "NotoSans-Bold.ttf"
-    mono = data / "FiraCode-Regular.ttf"
-    return {"font": pygame.font.Font(str(regular), 14),
-            "small_bold": pygame.font.Font(str(bold), 12),
-            "mono": pygame.font.Font(str(mono), 14),
-            "mono_small": pygame.font.Font(str(mono), 13)}
 
 
 class App:
@@ -163,7 +101,7 @@ class App:
         if isinstance(spec_or_level, str) and not is_level_spec(spec_or_level) \
                 and not spec_or_level.lower().endswith(".txt"):
             world_spec, spec_or_level = spec_or_level, "mouse"  # a Gymnasium id: opened below
-        level, level_path, level_label = _resolve(spec_or_level)
+        level, level_path, level_label = resolve_start(spec_or_level)
         self._open_window(size)
         self._build_widgets(level, level_label)
         self._build_parts(level_path, level_label, seed=seed, device=device)
@@ -186,8 +124,9 @@ class App:
         pygame.display.init()
         pygame.font.init()
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        self.manager = pygame_gui.UIManager(size, _theme(TOOLS), enable_live_theme_updates=False)
-        fonts = _fonts()
+        self.manager = pygame_gui.UIManager(size, load_theme(TOOLS),
+                                            enable_live_theme_updates=False)
+        fonts = load_fonts()
         self.font, self.small_bold = fonts["font"], fonts["small_bold"]
         self.mono, self.mono_small = fonts["mono"], fonts["mono_small"]
 
@@ -427,7 +366,7 @@ class App:
         self.draw_times.append(t3 - t1)
         self.frame_times.append(t3 - t0)
         if self.frames == 0:
-            threading.Thread(target=_warm_up_turbo, name="turbo-warm-up", daemon=True).start()
+            threading.Thread(target=warm_up_turbo, name="turbo-warm-up", daemon=True).start()
         self.frames += 1
 
     def frame_plan(self) -> tuple[float, float]:
