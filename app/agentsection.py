@@ -51,9 +51,20 @@ class AgentSection:
         self.training_widgets: list[UIElement] = []
 
     def build(self, y: int) -> int:
+        """The section at ``y``: agent row, training row, files-and-compare row."""
+        y = self.kit.heading(y, "AGENT")
+        offered = [(label, kind) for label, kind in AGENTS if kind in self.state.agent_options]
+        y = self._build_agent_row(y, offered)
+        y = self._build_training_row(y)
+        y = self._build_files_row(y, offered)
+        self.training_widgets = [self.play_button, self.step_button, self.reset_button,
+                                 self.greedy_button, self.drive_button,
+                                 self.agent_buttons["record"], self.agent_buttons["save_agent"]]
+        return y
+
+    def _build_agent_row(self, y: int, offered: list[tuple[str, str]]) -> int:
+        """Agent drop-down, Drive and Greedy."""
         s, kit = self.state, self.kit
-        y = kit.heading(y, "AGENT")
-        offered = [(label, kind) for label, kind in AGENTS if kind in s.agent_options]
         current = next((lbl for lbl, kind in offered if kind == s.agent_kind), offered[0][0])
         self.agent_menu = UIDropDownMenu(
             offered,
@@ -78,7 +89,11 @@ class AgentSection:
             pygame.Rect(x + width + GAP, y, width, ROW), "Greedy (G)",
             "Watch a greedy run: no exploration, no learning, at a watchable speed",
             lambda: self.emit(GreedyRun()))
-        y += ROW + GAP
+        return y + ROW + GAP
+
+    def _build_training_row(self, y: int) -> int:
+        """Play, Step and Reset: the buttons used most are the biggest."""
+        kit = self.kit
         cells = kit.row(y, 3, PLAY_H)
         self.play_button = kit.button(cells[0], "Play", "Start / pause training (Space)",
                                         lambda: self.emit(Play(not self.state.playing)),
@@ -88,7 +103,11 @@ class AgentSection:
         self.reset_button = kit.button(cells[2], "Reset", "Forget everything learnt: fresh "
                                          "Q-table, episode 0 (R)",
                                          lambda: self.emit(ResetLearning()))
-        y += PLAY_H + GAP
+        return y + PLAY_H + GAP
+
+    def _build_files_row(self, y: int, offered: list[tuple[str, str]]) -> int:
+        """Save agent, Load agent, Record GIF and the compare menu."""
+        s, kit = self.state, self.kit
         cells = [pygame.Rect(MARGIN + i * (SMALL_W + GAP), y, SMALL_W, SMALL_H) for i in range(3)]
         menu_x = MARGIN + 3 * (SMALL_W + GAP)
         cells.append(pygame.Rect(menu_x, y, MARGIN + kit.inner_width - menu_x, SMALL_H))
@@ -110,9 +129,6 @@ class AgentSection:
         self.compare_menu.set_tooltip("Compare: a second agent learns the same world with the "
                                       "same seed, side by side, curves overlaid")
         kit.register(self.compare_menu, self._on_compare)
-        self.training_widgets = [self.play_button, self.step_button, self.reset_button,
-                                 self.greedy_button, self.drive_button,
-                                 self.agent_buttons["record"], self.agent_buttons["save_agent"]]
         return y + SMALL_H + GAP + 2
 
     def set_training_enabled(self, enabled: bool) -> None:

@@ -152,6 +152,24 @@ def _columns(px: np.ndarray, py: np.ndarray, width: int) -> tuple[np.ndarray, ..
     return uniq.astype(np.float64), mean, lo, hi
 
 
+@dataclass(frozen=True)
+class _Axes:
+    """Where data values land in the plot rectangle."""
+
+    plot: pygame.Rect
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def px(self, x: np.ndarray | float) -> np.ndarray | float:
+        return self.plot.left + (np.asarray(x) - self.x0) / (self.x1 - self.x0) * (self.plot.w - 1)
+
+    def py(self, y: np.ndarray | float) -> np.ndarray | float:
+        return self.plot.bottom - 1 - (np.asarray(y) - self.y0) / (self.y1 - self.y0) \
+            * (self.plot.h - 1)
+
+
 class LineChart:
     """A small auto-scaled line chart in a rectangle of the window.
 
@@ -268,7 +286,6 @@ class LineChart:
         surf = pygame.Surface((w, h), pygame.SRCALPHA)  # transparent rounded corners
         surf.fill((*C.CHART_BG, 0))
         pygame.draw.rect(surf, C.CHART_BG, (0, 0, w, h), border_radius=6)
-        small = self._font(15)
         if self.title:
             surf.blit(self._font(17).render(self.title, True, C.TEXT_DIM), (8, 6))
         pts = [(s, s.y, s.x if s.x is not None else np.arange(s.y.size, dtype=np.float64))
@@ -280,6 +297,24 @@ class LineChart:
             text = self._font(18).render(self.empty_text, True, C.TEXT_FAINT)
             surf.blit(text, text.get_rect(center=(w // 2, h // 2 + 6)))
             return surf
+        axes = self._axes(plot, pts)
+        small = self._font(15)
+        self._draw_axes(surf, axes, small)
+        surf.set_clip(plot.inflate(2, 2))
+        drawn = self._draw_curves(surf, axes, pts)
+        if self.marker is not None:
+            mx, my, text = self.marker
+            p = (float(axes.px(mx)), float(axes.py(my)))
+            pygame.draw.circle(surf, C.CHART_MARKER, p, 5)
+            pygame.draw.circle(surf, C.CHART_BG, p, 5, 2)
+            label = small.render(text, True, C.CHART_MARKER)
+            surf.blit(label, place_label(label.get_size(), p, plot, drawn))
+        surf.set_clip(None)
+        self._draw_legend(surf, [s for s, _, _ in pts], small)
+        return surf
+
+    def _axes(self, plot: pygame.Rect, pts: list[tuple[Series, np.ndarray, np.ndarray]]) -> _Axes:
+        """The data ranges the plot shows: all points, y padded by 6 % (or ``y_range``)."""
         x0 = min(float(x.min()) for _, _, x in pts)
         x1 = max(float(x.max()) for _, _, x in pts)
         if self.y_range is not None:
@@ -291,28 +326,27 @@ class LineChart:
             y0, y1 = y0 - pad, y1 + pad
         if x1 <= x0:
             x0, x1 = x0 - 0.5, x1 + 0.5
+        return _Axes(plot, x0, x1, y0, y1)
 
-        def tx(x: np.ndarray | float) -> np.ndarray | float:
-            return plot.left + (np.asarray(x) - x0) / (x1 - x0) * (plot.w - 1)
-
-        def ty(y: np.ndarray | float) -> np.ndarray | float:
-            return plot.bottom - 1 - (np.asarray(y) - y0) / (y1 - y0) * (plot.h - 1)
-
-        yticks = nice_ticks(y0, y1, max(2, min(5, plot.h // 28)))
+    def _draw_axes(self, surf: pygame.Surface, axes: _Axes, small: pygame.font.Font) -> None:
+        """Grid lines with y labels, x ticks with labels, the two axis lines."""
+        plot = axes.plot
+        w, h = surf.get_size()
+        yticks = nice_ticks(axes.y0, axes.y1, max(2, min(5, plot.h // 28)))
         if plot.h < 36:  # a short chart: label only the extremes so labels do not collide
             yticks = [v for v in yticks if v in (yticks[0], yticks[-1])] if plot.h >= 20 else []
         ystep = yticks[1] - yticks[0] if len(yticks) > 1 else None
         for v in yticks:
-            py = int(ty(v))
+            py = int(axes.py(v))
             pygame.draw.line(surf, C.CHART_GRID, (plot.left, py), (plot.right - 1, py))
             label = small.render(format_tick(v, ystep), True, C.TEXT_FAINT)
             surf.blit(label, label.get_rect(midright=(plot.left - 5, py)))
-        xticks = nice_ticks(x0, x1, max(2, min(6, plot.w // 70)))
+        xticks = nice_ticks(axes.x0, axes.x1, max(2, min(6, plot.w // 70)))
         if self.whole_x:  # episodes and steps: no "episode 0.5" between two whole ones
             xticks = [v for v in xticks if float(v).is_integer()]
         xstep = xticks[1] - xticks[0] if len(xticks) > 1 else None
         for v in xticks:
-            px = int(tx(v))
+            px = int(axes.px(v))
             pygame.draw.line(surf, C.CHART_AXIS, (px, plot.bottom), (px, plot.bottom + 3))
             label = small.render(format_tick(v, xstep), True, C.TEXT_FAINT)
             r = label.get_rect(midtop=(px, plot.bottom + 5))
@@ -320,10 +354,15 @@ class LineChart:
         pygame.draw.line(surf, C.CHART_AXIS, plot.bottomleft, (plot.right - 1, plot.bottom))
         pygame.draw.line(surf, C.CHART_AXIS, plot.topleft, plot.bottomleft)
 
-        surf.set_clip(plot.inflate(2, 2))
-        drawn: list[tuple[np.ndarray, np.ndarray]] = []  # pixel curves, for the marker's label
+    @staticmethod
+    def _draw_curves(surf: pygame.Surface, axes: _Axes,
+                     pts: list[tuple[Series, np.ndarray, np.ndarray]]
+                     ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every series in its style; returns the pixel curves (the marker's label avoids them)."""
+        w = surf.get_width()
+        drawn: list[tuple[np.ndarray, np.ndarray]] = []
         for s, y, x in pts:
-            col, ymean, ylo, yhi = _columns(tx(x), ty(y), w)
+            col, ymean, ylo, yhi = _columns(axes.px(x), axes.py(y), w)
             if s.style == "faint" and col.size < y.size:  # a band: low-high in every column
                 drawn.append((np.repeat(col, 2), np.column_stack([ylo, yhi]).ravel()))
             else:
@@ -345,23 +384,18 @@ class LineChart:
                 pygame.draw.lines(surf, s.color, False, line, 2)
                 pygame.draw.aalines(surf, s.color, False, [(a, b - 1) for a, b in line])
                 pygame.draw.aalines(surf, s.color, False, [(a, b + 1) for a, b in line])
-        if self.marker is not None:
-            mx, my, text = self.marker
-            p = (float(tx(mx)), float(ty(my)))
-            pygame.draw.circle(surf, C.CHART_MARKER, p, 5)
-            pygame.draw.circle(surf, C.CHART_BG, p, 5, 2)
-            label = small.render(text, True, C.CHART_MARKER)
-            surf.blit(label, place_label(label.get_size(), p, plot, drawn))
-        surf.set_clip(None)
+        return drawn
 
-        legend = [s for s, _, _ in pts if s.label and s.style == "line"]
+    def _draw_legend(self, surf: pygame.Surface, shown: list[Series],
+                     small: pygame.font.Font) -> None:
+        """Top right: a swatch and the label of each bold curve (none when the title names it)."""
+        legend = [s for s in shown if s.label and s.style == "line"]
         if len(legend) == 1 and legend[0].label == self.title:
             legend = []  # the title already names the only curve
-        xpos = w - 8
+        xpos = surf.get_width() - 8
         for s in reversed(legend):
             label = small.render(s.label, True, C.TEXT_DIM)
             xpos -= label.get_width()
             surf.blit(label, (xpos, 8))
             pygame.draw.line(surf, s.color, (xpos - 16, 14), (xpos - 4, 14), 3)
             xpos -= 26
-        return surf
