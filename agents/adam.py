@@ -18,10 +18,22 @@ import torch
 
 def make_adam(params: list[torch.Tensor], lr: float, eps: float) -> torch.optim.Adam:
     """Adam with torch's fused kernel where the device has one, the for-each kernel elsewhere."""
+    fused = bool(params) and has_fused_adam(params[0].device)
+    return torch.optim.Adam(params, lr=lr, eps=eps, fused=fused or None)
+
+
+def has_fused_adam(device: torch.device) -> bool:
+    """Whether torch has a fused Adam kernel for ``device``.
+
+    ``torch.optim.Adam(fused=True)`` checks the device only at its first ``step()``, so asking
+    for it on a device without the kernel would fail mid-training, not at construction: decide
+    up front.
+    """
     try:
-        return torch.optim.Adam(params, lr=lr, eps=eps, fused=True)
-    except (RuntimeError, TypeError):  # a device without a fused kernel
-        return torch.optim.Adam(params, lr=lr, eps=eps)
+        from torch.utils._foreach_utils import _get_fused_kernels_supported_devices
+        return device.type in _get_fused_kernels_supported_devices()
+    except ImportError:  # pragma: no cover - a torch without the helper
+        return device.type in ("cpu", "cuda")
 
 
 class AdamSteps:

@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--episodes", type=_positive_int, default=100)
     ev.add_argument("--seed", type=int, default=None,
                     help="episode i is seeded seed+i (default: the course's 100 evaluation seeds)")
+    ev.add_argument("--device", default="auto",
+                    help="torch device for a DQN: auto (cuda if torch sees a GPU), cpu, cuda or "
+                         "cuda:N (default auto)")
     ev.add_argument("--json", action="store_true")
 
     lv = sub.add_parser("levels", help="list the bundled levels")
@@ -322,7 +325,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from agents.storage import check_fits, load_agent
     from levels.envs import make_env
 
-    agent, meta = load_agent(args.agent_file)
+    agent, meta = load_agent(args.agent_file, device=args.device)
     spec = args.env or meta.get("env")
     if not spec:
         raise BadInput(f"{args.agent_file} does not say which env it was trained on; pass --env")

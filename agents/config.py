@@ -123,6 +123,7 @@ class TabularConfig:
 
 
 DQN_LOSSES = ("huber", "mse")
+DQN_NETWORKS = ("auto", "mlp", "nature_cnn", "grid_cnn")  # agents.qnetwork.NETWORKS, torch-free
 
 
 @dataclass
@@ -163,7 +164,18 @@ class DQNConfig:
     adam_eps: float = knob(
         1e-8, 1e-12, 1.0, "Adam's epsilon; larger values damp the steps once gradients get small"
     )
-    hidden: tuple[int, ...] = knob((64, 64), None, None, "hidden layer widths of the MLP")
+    hidden: tuple[int, ...] = knob(
+        (64, 64), None, None, "hidden layer widths of the MLP (after the convolutions for a CNN)"
+    )
+    network: str = knob(
+        "auto", None, None,
+        "Q-network: auto (Nature CNN for frame stacks, grid CNN for small images, else MLP), "
+        "mlp, nature_cnn or grid_cnn", choices=DQN_NETWORKS,
+    )
+    clip_rewards: bool = knob(
+        False, None, None,
+        "learn from the sign of each reward (Atari); episode returns stay on the raw score",
+    )
     epsilon_start: float = knob(1.0, 0.0, 1.0, "exploration rate at step 0")
     epsilon_end: float = knob(0.05, 0.0, 1.0, "exploration rate after the linear decay")
     exploration_fraction: float = knob(
@@ -179,7 +191,7 @@ class DQNConfig:
 
     def __post_init__(self) -> None:
         validate(self)
-        for name in ("double", "dueling"):
+        for name in ("double", "dueling", "clip_rewards"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         for name in ("batch_size", "buffer_size", "learning_starts", "train_freq",

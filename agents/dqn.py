@@ -16,6 +16,7 @@ on one device; values come back with ``.cpu()`` before numpy sees them.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ import torch
 
 from agents.adam import AdamSteps, make_adam
 from agents.buffers import NStepAccumulator, ReplayBuffer
+from agents.frame_replay import FrameReplay
 from agents.config import ConfigError, DQNConfig
 from agents.dqn_training import (
     HISTORY_LEN,
@@ -35,13 +37,13 @@ from agents.dqn_training import (
 )  # fmt: skip
 from agents.numpy_policy import numpy_greedy_for
 from agents.protocol import TrainingDiverged
-from agents.qnetwork import QNetwork, init_network
+from agents.qnetwork import ConvQNetwork, QNetwork, choose_network, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule
 
 __all__ = ["DQN", "DQNStats", "HISTORY_LEN", "QNetwork", "SpaceError", "TrainingDiverged",
            "make_config", "resolve_device", "td_targets"]
 
-_STRUCTURAL = ("hidden", "dueling", "buffer_size", "threads")
+_STRUCTURAL = ("hidden", "dueling", "buffer_size", "threads", "network")
 
 
 class SpaceError(ValueError):
@@ -62,6 +64,8 @@ def resolve_device(requested: str = "auto") -> str:
     match = re.fullmatch(r"cuda(?::(\d+))?", name)
     if match is None:
         raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {requested!r}")
+    if match.group(1) is not None:
+        name = f"cuda:{int(match.group(1))}"  # torch refuses "cuda:01"
     if not torch.cuda.is_available():
         raise ConfigError(
             f"device {requested!r} was asked for but torch sees no CUDA GPU here; use cpu or auto"
@@ -88,7 +92,10 @@ class DQN(DQNTraining):
     """Deep Q-learning agent with replay, a target network and Double-DQN targets.
 
     Args:
-        observation_space: ``Box`` (fed as is, flattened) or ``Discrete`` (one-hot).
+        observation_space: ``Box`` or ``Discrete`` (one-hot).  A Box of ``(channels, height,
+            width)`` images goes to a CNN (see ``agents.qnetwork.choose_network``), stored as
+            uint8 and scaled on the device; stacked 84x84 frames use the frame-once replay
+            (``agents.frame_replay``); any other Box is flattened into the MLP.
         action_space: must be ``Discrete``.
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (see :func:`resolve_device`).
         seed: seeds the network initialisation, replay sampling and epsilon-greedy draws.
@@ -122,6 +129,13 @@ class DQN(DQNTraining):
                 f"DQN needs a Box or Discrete observation space, got {observation_space}"
             )
         self.config = make_config(hyperparameters)
+        try:
+            self.network_kind = ("mlp" if self._obs_start is not None
+                                 and self.config.network == "auto"
+                                 else choose_network(self._obs_shape, self.config.network))
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        self._scale = _input_scale(observation_space)
         self.observation_space = observation_space
         self.action_space = action_space
         self.n_actions = int(action_space.n)
@@ -169,8 +183,12 @@ class DQN(DQNTraining):
         self._numpy_greedy = numpy_greedy_for(self.q_net)
         self.optimizer = make_adam(self._params, cfg.learning_rate, cfg.adam_eps)
         self._adam = AdamSteps(self.optimizer, self._params)
-        self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
-                                   self._device, self._sample_gen)
+        if self.uses_frame_replay:
+            self.buffer: ReplayBuffer | FrameReplay = FrameReplay(
+                cfg.buffer_size, self._obs_shape, self._device, self._sample_gen)
+        else:
+            self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
+                                       self._device, self._sample_gen)
         self.nstep = NStepAccumulator(cfg.n_step, cfg.gamma)
         self.num_steps = 0
         self.num_updates = 0
@@ -180,11 +198,22 @@ class DQN(DQNTraining):
         self.epsilon = cfg.epsilon_start
         self.history = new_history()
 
-    def _new_network(self, device: torch.device | str) -> QNetwork:
+    @property
+    def uses_frame_replay(self) -> bool:
+        """Stacked uint8 frames for the Nature CNN: each frame is stored once in replay."""
+        return (self.network_kind == "nature_cnn" and self._obs_dtype == np.uint8
+                and self._obs_shape[0] > 1)
+
+    def _new_network(self, device: torch.device | str) -> QNetwork | ConvQNetwork:
         """An uninitialised network (built on the meta device: no draws from torch's global RNG)."""
+        cfg = self.config
         with torch.device("meta"):
-            net = QNetwork(self.n_inputs, self.n_actions, self.config.hidden,
-                           self.config.dueling, one_hot=self._obs_start is not None)
+            if self.network_kind == "mlp":
+                net = QNetwork(self.n_inputs, self.n_actions, cfg.hidden, cfg.dueling,
+                               one_hot=self._obs_start is not None)
+            else:
+                net = ConvQNetwork(self._obs_shape, self.n_actions, cfg.hidden, cfg.dueling,
+                                   self.network_kind, self._scale)
         return net.to_empty(device=device)
 
     def _init_weights(self) -> None:
@@ -318,10 +347,14 @@ class DQN(DQNTraining):
         self._pristine = False
         cfg = self.config
         action -= self._action_start
+        if cfg.clip_rewards:
+            reward = float(np.sign(reward))
         if abs(reward) > self._max_abs_reward:
             self._max_abs_reward = abs(float(reward))
-        if self._obs_start is not None:
-            state, next_state = state - self._obs_start, next_state - self._obs_start
+        if self._obs_start is not None:  # checked here: a bad index on a GPU poisons its context
+            state, next_state = self._index(state), self._index(next_state)
+        elif self.uses_frame_replay:
+            state, next_state = self.buffer.register(state, next_state)
         if cfg.n_step == 1:
             self.buffer.add(state, action, reward, next_state, 0.0 if terminated else cfg.gamma)
         else:
@@ -336,12 +369,29 @@ class DQN(DQNTraining):
             return self.train(cfg.gradient_steps)
         return None
 
+    def _index(self, state: Any) -> int:
+        """A Discrete observation as a row index of the one-hot input, range-checked."""
+        index = int(state) - self._obs_start
+        if not 0 <= index < self.n_inputs:
+            raise ValueError(f"state {int(state)} is outside this agent's {self.n_inputs} "
+                             f"observations")
+        return index
+
     def start_episode(self) -> None:
         """Nothing to do: n-step returns are cut by the transitions' own end flags."""
 
     def end_episode(self) -> None:
         """Drop n-step leftovers of an episode the caller abandons (reset without an ending)."""
         self.nstep.clear()
+
+
+def _input_scale(space: gym.Space) -> float:
+    """Factor that maps stored integer observations to ``[0, 1]`` (1/255 for uint8 frames)."""
+    if isinstance(space, gym.spaces.Box) and np.issubdtype(space.dtype, np.integer):
+        high = float(np.max(space.high)) if space.high.size else 0.0
+        if math.isfinite(high) and high > 0:
+            return 1.0 / high
+    return 1.0
 
 
 def _config_property(name: str) -> property:

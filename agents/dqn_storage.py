@@ -46,8 +46,10 @@ def space_meta(space: gym.Space) -> dict[str, Any]:
     """The JSON-able facts about a space that decide whether a network fits it."""
     if isinstance(space, gym.spaces.Discrete):
         return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
-    if isinstance(space, gym.spaces.Box):
-        return {"type": "Box", "shape": list(space.shape), "dtype": str(space.dtype)}
+    if isinstance(space, gym.spaces.Box):  # the bounds' extremes set a CNN's input scale
+        return {"type": "Box", "shape": list(space.shape), "dtype": str(space.dtype),
+                "low": _finite_or_none(np.min(space.low)), "high": _finite_or_none(
+                    np.max(space.high))}
     raise DQNFileError(f"DQN files describe Box or Discrete spaces only, not {space}")
 
 
@@ -56,9 +58,20 @@ def space_from_meta(meta: dict[str, Any]) -> gym.Space:
     if meta.get("type") == "Discrete":
         return gym.spaces.Discrete(int(meta["n"]), start=int(meta.get("start", 0)))
     if meta.get("type") == "Box":
-        return gym.spaces.Box(-np.inf, np.inf, shape=tuple(int(d) for d in meta["shape"]),
-                              dtype=np.dtype(meta["dtype"]))
+        dtype = np.dtype(meta["dtype"])
+        low, high = meta.get("low"), meta.get("high")
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            low = info.min if low is None else low
+            high = info.max if high is None else high
+        return gym.spaces.Box(-np.inf if low is None else low, np.inf if high is None else high,
+                              shape=tuple(int(d) for d in meta["shape"]), dtype=dtype)
     raise ValueError(f"unknown space type {meta.get('type')!r}")
+
+
+def _finite_or_none(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def describe(obs: dict[str, Any], act: dict[str, Any]) -> str:

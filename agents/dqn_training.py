@@ -100,7 +100,7 @@ class DQNTraining:
     def sync_target(self) -> None:
         """Target <- online (``tau = 1``) or target <- tau * online + (1 - tau) * target."""
         tau = self.config.tau
-        with torch.no_grad():
+        with torch.no_grad():  # one multi-tensor kernel for all parameters, not one per tensor
             if tau >= 1.0:
                 torch._foreach_copy_(self._target_params, self._params)
             else:

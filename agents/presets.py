@@ -18,6 +18,7 @@ from typing import Any
 
 from agents.config import (
     DQN_LOSSES,
+    DQN_NETWORKS,
     ConfigError,
     DQNConfig,
     TabularConfig,
@@ -44,6 +45,12 @@ ZOO: dict[str, dict[str, Any]] = {
         learning_starts=0, gamma=0.99, target_update_interval=250, train_freq=4,
         gradient_steps=-1, exploration_fraction=0.12, exploration_final_eps=0.1,
         policy_kwargs=dict(net_arch=[256, 256]),
+    ),
+    # Every Atari game: CnnPolicy (NatureCNN, then a linear head), AtariWrapper, 4 frames.
+    "atari": dict(
+        n_timesteps=10_000_000, learning_rate=1e-4, batch_size=32, buffer_size=100_000,
+        learning_starts=100_000, gamma=0.99, target_update_interval=1000, train_freq=4,
+        gradient_steps=1, exploration_fraction=0.1, exploration_final_eps=0.01,
     ),
 }
 
@@ -89,6 +96,11 @@ _CARTPOLE = dict(
     adam_eps=3e-4,
 )
 
+# Atari (any ale-py id, 84x84x4 frames): the Zoo's values with the Nature CNN's 512-unit layer
+# as our one hidden layer and reward clipping (the Zoo's AtariWrapper clips), except
+# learning_starts 10,000 instead of 100,000 so that a run of 20,000 steps learns at all.
+_ATARI = dict(from_zoo(ZOO["atari"]), hidden=(512,), clip_rewards=True, learning_starts=10_000)
+
 PRESETS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     "MountainCar-v0": from_zoo(ZOO["MountainCar-v0"]),
@@ -102,8 +114,14 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def preset_for(env_id: str) -> dict[str, Any] | None:
-    """A copy of the preset for a Gymnasium id (kwargs after ``:`` ignored), or None."""
-    preset = PRESETS.get(env_id.split(":", 1)[0].strip())
+    """A copy of the preset for a Gymnasium id (kwargs after ``:`` ignored), or None.
+
+    Every Atari game (``ALE/...``, ``...NoFrameskip-v4``) shares the ``atari`` preset.
+    """
+    from levels.atari import is_atari_id
+
+    env_id = env_id.split(":", 1)[0].strip()
+    preset = _ATARI if is_atari_id(env_id) else PRESETS.get(env_id)
     return None if preset is None else dict(preset)
 
 
@@ -131,6 +149,11 @@ def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
                        help=field_help(DQNConfig, "dueling"))
     group.add_argument("--loss", dest="dqn_loss", choices=DQN_LOSSES, default=None,
                        help=field_help(DQNConfig, "loss"))
+    group.add_argument("--network", dest="dqn_network", choices=DQN_NETWORKS, default=None,
+                       help=field_help(DQNConfig, "network"))
+    group.add_argument("--clip-rewards", dest="dqn_clip_rewards",
+                       action=argparse.BooleanOptionalAction, default=None,
+                       help=field_help(DQNConfig, "clip_rewards"))
     group.add_argument("--hidden", dest="dqn_hidden", default=None, metavar="W,W",
                        help="hidden layer widths, comma-separated, e.g. 256,256")
     group.add_argument("--device", dest="dqn_device", default="auto", metavar="DEVICE",
@@ -165,7 +188,7 @@ def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]
         value = getattr(args, flag, None)
         if value is not None and value != getattr(tabular, flag):
             hp[name] = value
-    for name in (*_FLAGS, "double", "dueling", "loss"):
+    for name in (*_FLAGS, "double", "dueling", "loss", "network", "clip_rewards"):
         value = getattr(args, f"dqn_{name}", None)
         if value is not None:
             hp[name] = value

@@ -1,7 +1,8 @@
-"""The Q-network: an MLP from an observation to one Q-value per action.
+"""The Q-networks: an MLP for vectors and indices, CNNs for images; one Q-value per action.
 
 Kept apart from the agent (as Stable-Baselines3 keeps policies apart from algorithms) so the
 learning rule in ``agents/dqn.py`` reads on its own.  Imported only by the DQN: it imports torch.
+:func:`choose_network` picks one from the observation shape (``DQNConfig.network`` overrides it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from agents.config import DQN_NETWORKS
 
 
 class QNetwork(nn.Module):
@@ -60,15 +63,96 @@ class QNetwork(nn.Module):
         return q
 
 
+NETWORKS = DQN_NETWORKS
+NATURE_MIN_SIZE = 36  # the Nature CNN's strides need at least 36x36 pixels
+
+
+def choose_network(obs_shape: tuple[int, ...], requested: str = "auto") -> str:
+    """The network for observations of ``obs_shape``: ``requested``, or the natural one.
+
+    ``auto`` picks the Nature DQN CNN for channels-first images of at least 36x36 pixels (84x84
+    Atari frame stacks), the small grid CNN for smaller ones (a maze in image mode, one pixel per
+    cell), and the MLP for everything else.
+
+    Raises:
+        ValueError: a CNN asked for observations that are not ``(channels, height, width)``
+            images big enough for it (one sentence).
+    """
+    image = len(obs_shape) == 3 and obs_shape[0] <= 64
+    if requested == "auto":
+        if not image:
+            return "mlp"
+        return "nature_cnn" if min(obs_shape[1:]) >= NATURE_MIN_SIZE else "grid_cnn"
+    if requested in ("nature_cnn", "grid_cnn") and not image:
+        raise ValueError(f"network {requested} needs image observations (channels, height, "
+                         f"width), got shape {tuple(obs_shape)}")
+    if requested == "nature_cnn" and min(obs_shape[1:]) < NATURE_MIN_SIZE:
+        raise ValueError(f"network nature_cnn needs images of at least {NATURE_MIN_SIZE}x"
+                         f"{NATURE_MIN_SIZE} pixels, got {obs_shape[1]}x{obs_shape[2]}; use "
+                         f"grid_cnn")
+    return requested
+
+
+class ConvQNetwork(nn.Module):
+    """A convolutional encoder, then fully connected layers to one Q-value per action.
+
+    ``nature_cnn`` is the DQN paper's encoder (Mnih et al. 2015: 32 8x8 filters stride 4, 64 4x4
+    stride 2, 64 3x3 stride 1), laid out as Stable-Baselines3's ``NatureCNN`` (``cnn.0/2/4``) so
+    its checkpoints map onto it.  ``grid_cnn`` is two padded 3x3 convolutions for small grid
+    images, where every pixel is a cell and striding would throw cells away.  Observations arrive
+    as stored (uint8) and are scaled to ``[0, 1]`` on the device by ``scale`` (1/255 for frames).
+    """
+
+    def __init__(self, obs_shape: tuple[int, ...], n_actions: int, hidden: tuple[int, ...],
+                 dueling: bool, kind: str, scale: float) -> None:
+        super().__init__()
+        channels, height, width = obs_shape
+        if kind == "nature_cnn":
+            self.cnn = nn.Sequential(
+                nn.Conv2d(channels, 32, 8, stride=4), nn.ReLU(),
+                nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
+                nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(),
+            )
+            height, width = _nature_size(height), _nature_size(width)
+        else:
+            self.cnn = nn.Sequential(
+                nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+            )
+        self.kind = kind
+        self.scale = float(scale)
+        widths = (64 * height * width, *hidden)
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.head = nn.Linear(widths[-1], n_actions)
+        self.value = nn.Linear(widths[-1], 1) if dueling else None
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Q-values ``[batch, n_actions]`` of a batch of stored (uint8) images."""
+        h = self.cnn(obs.to(torch.float32).mul_(self.scale)).flatten(1)
+        for layer in self.layers:
+            h = F.relu(layer(h))
+        q = self.head(h)
+        if self.value is not None:  # Q = V + A - mean(A)
+            q = self.value(h) + q - q.mean(dim=1, keepdim=True)
+        return q
+
+
+def _nature_size(pixels: int) -> int:
+    """Rows (or columns) left after the Nature CNN's three unpadded convolutions."""
+    pixels = (pixels - 8) // 4 + 1
+    pixels = (pixels - 4) // 2 + 1
+    return pixels - 2
+
+
 def init_network(net: nn.Module, generator: torch.Generator) -> None:
-    """PyTorch's default Linear initialisation, drawn from the agent's own generator.
+    """PyTorch's default Linear and Conv2d initialisation, drawn from the agent's own generator.
 
     torch's default draws from the global RNG; drawing from ours keeps "same seed, same
     parameters" true whatever else the process does.
     """
     with torch.no_grad():
         for module in net.modules():
-            if isinstance(module, nn.Linear):
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
                 nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
-                bound = 1.0 / math.sqrt(module.weight.shape[1])
+                bound = 1.0 / math.sqrt(module.weight[0].numel())
                 nn.init.uniform_(module.bias, -bound, bound, generator=generator)

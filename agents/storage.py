@@ -46,15 +46,16 @@ _TABULAR_FIELDS = frozenset(f.name for f in dataclasses.fields(TabularConfig))
 class AgentFormat:
     """How one family of agents is stored.
 
-    ``save(path, agent, meta)`` writes atomically; ``load(path) -> (agent, meta)`` and
+    ``save(path, agent, meta)`` writes atomically; ``load(path, device) -> (agent, meta)`` and
     ``check(path, agent, meta, env)`` (does the agent fit ``env``?) raise AgentFileError (or a
-    subclass) with one sentence.
+    subclass) with one sentence.  ``device`` is the torch device a network agent is loaded onto
+    (``"auto"``, ``"cpu"``, ``"cuda:N"``); tables ignore it.
     """
 
     suffix: str
     kinds: tuple[str, ...]
     save: Callable[[Path, Any, dict], None]
-    load: Callable[[Path], tuple[Any, dict]]
+    load: Callable[[Path, str], tuple[Any, dict]]
     check: Callable[[str | os.PathLike[str], Any, dict, Any], None]
 
 
@@ -115,8 +116,11 @@ def save_agent(path: str | os.PathLike[str], agent: Agent, meta: dict | None = N
         raise AgentFileError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def load_agent(path: str | os.PathLike[str], expect_env: Any = None) -> tuple[Any, dict]:
+def load_agent(path: str | os.PathLike[str], expect_env: Any = None,
+               device: str = "auto") -> tuple[Any, dict]:
     """Read an agent file; with ``expect_env`` (an env or ``(n_states, n_actions)``) check it fits.
+
+    ``device`` places a network agent (a DQN) on that torch device; tabular agents ignore it.
 
     Raises:
         AgentFileError: missing, unreadable, truncated or foreign file, unknown version or kind,
@@ -131,7 +135,7 @@ def load_agent(path: str | os.PathLike[str], expect_env: Any = None) -> tuple[An
     if fmt is None:
         known = ", ".join(sorted(f.suffix for f in FORMATS))
         raise AgentFileError(f"{path} is not an agent file: expected a name ending in {known}")
-    agent, meta = fmt.load(path)
+    agent, meta = fmt.load(path, device)
     if expect_env is not None:
         check_fits(path, agent, meta, expect_env)
     return agent, meta
@@ -171,7 +175,7 @@ def _save_npz(path: Path, agent: Any, meta: dict) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def _load_npz(path: Path) -> tuple[Any, dict]:
+def _load_npz(path: Path, device: str = "auto") -> tuple[Any, dict]:
     unreadable = f"{path} is not a readable agent file: it is truncated, corrupt or not an .npz"
     foreign = f"{path} is an .npz archive but not an RL Sandbox agent file"
     try:
@@ -222,10 +226,10 @@ def _save_pt(path: Path, agent: Any, meta: dict) -> None:
     save_dqn(path, agent, meta)
 
 
-def _load_pt(path: Path) -> tuple[Any, dict]:
+def _load_pt(path: Path, device: str = "auto") -> tuple[Any, dict]:
     from agents.dqn_storage import load_dqn
 
-    return load_dqn(path)
+    return load_dqn(path, device=device)
 
 
 def _check_pt(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -> None:

@@ -8,6 +8,9 @@ A spec is one of:
   the separator rule when they are registered;
 - a Gymnasium id with optional keyword arguments after a colon, values read as Python literals
   (falling back to plain strings): ``FrozenLake-v1:is_slippery=False,map_name=8x8``.
+- an Atari game, ``ALE/SpaceInvaders-v5`` or ``SpaceInvadersNoFrameskip-v4``: ale-py is
+  registered the first time one is asked for, and the game comes preprocessed for a DQN
+  (``levels.atari``).
 
 Ids Gymnasium has since bumped (``Taxi-v3``, ``CliffWalking-v0``, ``FrozenLake-v0``...) run the
 current version with a notice; unknown ids get "did you mean ...?" suggestions.
@@ -26,6 +29,7 @@ import gymnasium as gym
 from gymnasium.envs.registration import parse_env_id
 
 import levels  # noqa: F401  (registers GridMaze-v0)
+from levels import atari
 from levels.level import Level, LevelError
 from levels.levelfile import bundled_level_names, load_level, path_exists
 
@@ -72,6 +76,8 @@ def make_env(spec: str, *, render_mode: str | None = None,
                            "Gymnasium id")
     if text in bundled_level_names():
         return _make_level(load_level(text), text, render_mode, max_steps)
+    if atari.is_atari_id(text.partition(":")[0]):
+        _register_atari()
     if _looks_like_path(text):
         return _make_level(load_level(text), text, render_mode, max_steps)
     env_id, _, arg_text = text.partition(":")
@@ -84,6 +90,10 @@ def make_env(spec: str, *, render_mode: str | None = None,
             raise EnvSpecError("GridMaze-v0 takes one argument, level=<bundled name or file>")
         lv = level if isinstance(level, Level) else load_level(level)
         return _make_level(lv, _canonical(env_id, kwargs), render_mode, max_steps, notice)
+    if atari.is_atari_env(env_id):
+        env = _construct(env_id, kwargs, render_mode, maker=lambda: atari.make_atari(
+            env_id, kwargs, render_mode=render_mode, max_steps=max_steps))
+        return env, ResolvedEnv(_canonical(env_id, kwargs), env_id, dict(kwargs), None, notice)
     if max_steps is not None:
         kwargs_make = {**kwargs, "max_episode_steps": max_steps}
     else:
@@ -137,7 +147,9 @@ def _looks_like_path(text: str) -> bool:
     if text.lower().endswith(".txt") or path_exists(text):
         return True
     has_sep = os.sep in text or "/" in text or (os.altsep is not None and os.altsep in text)
-    return has_sep and text.partition(":")[0].strip() not in gym.registry and not _known_name(text)
+    head = text.partition(":")[0].strip()
+    return (has_sep and head not in gym.registry and not _known_name(text)
+            and not atari.is_atari_id(head))
 
 
 def _known_name(text: str) -> bool:
@@ -172,8 +184,19 @@ def _resolve_id(env_id: str, spec: str) -> tuple[str, str | None]:
     raise EnvSpecError(f"unknown environment {env_id!r}{hint}")
 
 
-def _construct(env_id: str, kwargs: dict[str, Any], render_mode: str | None) -> gym.Env:
+def _register_atari() -> None:
     try:
+        atari.register()
+    except ImportError as err:
+        raise EnvSpecError(f"Atari games need ale-py ({err}); run pip install -r "
+                           "requirements.txt") from None
+
+
+def _construct(env_id: str, kwargs: dict[str, Any], render_mode: str | None,
+               maker: Any = None) -> gym.Env:
+    try:
+        if maker is not None:
+            return maker()
         return gym.make(env_id, render_mode=render_mode, **kwargs)
     except LevelError:
         raise

@@ -124,7 +124,10 @@ def test_presets_device_and_charts_on_cartpole(app):
     assert cfg.threads == 1
     small_dqn(app)
     train(app, 40)
-    assert "DQN on CPU" in app.status.stats_text and "steps/s" in app.status.stats_text
+    from agents.dqn import resolve_device
+
+    assert f"DQN on {resolve_device('auto').upper()}" in app.status.stats_text
+    assert "steps/s" in app.status.stats_text
     assert app.live.rate.rate > 0
     stop(app)
     assert app.charts.loss.series and app.charts.loss.series[0].y.size > 0
