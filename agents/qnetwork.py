@@ -116,12 +116,12 @@ class ConvQNetwork(nn.Module):
             height, width = _nature_size(height), _nature_size(width)
         else:
             self.cnn = nn.Sequential(
-                nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(),
-                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
             )
         self.kind = kind
         self.scale = float(scale)
-        widths = (64 * height * width, *hidden)
+        widths = (self.cnn[-2].out_channels * height * width, *hidden)
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
         self.head = nn.Linear(widths[-1], n_actions)
         self.value = nn.Linear(widths[-1], 1) if dueling else None

@@ -86,10 +86,14 @@ def make_env(spec: str, *, render_mode: str | None = None,
     env_id, notice = _resolve_id(env_id, text)
     if env_id == GRIDMAZE_ID:
         level = kwargs.get("level")
-        if not isinstance(level, str | Level) or set(kwargs) != {"level"}:
-            raise EnvSpecError("GridMaze-v0 takes one argument, level=<bundled name or file>")
+        observation = kwargs.get("observation", "index")
+        if (not isinstance(level, str | Level) or not set(kwargs) <= {"level", "observation"}
+                or observation not in ("index", "image")):
+            raise EnvSpecError("GridMaze-v0 takes level=<bundled name or file> and optionally "
+                               "observation=index or observation=image")
         lv = level if isinstance(level, Level) else load_level(level)
-        return _make_level(lv, _canonical(env_id, kwargs), render_mode, max_steps, notice)
+        return _make_level(lv, _canonical(env_id, kwargs), render_mode, max_steps, notice,
+                           observation)
     if atari.is_atari_env(env_id):
         env = _construct(env_id, kwargs, render_mode, maker=lambda: atari.make_atari(
             env_id, kwargs, render_mode=render_mode, max_steps=max_steps))
@@ -212,11 +216,15 @@ def _construct(env_id: str, kwargs: dict[str, Any], render_mode: str | None,
 
 
 def _make_level(level: Level, spec: str, render_mode: str | None, max_steps: int | None,
-                notice: str | None = None) -> tuple[gym.Env, ResolvedEnv]:
+                notice: str | None = None,
+                observation: str = "index") -> tuple[gym.Env, ResolvedEnv]:
     if max_steps is not None:
         level = dataclasses.replace(level, max_steps=max_steps)
-    env = _construct(GRIDMAZE_ID, {"level": level}, render_mode)
-    return env, ResolvedEnv(spec, GRIDMAZE_ID, {"level": level}, level, notice)
+    kwargs: dict[str, Any] = {"level": level}
+    if observation != "index":
+        kwargs["observation"] = observation
+    env = _construct(GRIDMAZE_ID, kwargs, render_mode)
+    return env, ResolvedEnv(spec, GRIDMAZE_ID, kwargs, level, notice)
 
 
 def _canonical(env_id: str, kwargs: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.envs.toy_text.utils import categorical_sample
 
-from levels.level import TERMINAL_TILES, Level
+from levels.level import TERMINAL_TILES, TILES, Level
 from levels.levelfile import load_level
 
 LEFT, DOWN, RIGHT, UP = 0, 1, 2, 3
@@ -29,6 +29,11 @@ ACTION_NAMES = ("left", "down", "right", "up")
 DIRECTIONS = ((0, -1), (1, 0), (0, 1), (-1, 0))  # (drow, dcol) per action, FrozenLake's order
 SUCCESS_RATE = 1.0 / 3.0
 FAIL_RATE = (1.0 - SUCCESS_RATE) / 2.0  # computed as FrozenLake does, so probabilities match
+OBSERVATIONS = ("index", "image")
+# Image mode's channels: one per tile kind (in ``TILES`` order), the agent, eaten small cheese.
+IMAGE_CHANNELS = (*TILES, "agent", "eaten")
+AGENT_CHANNEL = len(TILES)
+EATEN_CHANNEL = len(TILES) + 1
 
 
 class GridMazeEnv(gym.Env):
@@ -44,6 +49,11 @@ class GridMazeEnv(gym.Env):
     ``state = row * ncols + col + n_cells * mask``, where bit i of ``mask`` is set once small
     cheese i (reading order) is eaten. With no small cheese this is FrozenLake's numbering.
 
+    With ``observation="image"`` the same state is shown as a picture a CNN can learn from:
+    ``Box(0, 1, (11, nrows, ncols), uint8)``, one pixel per cell and one channel per tile kind
+    (``S . F # H G C c P``, the level's layout), then one marking the agent and one marking the
+    small cheeses already eaten (``IMAGE_CHANNELS``).  ``info["state"]`` carries the index.
+
     ## Rewards
     Entering a tile gives the level's reward for it (small cheese only while uneaten) plus
     ``reward.step`` on every move, including a blocked one. A cell with its own reward
@@ -55,26 +65,35 @@ class GridMazeEnv(gym.Env):
     (inside the env, so no TimeLimit wrapper is registered).
 
     ## Arguments
-    ``GridMazeEnv(level, render_mode=None)``: ``level`` is a :class:`Level`, a bundled level
-    name or a level file path; ``render_mode`` is ``"ansi"`` or ``"rgb_array"``.
+    ``GridMazeEnv(level, render_mode=None, observation="index")``: ``level`` is a
+    :class:`Level`, a bundled level name or a level file path; ``render_mode`` is ``"ansi"`` or
+    ``"rgb_array"``; ``observation`` is ``"index"`` or ``"image"``.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
-    def __init__(self, level: Level | str | os.PathLike[str], render_mode: str | None = None):
+    def __init__(self, level: Level | str | os.PathLike[str], render_mode: str | None = None,
+                 observation: str = "index"):
         if not isinstance(level, Level):
             level = load_level(level)
         level.validate()
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, "
                              f"got {render_mode!r}")
+        if observation not in OBSERVATIONS:
+            raise ValueError(f"observation must be index or image, got {observation!r}")
         self.level = level
+        self.observation = observation
         self.nrow, self.ncol = level.nrows, level.ncols
         self.n_cells = level.n_cells
         self.n_cheeses = len(level.small_cheeses)
         self.n_states = level.n_states
         self.render_mode = render_mode
-        self.observation_space = spaces.Discrete(self.n_states)
+        if observation == "image":
+            self.observation_space = spaces.Box(
+                0, 1, (len(IMAGE_CHANNELS), self.nrow, self.ncol), np.uint8)
+        else:
+            self.observation_space = spaces.Discrete(self.n_states)
         self.action_space = spaces.Discrete(4)
         self.reward_range = _reward_range(level)
 
@@ -175,15 +194,48 @@ class GridMazeEnv(gym.Env):
         """The states of one cell, one per eaten-cheese mask (``cell + n_cells * mask``)."""
         return range(row * self.ncol + col, self.n_states, self.n_cells)
 
+    # ---- image observations -------------------------------------------------------------------
+    @cached_property
+    def _layout_image(self) -> np.ndarray:
+        """``[len(TILES), nrows, ncols]`` uint8: the level's tiles, one channel per kind."""
+        tiles = self.level.tiles_array()
+        return np.stack([tiles == ch for ch in TILES]).astype(np.uint8)
+
+    @cached_property
+    def _cheese_cells(self) -> np.ndarray:
+        return np.array([r * self.ncol + c for r, c in self.level.small_cheeses], dtype=np.int64)
+
+    def images(self, states: np.ndarray | list[int]) -> np.ndarray:
+        """Image observations ``[n, channels, nrows, ncols]`` of any states (index mode's numbers).
+
+        The app evaluates a CNN on every cell at once with these (the agent placed on each cell).
+        """
+        states = np.asarray(states, dtype=np.int64).reshape(-1)
+        n = len(states)
+        out = np.zeros((n, len(IMAGE_CHANNELS), self.nrow * self.ncol), dtype=np.uint8)
+        out[:, :len(TILES)] = self._layout_image.reshape(len(TILES), -1)
+        out[np.arange(n), AGENT_CHANNEL, states % self.n_cells] = 1
+        if self.n_cheeses:
+            masks = states // self.n_cells
+            eaten = (masks[:, None] >> np.arange(self.n_cheeses)) & 1  # [n, k]
+            rows, cheese = np.nonzero(eaten)
+            out[rows, EATEN_CHANNEL, self._cheese_cells[cheese]] = 1
+        return out.reshape(n, len(IMAGE_CHANNELS), self.nrow, self.ncol)
+
+    def _observe(self, state: int) -> int | np.ndarray:
+        return self.images([state])[0] if self.observation == "image" else state
+
     # ---- Gymnasium API ------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[int, dict]:
+    def reset(self, *, seed: int | None = None,
+              options: dict | None = None) -> tuple[int | np.ndarray, dict]:
         super().reset(seed=seed)
         self.s = int(categorical_sample(self.initial_state_distrib, self.np_random))
         self.elapsed_steps = 0
         self.lastaction = None
-        return self.s, {"prob": 1.0, "cell": self.s % self.n_cells}
+        return self._observe(self.s), {"prob": 1.0, "cell": self.s % self.n_cells,
+                                       "state": self.s}
 
-    def step(self, action: int) -> tuple[int, float, bool, bool, dict]:
+    def step(self, action: int) -> tuple[int | np.ndarray, float, bool, bool, dict]:
         if not self.action_space.contains(action):
             raise ValueError(f"action must be 0, 1, 2 or 3, got {action!r}")
         outcomes = self.transitions(self.s, action)
@@ -193,7 +245,8 @@ class GridMazeEnv(gym.Env):
         self.lastaction = int(action)
         self.elapsed_steps += 1
         truncated = self.elapsed_steps >= self.level.max_steps
-        return s, r, terminated, truncated, {"prob": p, "cell": s % self.n_cells}
+        return self._observe(s), r, terminated, truncated, {"prob": p, "cell": s % self.n_cells,
+                                                            "state": s}
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None:

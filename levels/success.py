@@ -34,10 +34,13 @@ class SuccessJudge:
             ``"survived"`` (ended by the time limit, not by termination) or ``"positive"``
             (terminated with a positive final reward, the fallback).
         goal_states: ``[n_states]`` bool, for the ``"goal_state"`` rule.
+        agent_channel: for a GridMaze in image mode, the channel marking the agent: the state
+            judged is then the cell it marks (goal tiles do not depend on the eaten cheese).
     """
 
     rule: str
     goal_states: np.ndarray | None = None
+    agent_channel: int | None = None
 
     def __call__(
         self, terminated: bool, truncated: bool, reward: float, next_state: object
@@ -49,6 +52,9 @@ class SuccessJudge:
         if self.rule == "terminated":
             return True
         if self.rule == "goal_state" and self.goal_states is not None:
+            if self.agent_channel is not None:
+                marks = np.asarray(next_state)[self.agent_channel]
+                return bool(self.goal_states[int(np.argmax(marks))])
             return bool(self.goal_states[int(next_state)])  # type: ignore[call-overload]
         return float(reward) > 0.0
 
@@ -80,5 +86,9 @@ def success_judge(env: gym.Env) -> SuccessJudge:
     if info is not None and info.tiles is not None:
         tiles = np.array([list(row) for row in info.tiles]).reshape(-1)
         goal_cells = np.isin(tiles, list(GOAL_TILES))
-        return SuccessJudge("goal_state", goal_cells[info.cell])
+        channel = None
+        if getattr(env.unwrapped, "observation", "index") == "image":
+            from levels.gridmaze import AGENT_CHANNEL
+            channel = AGENT_CHANNEL
+        return SuccessJudge("goal_state", goal_cells[info.cell], channel)
     return SuccessJudge("positive")

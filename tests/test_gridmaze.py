@@ -272,3 +272,45 @@ def test_registration_accepts_name_path_and_level():
         env = gym.make("GridMaze-v0", level=level)
         assert env.unwrapped.level == load_level("cliff")
     assert gym.make("GridMaze-v0", level="mouse").unwrapped.level.rewards == Rewards()
+
+
+# ---- image observations ---------------------------------------------------------------------
+def test_image_mode_shows_layout_agent_and_eaten_cheese():
+    from levels.gridmaze import AGENT_CHANNEL, EATEN_CHANNEL, IMAGE_CHANNELS
+
+    env = GridMazeEnv("maze_small", observation="image")
+    check_env(env, skip_render_check=True)
+    index = GridMazeEnv("maze_small")
+    obs, info = env.reset(seed=3)
+    assert obs.shape == (len(IMAGE_CHANNELS), 7, 9) and obs.dtype == np.uint8
+    tiles = env.level.tiles_array()
+    for i, ch in enumerate(IMAGE_CHANNELS[:AGENT_CHANNEL]):
+        np.testing.assert_array_equal(obs[i], tiles == ch)
+    assert obs[AGENT_CHANNEL].sum() == 1 and obs[AGENT_CHANNEL, 0, 0] == 1
+    assert obs[EATEN_CHANNEL].sum() == 0 and info["state"] == 0
+    # The same walk in both modes: the image is always the picture of the index state.
+    index.reset(seed=3)
+    for action in [RIGHT, DOWN, DOWN, LEFT, DOWN, DOWN, RIGHT, RIGHT, DOWN, DOWN, LEFT, LEFT]:
+        obs, r, term, _, info = env.step(action)
+        s, r2, term2, _, _ = index.step(action)
+        assert (info["state"], r, term) == (s, r2, term2)
+        np.testing.assert_array_equal(obs, env.images([s])[0])
+        row, col = divmod(s % env.n_cells, env.ncol)
+        assert obs[AGENT_CHANNEL, row, col] == 1 and obs[AGENT_CHANNEL].sum() == 1
+    assert s // env.n_cells == 0b10  # the bottom-left cheese (second in reading order) was eaten
+    assert obs[EATEN_CHANNEL].sum() == 1 and obs[EATEN_CHANNEL, 6, 0] == 1
+
+
+def test_image_mode_through_the_resolver_and_the_success_judge():
+    from levels.envs import EnvSpecError, make_env
+    from levels.success import success_judge
+
+    env, resolved = make_env("GridMaze-v0:level=maze_small,observation=image")
+    assert env.observation_space.shape == (11, 7, 9)
+    assert resolved.kwargs["observation"] == "image" and resolved.level.name == "maze_small"
+    judge = success_judge(env)
+    goal = env.unwrapped.images([6 * 9 + 8])[0]
+    poison = env.unwrapped.images([4 * 9 + 5])[0]
+    assert judge(True, False, 1.0, goal) and not judge(True, False, -10.0, poison)
+    with pytest.raises(EnvSpecError, match="observation=index or observation=image"):
+        make_env("GridMaze-v0:level=maze_small,observation=pixels")
