@@ -26,7 +26,6 @@ import torch
 
 from agents.adam import AdamSteps, make_adam
 from agents.buffers import NStepAccumulator, ReplayBuffer
-from agents.frame_replay import FrameReplay
 from agents.config import ConfigError, DQNConfig
 from agents.dqn_training import (
     HISTORY_LEN,
@@ -35,6 +34,7 @@ from agents.dqn_training import (
     new_history,
     td_targets,
 )  # fmt: skip
+from agents.frame_replay import FrameReplay
 from agents.numpy_policy import numpy_greedy_for
 from agents.protocol import TrainingDiverged
 from agents.qnetwork import ConvQNetwork, QNetwork, choose_network, init_network

@@ -1,4 +1,4 @@
-"""Atari games through ale-py, with the DQN paper's preprocessing: the one builder every caller uses.
+"""Atari games through ale-py with the DQN paper's preprocessing: one builder for every caller.
 
 The CLI, the app, ``eval`` and the benchmark all reach Atari through ``levels.envs.make_env``,
 which calls :func:`make_atari` here, so a model trained in one place sees exactly the frames it

@@ -112,7 +112,7 @@ def test_bad_arguments():
         make_env("  ")
     with pytest.raises(EnvSpecError, match="max_steps"):
         make_env("mouse", max_steps=0)
-    with pytest.raises(EnvSpecError, match="GridMaze-v0 takes one argument"):
+    with pytest.raises(EnvSpecError, match="GridMaze-v0 takes level=<bundled name or file> and"):
         make_env("GridMaze-v0:level=mouse,speed=3")
 
 
