@@ -163,7 +163,7 @@ class AgentFlow:
         path = Path(path)
         self.training.pause()
         try:
-            agent, meta = load_agent(path, device=self.device or "auto")
+            agent, meta = load_agent(path, device=self.training.device or "auto")
             spec = meta.get("env")
             target = self._world_for(path, agent, meta, spec)
         except AgentFileError as exc:
