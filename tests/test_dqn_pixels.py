@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from agents import cli
+from agents.adam import has_fused_adam
 from agents.config import ConfigError
-from agents.dqn import DQN, _fused_adam, resolve_device
+from agents.dqn import DQN, resolve_device
 from agents.frame_replay import FrameReplay
 from agents.qnetwork import ConvQNetwork, choose_network
 
@@ -91,8 +92,8 @@ def test_cuda_device_names_are_normalised_or_refused(monkeypatch):
 
 
 def test_fused_adam_is_asked_for_only_where_a_kernel_exists():
-    assert _fused_adam(torch.device("cpu"))
-    assert not _fused_adam(torch.device("meta"))
+    assert has_fused_adam(torch.device("cpu"))
+    assert not has_fused_adam(torch.device("meta"))
 
 
 def test_soft_target_update_in_one_foreach_call_matches_the_formula():
