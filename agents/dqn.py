@@ -236,6 +236,14 @@ class DQN(DQNTraining):
     def forget_states(self, states: Any) -> None:
         """Nothing to forget per state: the network's values are shared by every state."""
 
+    def eligibility_by_state(self) -> None:
+        """None: a DQN keeps no eligibility traces."""
+        return None
+
+    def model_by_state(self) -> None:
+        """None: a DQN learns no Dyna model."""
+        return None
+
     def fits(self, observation_space: gym.Space, action_space: gym.Space) -> bool:
         """True for the very spaces this network was built for."""
         return observation_space == self.observation_space and action_space == self.action_space

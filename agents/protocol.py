@@ -87,6 +87,13 @@ class Agent(Protocol):
     def forget_states(self, states: Sequence[int] | np.ndarray) -> None:
         """Forget what was learnt about ``states`` (cells an edit changed)."""
 
+    def eligibility_by_state(self) -> np.ndarray | None:
+        """``[S]`` the largest eligibility trace of any action per state now (None: no traces)."""
+
+    def model_by_state(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Dyna's model per state: ``[S]`` bool known, ``[S]`` count among the last planning
+        step's updates (None: the agent plans with no model)."""
+
     def hyperparameters(self) -> dict[str, Any]:
         """The live hyperparameters, as stored in agent files."""
 

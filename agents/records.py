@@ -148,6 +148,9 @@ class Snapshot:
     episode_return: float = 0.0
     error: str | None = None
     last_action: int | None = None  # the action of the newest Python-path step (bar highlight)
+    traces: np.ndarray | None = None  # [S] largest eligibility trace per state now
+    model_known: np.ndarray | None = None  # [S] bool: states Dyna's model knows
+    planned: np.ndarray | None = None  # [S] planning updates of the last step per state
 
 
 class EpisodeHistory:

@@ -78,6 +78,10 @@ class SessionViews:
         if self.grid is not None and self.discrete:
             position = self.grid.position(self.state)
         returns, lengths, successes = self.history.arrays()
+        traces = model = None
+        if self.discrete:
+            traces = self.agent.eligibility_by_state()
+            model = self.agent.model_by_state()
         return Snapshot(
             q=q, state=self.state, position=position, episode=self._episode,
             total_steps=self._total_steps, epsilon=self.epsilon,
@@ -88,7 +92,9 @@ class SessionViews:
             current_path=self._ring_slice(int(st[I_CUR_START]), int(st[I_RPOS])),
             mode=self.mode,
             episode_step=int(st[I_EP_STEP]), episode_return=float(self._ep_return[0]),
-            error=self.error, last_action=self.last_action,
+            error=self.error, last_action=self.last_action, traces=traces,
+            model_known=model[0] if model is not None else None,
+            planned=model[1] if model is not None else None,
         )
 
     def state_q(self) -> np.ndarray:

@@ -239,6 +239,20 @@ class TabularAgent:
         self.model.forget(rows)
         self.traces.clear()
 
+    def eligibility_by_state(self) -> np.ndarray:
+        """``[S]`` the largest trace of any action in each state (0 where nothing is credited)."""
+        out = np.zeros(self.n_states)
+        states, _, values = self.traces.active()
+        np.maximum.at(out, states, values)
+        return out
+
+    def model_by_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """``[S]`` bool: states the Dyna model has an outcome for; ``[S]`` int: how many of the
+        last real step's planning updates started in each state."""
+        states, _ = self.model.last_planned(self._planning_steps)
+        return (self.model.known().any(axis=1),
+                np.bincount(states, minlength=self.n_states).astype(np.int64))
+
     def fits(self, observation_space: gymnasium.Space, action_space: gymnasium.Space) -> bool:
         """True when the spaces have this table's state and action counts."""
         discrete = gymnasium.spaces.Discrete

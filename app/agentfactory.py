@@ -92,7 +92,8 @@ def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: f
     Args:
         kind: "q-learning", "sarsa", "expected-sarsa" or "dqn".
         env: the env it will learn.
-        tabular: alpha, gamma, epsilon, epsilon_decay (the tabular sliders).
+        tabular: alpha, gamma, epsilon, epsilon_decay, and when set lam, trace,
+            planning_steps (the tabular sliders).
         epsilon_min: where the tabular schedule decays to.
         dqn: DQNConfig fields (see :func:`dqn_settings`); None uses the env's preset.
         device: torch device for a DQN ("auto" when None).
@@ -105,7 +106,8 @@ def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: f
     else:
         config = {"alpha": tabular["alpha"], "gamma": tabular["gamma"],
                   "epsilon": tabular["epsilon"], "epsilon_decay": tabular["epsilon_decay"],
-                  "epsilon_min": epsilon_min, "schedule": "exponential"}
+                  "epsilon_min": epsilon_min, "schedule": "exponential",
+                  **{k: tabular[k] for k in ("lam", "trace", "planning_steps") if k in tabular}}
     return build(kind, env, config, device=device or "auto")
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from agents import Agent
 from agents.config import TabularConfig
 
-TABULAR_KNOBS = ("alpha", "gamma", "epsilon", "epsilon_decay")  # the panel's tabular sliders
+TABULAR_KNOBS = ("alpha", "gamma", "epsilon", "epsilon_decay", "lam", "trace",
+                 "planning_steps")  # the panel's tabular sliders and the trace switch
 
 
 class AgentSettings:
@@ -42,7 +43,8 @@ class AgentSettings:
         return dict(self._tabular)
 
     def tabular(self) -> dict[str, Any]:
-        """alpha, gamma, epsilon and epsilon decay for a new tabular agent."""
+        """The tabular knobs (alpha, gamma, epsilon, its decay, lambda, trace kind, planning
+        steps) for a new tabular agent."""
         if self._agent is not None and self._agent.kind != "dqn":
             values = self._agent.hyperparameters()
             return {name: values[name] for name in TABULAR_KNOBS}

@@ -58,6 +58,8 @@ class Overlays:
     optimal: bool = False  # value iteration's action, where the greedy one differs from it
     trail: bool = True  # last episode's path
     numbers: bool = False  # Q in each cell's four quadrants and V in the centre
+    traces: bool = False  # eligibility traces now
+    dyna: bool = False  # Dyna's model and its last planning updates
 
 
 @dataclass

@@ -82,6 +82,15 @@ class SetOverlay:
 
 
 @dataclass(frozen=True)
+class DynamicProgrammingStep:
+    """One dynamic-programming step on the world's model: "evaluate" (a sweep of policy
+    evaluation), "improve" (policy improvement), "value" (a sweep of value iteration) or
+    "converge" (value iteration until it converges)."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class ChooseTool:
     """The editor's paint tool, by its key "1"-"9"."""
 
@@ -154,7 +163,7 @@ class LoadAgent:
 
 
 Command = (Play | Step | ResetLearning | GreedyRun | Drive | ChooseAgent | SetHyperparameter
-           | RebuildDQN | SetSpeed | SetOverlay | ChooseTool | ChooseLevel | NewLevel
+           | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel | NewLevel
            | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker | Compare
            | RecordGif | SaveAgent | LoadAgent)
 CommandSink = Callable[[Command], None]

@@ -47,6 +47,7 @@ from app.commands import (
     SetOverlay,
     SetSpeed,
 )
+from app.dpsection import DynamicProgrammingSection
 from app.dqncontrols import DQNSection
 from app.hypersliders import TABULAR_SLIDERS, HyperSliders, SliderSpec
 from app.levelsection import LevelSection
@@ -115,6 +116,7 @@ class Controls:
         self.hyper_sliders = HyperSliders(self.kit, state, emit, config_cls, agent_values)
         self.dqn_section: DQNSection | None = None
         self.overlay_toggles = OverlayToggles(self.kit, state, emit)
+        self.dp_section = DynamicProgrammingSection(self.kit, emit)
         self.content_height = 0
         self._signature: tuple = ()
         self._build()
@@ -148,6 +150,7 @@ class Controls:
         self.hyper_sliders.clear()
         self.overlay_toggles.clear()
         self.tool_palette.clear()
+        self.dp_section.clear()
         y = self.level_section.build(10)
         if s.editable:
             y = self.tool_palette.build(y)
@@ -162,6 +165,7 @@ class Controls:
         y += 4
         if s.board:
             y = self.overlay_toggles.build(y)
+            y = self.dp_section.build(y)
         self.content_height = y
         self.sync()
 
@@ -254,6 +258,11 @@ class Controls:
     def show_compare(self, kind: str | None) -> None:
         """Compare mode's second agent (None: off); the menu shows it after a rebuild."""
         self._state.compare_kind = kind
+
+    def show_overlays(self, **flags: bool) -> None:
+        """Turn board overlays on or off from outside the panel (dynamic programming shows V)."""
+        self._state.overlays.update(flags)
+        self.overlay_toggles.sync()
 
     def size(self) -> tuple[int, int]:
         """The rows x columns typed in the entries (the last good value where one is empty)."""

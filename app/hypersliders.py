@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIHorizontalSlider, UILabel
+from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
 from agents.config import field_help, field_range
 from app import scales
@@ -32,14 +32,24 @@ class SliderSpec:
     name: str
     label: str
     log_decay: bool = False  # True: the epsilon-decay log scale with 0 at the left end
+    planning: bool = False  # True: one position per value of scales.PLANNING_VALUES
+    half: bool = False  # True: half a row; two half specs in a row share it, left then right
 
 
+# Two knobs a row, so the panel keeps room for the charts at the default window size.
 TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
-    SliderSpec("alpha", "alpha \u03b1"),
-    SliderSpec("gamma", "gamma \u03b3"),
-    SliderSpec("epsilon", "\u03b5 start"),
-    SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True),
+    SliderSpec("alpha", "alpha \u03b1", half=True),
+    SliderSpec("gamma", "gamma \u03b3", half=True),
+    SliderSpec("epsilon", "\u03b5 start", half=True),
+    SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True, half=True),
+    SliderSpec("lam", "\u03bb", half=True),
+    SliderSpec("planning_steps", "planning", planning=True, half=True),
 )
+HALF_LABEL_W = 58  # the name column of a half row
+HALF_VALUE_W = 40  # the value column of a half row
+TRACE_LABELS = {"replacing": "\u03bb repl.", "accumulating": "\u03bb accum."}
+TRACE_TIP = ("Eligibility traces \u03bb: replacing sets a revisited pair's trace back to 1, "
+             "accumulating adds 1 to it; both fade by \u03bb\u03b3 every step. Click to switch")
 
 
 def slider_row(kit: PanelKit, y: int, label: str, slider: UIHorizontalSlider,
@@ -72,19 +82,23 @@ class HyperSliders:
         self.values = values
         self.sliders: dict[str, UIHorizontalSlider] = {}
         self.value_labels: dict[str, UILabel] = {}
+        self.trace_button: UIButton | None = None
 
     def clear(self) -> None:
         """Forget the widgets (the panel is being rebuilt)."""
         self.sliders, self.value_labels = {}, {}
+        self.trace_button = None
 
     def _slider_rect(self, y: int) -> pygame.Rect:
         return pygame.Rect(MARGIN + LABEL_W, y + 3, self.kit.inner_width - LABEL_W - VALUE_W, 20)
 
     def build_hyperparameters(self, y: int, specs: Sequence[SliderSpec]) -> int:
-        """One labelled slider per hyperparameter, range and tooltip from the dataclass metadata."""
+        """One labelled slider per hyperparameter, range and tooltip from the dataclass metadata;
+        ``half`` specs two to a row. The lambda slider's name is the trace-kind switch."""
         kit, config_cls = self.kit, self.config_cls
         values = self.values()
         y = kit.heading(y, "HYPERPARAMETERS  (apply at once)")
+        column = 0
         for spec in specs:
             lo, hi = field_range(config_cls, spec.name)
             tip = f"{spec.name.replace('_', ' ')}: {field_help(config_cls, spec.name)}"
@@ -92,21 +106,53 @@ class HyperSliders:
                 tip += "; set \u03b5 decay to 0 to hold \u03b5 at this value"
             value = values.get(spec.name, 0.0)
             if spec.log_decay:
-                slider = UIHorizontalSlider(
-                    self._slider_rect(y), scales.position_from_decay(value),
-                    (0, scales.DECAY_POSITIONS), kit.manager, container=kit.container,
-                    click_increment=1,
-                )
+                position, span, step = (scales.position_from_decay(value),
+                                        (0, scales.DECAY_POSITIONS), 1)
+            elif spec.planning:
+                position, span, step = (scales.position_from_planning(value),
+                                        (0, len(scales.PLANNING_VALUES) - 1), 1)
             else:
-                slider = UIHorizontalSlider(
-                    self._slider_rect(y), float(value), (float(lo), float(hi)), kit.manager,
-                    container=kit.container, click_increment=0.01,
-                )
+                position, span, step = float(value), (float(lo), float(hi)), 0.01
+            rect = self._half_rects(y, column) if spec.half else None
+            slider = UIHorizontalSlider(
+                rect[1] if rect else self._slider_rect(y), position, span, kit.manager,
+                container=kit.container, click_increment=step,
+            )
             self.sliders[spec.name] = slider
-            self.value_labels[spec.name] = slider_row(kit, y, spec.label, slider, tip)
+            if rect is None:
+                self.value_labels[spec.name] = slider_row(kit, y, spec.label, slider, tip)
+            else:
+                self.value_labels[spec.name] = self._half_labels(spec, rect, slider, tip)
             kit.register(slider, lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e))
-            y += SLIDER_ROW_H
-        return y
+            column = 1 - column if spec.half else 0
+            if column == 0:
+                y += SLIDER_ROW_H
+        return y + (SLIDER_ROW_H if column else 0)
+
+    def _half_rects(self, y: int, column: int) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect]:
+        """Name, slider and value rects of the left (0) or right (1) half of a row."""
+        width = (self.kit.inner_width - 10) // 2
+        x = MARGIN + column * (width + 10)
+        slider_w = width - HALF_LABEL_W - HALF_VALUE_W
+        return (pygame.Rect(x, y, HALF_LABEL_W - 2, SLIDER_ROW_H),
+                pygame.Rect(x + HALF_LABEL_W, y + 3, slider_w, 20),
+                pygame.Rect(x + HALF_LABEL_W + slider_w, y, HALF_VALUE_W, SLIDER_ROW_H))
+
+    def _half_labels(self, spec: SliderSpec, rects: tuple[pygame.Rect, ...],
+                     slider: UIHorizontalSlider, tip: str) -> UILabel:
+        """The name (for lambda: the trace-kind switch) and value of a half row."""
+        kit = self.kit
+        slider.set_tooltip(tip)
+        if slider.sliding_button is not None:
+            slider.sliding_button.set_tooltip(tip)
+        if spec.name == "lam":
+            self.trace_button = kit.button(rects[0].inflate(0, -4), "", TRACE_TIP,
+                                           self._on_trace)
+        else:
+            UILabel(rects[0], spec.label, kit.manager, container=kit.container,
+                    tool_tip_text=tip)
+        return UILabel(rects[2], "", kit.manager, container=kit.container, tool_tip_text=tip,
+                       object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
 
     def build_speed(self, y: int) -> int:
         kit = self.kit
@@ -134,18 +180,30 @@ class HyperSliders:
             value = values.get(name, 0.0)
             if name == "epsilon_decay":
                 slider.set_current_value(scales.position_from_decay(value), warn=False)
+            elif name == "planning_steps":
+                slider.set_current_value(scales.position_from_planning(value), warn=False)
             else:
                 slider.set_current_value(value, warn=False)
             self.value_labels[name].set_text(scales.format_number(value))
+        if self.trace_button is not None:
+            self.trace_button.set_text(TRACE_LABELS[values.get("trace", "replacing")])
 
     # -- event handlers ------------------------------------------------------------------------
     def _on_slider(self, spec: SliderSpec, lo: float, hi: float, event: pygame.event.Event) -> None:
         if spec.log_decay:
             value = min(scales.decay_from_position(event.value), hi)
+        elif spec.planning:
+            value = scales.planning_from_position(event.value)
         else:
             value = min(max(round(float(event.value), 4), lo), hi)
         self.value_labels[spec.name].set_text(scales.format_number(value))
         self.emit(SetHyperparameter(spec.name, value))
+
+    def _on_trace(self) -> None:
+        kind = "accumulating" if self.values().get("trace") == "replacing" else "replacing"
+        self.emit(SetHyperparameter("trace", kind))
+        if self.trace_button is not None:
+            self.trace_button.set_text(TRACE_LABELS[kind])
 
     def _on_speed(self, event: pygame.event.Event) -> None:
         speed = scales.speed_from_position(event.value)

@@ -21,8 +21,12 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("visits", "Visits", "How often the agent has been in each cell"),
     ("optimal", "Optimal", "The exact optimal policy from value iteration, for comparison"),
     ("trail", "Trail", "The path of the last finished episode"),
+    ("traces", "Traces", "Eligibility traces: the cells the current TD error still credits, "
+     "brighter the more; they fade by lambda times gamma each step (set lambda above 0)"),
+    ("dyna", "Dyna", "Dyna's learnt model: faint blue on cells it knows, bright blue where the "
+     "last step's planning updates landed (set planning n above 0)"),
 )
-PER_ROW = 3
+PER_ROW = 4
 BOX_ROW_H = 24
 READOUT_X = 60  # after the heading's text
 

@@ -56,6 +56,8 @@ class PanelState:
             "visits": False,
             "optimal": False,
             "trail": True,
+            "traces": False,
+            "dyna": False,
         }
     )
     tool: str = ""

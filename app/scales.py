@@ -15,6 +15,19 @@ SPEED_MAX_FINITE = 100_000.0
 # Epsilon-decay slider: position 0 is "no decay", 1..100 span 1e-5 .. 1e-1 on a log scale.
 DECAY_POSITIONS = 100
 DECAY_LO, DECAY_HI = 1e-5, 1e-1
+# Planning-steps slider: one position per value, the book's 0, 5 and 50 among them.
+PLANNING_VALUES = (0, 1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500, 1000)
+
+
+def planning_from_position(pos: float) -> int:
+    """Planning steps at a slider position (0 .. len(PLANNING_VALUES) - 1)."""
+    i = min(max(int(round(pos)), 0), len(PLANNING_VALUES) - 1)
+    return PLANNING_VALUES[i]
+
+
+def position_from_planning(steps: float) -> int:
+    """The position whose planning steps are closest to ``steps``."""
+    return min(range(len(PLANNING_VALUES)), key=lambda i: abs(PLANNING_VALUES[i] - steps))
 
 
 def speed_from_position(pos: float) -> float | None:
