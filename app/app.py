@@ -51,6 +51,7 @@ from app.charts import LineChart
 from app.compare import CompareMode
 from app.controls import PANEL_WIDTH, Controls, PanelState
 from app.dialogs import Dialogs
+from app.dynprog import DynamicProgrammingControl
 from app.editor import TOOLS, Editor
 from app.envfactory import World, close_env
 from app.gymview import GymView
@@ -180,10 +181,14 @@ class App:
         self.editor.on_change(self.edits.on_edit)
         self.compare = CompareMode(self.training, self.worlds, self.controls, self.status,
                                    self.font)
+        self.dp = DynamicProgrammingControl(
+            self.training, self.status, self.info,
+            show_values=lambda: self.controls.show_overlays(heatmap=True, policy=True,
+                                                            numbers=True, arrows=False))
         self.live = LiveView(
             self.training, self.worlds, self.edits, self.layout, self.charts, board=self.board,
             editor=self.editor, gym_view=self.gym_view, info=self.info, status=self.status,
-            controls=self.controls, optimal=self.optimal)
+            controls=self.controls, optimal=self.optimal, dp=self.dp)
         self.agent_files = AgentFlow(
             self.training, self.worlds, self.files, editor=self.editor, dialogs=self.dialogs,
             status=self.status, controls=self.controls, screen=lambda: self.screen,
@@ -192,7 +197,7 @@ class App:
         self.input = InputRouting(
             self.manager, self.dialogs, self.controls, self.board, self.editor, self.files,
             self.training, self.worlds, quit=self._quit, resize=self._resize,
-            screenshot=self.agent_files.screenshot)
+            screenshot=self.agent_files.screenshot, command=self.command)
         self._handlers = self._command_table()
 
     def _open_first_world(self, spec: str) -> None:
@@ -216,6 +221,7 @@ class App:
             cmd.SetHyperparameter: lambda c: training.set_hyperparameter(c.name, c.value),
             cmd.SetSpeed: lambda _c: training.set_speed(),
             cmd.SetOverlay: lambda _c: self.live.invalidate(),
+            cmd.DynamicProgrammingStep: lambda c: self.dp.run(c.kind),
             cmd.ChooseTool: lambda c: self._choose_tool(c.key),
             cmd.ChooseLevel: lambda c: self._choose_level(c.name),
             cmd.NewLevel: lambda c: files.new(c.size),
@@ -344,6 +350,7 @@ class App:
         self.status.update(dt)
         self.recovery.tick()
         self.training.update(dt)
+        self.dp.follow()
         # Plan for the slowest recent drawing of the same kind: frames that re-read the session
         # (every ~67 ms while training fast) also redraw the arrows, heat map and charts, so
         # they cost more; they train less, and the frames in between do not pay for them.

@@ -77,6 +77,8 @@ class BoardView:
         hover: the cell under the mouse, or None to use the board's own hover tracking.
         problem_cells: cells to flag as invalid (e.g. a second start).
         overlays: which overlays to draw; None uses ``Board.overlays``.
+        traces, model_known, planned: [nrows, ncols] eligibility trace, Dyna-model knowledge
+            (0/1) and last planning updates per cell, for the Traces and Dyna overlays.
         quiet_tiles: tiles whose cells show no arrows and no heat: terminal tiles, where the
             agent never acts (a Q-table keeps zeros there; Q* from value iteration may not, and
             CliffWalking's cliff cells are never occupied). Taxi's depots are drawn as ``G`` but
@@ -99,6 +101,9 @@ class BoardView:
     quiet_tiles: str = "HGCP"
     rewards: np.ndarray | None = None
     reward_cells: Sequence[tuple[tuple[int, int], float]] = ()
+    traces: np.ndarray | None = None
+    model_known: np.ndarray | None = None
+    planned: np.ndarray | None = None
 
 
 def _visit_font_size(cell: int) -> int:
@@ -374,6 +379,35 @@ class Board:
             self._text_cache[s] = surf
         return surf
 
+    def _shade(self, surface: pygame.Surface, alpha: np.ndarray, colour: tuple) -> None:
+        """Tint every cell with ``colour`` at its own opacity (``alpha`` [nrows, ncols] 0-255)."""
+        small = pygame.Surface((self.ncols, self.nrows), pygame.SRCALPHA)
+        small.fill((*colour[:3], 0))
+        pa = pygame.surfarray.pixels_alpha(small)
+        pa[:, :] = alpha.T
+        del pa
+        surface.blit(pygame.transform.scale(small, self.board_rect.size), self.origin)
+
+    def _draw_learning_marks(self, surface: pygame.Surface, view: BoardView, ov: Overlays,
+                             walls: np.ndarray) -> None:
+        """Dyna's model (faint where known, bright where planning just updated) and the
+        eligibility traces (amber, as strong as the trace)."""
+        shape = (self.nrows, self.ncols)
+        if ov.dyna and view.model_known is not None and np.shape(view.model_known) == shape:
+            known = np.nan_to_num(view.model_known) > 0
+            alpha = np.where(known & ~walls, 45, 0)
+            planned = view.planned
+            if planned is not None and np.shape(planned) == shape:
+                p = np.nan_to_num(planned)
+                top = float(p.max())
+                if top > 0:
+                    alpha = np.where(p > 0, 110 + 100 * p / top, alpha)
+            self._shade(surface, alpha.astype(np.uint8), C.DYNA)
+        if ov.traces and view.traces is not None and np.shape(view.traces) == shape:
+            t = np.clip(np.nan_to_num(view.traces), 0.0, 1.0)
+            alpha = np.where(t > 0, 40 + 180 * t, 0)
+            self._shade(surface, np.where(walls, 0, alpha).astype(np.uint8), C.TRACE)
+
     def _draw_visits(self, surface: pygame.Surface, visits: np.ndarray, walls: np.ndarray) -> None:
         v = np.where(walls, 0.0, np.nan_to_num(visits))
         top = float(v.max()) if v.size else 0.0
@@ -447,6 +481,8 @@ class Board:
         vals, quiet = view.values, self._quiet
         if ov.visits and vals is not None and vals.visits is not None:
             self._draw_visits(surface, vals.visits, self._walls)
+        if ov.traces or ov.dyna:
+            self._draw_learning_marks(surface, view, ov, self._walls)
         if ov.trail and view.trail:
             self._ensure_trail(view.trail)
             assert self._trail_layer is not None

@@ -75,6 +75,8 @@ OPTIMAL: RGB = (232, 180, 60)  # value-iteration policy (gold outline)
 VISITS_TEXT: RGB = (170, 176, 188)
 VISITS_SHADE: RGB = (255, 255, 255)
 TRAIL: RGB = ACCENT
+TRACE: RGB = (255, 150, 40)  # eligibility traces (orange, as strong as the trace)
+DYNA: RGB = (90, 220, 200)  # Dyna's model (teal: faint where known, bright where just planned)
 HOVER: RGB = POLICY
 PROBLEM: RGB = (232, 84, 96)
 

@@ -163,7 +163,7 @@ class LoadAgent:
 
 
 Command = (Play | Step | ResetLearning | GreedyRun | Drive | ChooseAgent | SetHyperparameter
-           | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel | NewLevel
-           | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker | Compare
-           | RecordGif | SaveAgent | LoadAgent)
+           | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel
+           | NewLevel | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker
+           | Compare | RecordGif | SaveAgent | LoadAgent)
 CommandSink = Callable[[Command], None]

@@ -15,6 +15,7 @@ import pygame
 import pygame_gui
 
 from app.board import Board
+from app.commands import Command, DynamicProgrammingStep
 from app.controls import Controls
 from app.dialogs import Dialogs
 from app.editor import Editor
@@ -30,13 +31,15 @@ class InputRouting:
         quit: the window's close button, once unsaved edits are dealt with.
         resize: the window changed size.
         screenshot: F12.
+        command: the app's command handler (shortcuts that a panel button also sends).
     """
 
     def __init__(self, manager: pygame_gui.UIManager, dialogs: Dialogs, controls: Controls,
                  board: Board, editor: Editor, files: LevelFlow, training: TrainingControl,
                  worlds: WorldFlow, *, quit: Callable[[], None],
                  resize: Callable[[tuple[int, int]], None],
-                 screenshot: Callable[[], object]) -> None:
+                 screenshot: Callable[[], object],
+                 command: Callable[[Command], None]) -> None:
         self.manager = manager
         self.dialogs = dialogs
         self.controls = controls
@@ -48,6 +51,7 @@ class InputRouting:
         self.quit = quit
         self.resize = resize
         self.screenshot = screenshot
+        self.command = command
 
     def process_event(self, event: pygame.event.Event) -> None:
         """Give ``event`` to the one part that should act on it."""
@@ -125,6 +129,10 @@ class InputRouting:
             pygame.K_s: lambda: training.drive_step((1, 0)),
             pygame.K_d: lambda: training.drive_step((0, 1)),
         }
+        if self.controls.state.board:  # dynamic programming on the world's model
+            for key_code, kind in ((pygame.K_p, "evaluate"), (pygame.K_i, "improve"),
+                                   (pygame.K_v, "value"), (pygame.K_c, "converge")):
+                plain[key_code] = lambda k=kind: self.command(DynamicProgrammingStep(k))
         arrows = {pygame.K_UP: (-1, 0), pygame.K_DOWN: (1, 0), pygame.K_LEFT: (0, -1),
                   pygame.K_RIGHT: (0, 1)}
         if key in arrows and training.drive:

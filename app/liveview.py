@@ -29,11 +29,12 @@ from app.agentfactory import label
 from app.board import Board, BoardView, Overlays
 from app.charts import LineChart, Series
 from app.controls import Controls
+from app.dynprog import DynamicProgrammingControl
 from app.editor import Editor
 from app.gymview import GymView, taxi_situation
 from app.leveledits import LevelEdits
 from app.optimal import OptimalValues
-from app.qview import CellValues, cell_values, states_to_cells
+from app.qview import CellValues, cell_values, per_cell, states_to_cells
 from app.screen import ScreenLayout
 from app.statusbar import ARROWS, InfoStrip, RateMeter, StatusBar
 from app.training import TrainingControl
@@ -68,6 +69,9 @@ class ViewState:
     layer_caption: str = ""
     taxi_caption: str = ""
     trail_cells: list[tuple[int, int]] = field(default_factory=list)
+    traces: np.ndarray | None = None  # per cell: largest eligibility trace
+    model_known: np.ndarray | None = None  # per cell: 1 where Dyna's model knows the state
+    planned: np.ndarray | None = None  # per cell: the last step's planning updates
     chart_episodes: tuple[int, int] = (-1, -1)
     hover_cell: tuple[int, int] | None = None
     hover_time: float = -1.0
@@ -83,7 +87,7 @@ class LiveView:
     def __init__(self, training: TrainingControl, worlds: WorldFlow, edits: LevelEdits,
                  layout: ScreenLayout, charts: Charts, *, board: Board, editor: Editor,
                  gym_view: GymView, info: InfoStrip, status: StatusBar, controls: Controls,
-                 optimal: OptimalValues) -> None:
+                 optimal: OptimalValues, dp: DynamicProgrammingControl) -> None:
         self.training = training
         self.worlds = worlds
         self.edits = edits
@@ -96,6 +100,7 @@ class LiveView:
         self.status = status
         self.controls = controls
         self.optimal = optimal
+        self.dp = dp
         self.rate = RateMeter()
         self._v = ViewState()
 
@@ -215,9 +220,25 @@ class LiveView:
             self._most_visited_layer(grid, snap.visits)
         v.values = cell_values(snap.q, grid, layer, snap.visits, snap.last_td)
         v.layer = layer
+        self._read_marks(snap, grid, layer)
         v.layer_caption = self._describe_layer(layer, follow)
         if kind == "taxi":
             v.taxi_caption = f"Q arrows for: {taxi_situation(layer)}"
+
+    def _read_marks(self, snap: Snapshot, grid: GridInfo, layer: int) -> None:
+        """Per-cell traces and Dyna model of the shown layer; DP's values when DP is shown."""
+        v = self._v
+        v.traces = per_cell(snap.traces, grid, layer) if snap.traces is not None else None
+        v.model_known = (per_cell(snap.model_known, grid, layer)
+                         if snap.model_known is not None else None)
+        v.planned = per_cell(snap.planned, grid, layer) if snap.planned is not None else None
+        dp = self.dp.dp
+        if self.dp.active and dp is not None and dp.n_states == grid.layer.size:
+            values = cell_values(dp.lookahead(), grid, layer, snap.visits)
+            shown = cell_values(dp.policy, grid, layer)
+            values.value = per_cell(dp.v, grid, layer)
+            values.greedy_mask, values.greedy_dirs = shown.greedy_mask, shown.greedy_dirs
+            v.values = values
 
     def _update_learning_curves(self, snap: Snapshot) -> None:
         returns = snap.returns
@@ -384,7 +405,10 @@ class LiveView:
         return BoardView(tiles=worlds.world_tiles(), values=v.values if valid else None,
                          agent_pos=agent_pos, eaten=eaten, trail=trail,
                          optimal_mask=optimal_mask, problem_cells=problems,
-                         overlays=ov, quiet_tiles=worlds.quiet_tiles())
+                         overlays=ov, quiet_tiles=worlds.quiet_tiles(),
+                         traces=v.traces if valid else None,
+                         model_known=v.model_known if valid else None,
+                         planned=v.planned if valid else None)
 
     def lane_base_view(self) -> BoardView:
         """What compare mode's second board shares with the first: map, overlays, situation."""

@@ -162,6 +162,16 @@ def cell_values(
     )
 
 
+def per_cell(by_state: np.ndarray, info: Any, layer: int = 0) -> np.ndarray:
+    """A per-state array ``[S]`` as ``[nrows, ncols]`` for one layer (nan where no state)."""
+    nrows, ncols = int(info.nrows), int(info.ncols)
+    cell_states = np.asarray(info.states_in_layer(layer), dtype=np.int64).reshape(-1)
+    out = np.full(cell_states.shape[0], np.nan)
+    has = cell_states >= 0
+    out[has] = np.asarray(by_state, dtype=np.float64)[cell_states[has]]
+    return out.reshape(nrows, ncols)
+
+
 def states_to_cells(states: Iterable[int], info: Any) -> list[tuple[int, int]]:
     """Turn a list of states (e.g. a trail) into ``(row, col)`` cells, dropping repeats in a row."""
     cells = np.asarray(info.cell, dtype=np.int64)
