@@ -238,8 +238,10 @@ def format_td_update(update: object, action_names: tuple[str, ...], kind: str) -
     a = action_names[u.action] if u.action < len(action_names) else str(u.action)
     s, s2 = f"s{u.state}", f"s{u.next_state}"
     r, g = _reward(u.reward), f"{u.gamma:.2f}"
+    e = getattr(u, "eligibility", 1.0)
+    trace = "" if e == 1.0 else f" x e {e:.3f}"  # an accumulating trace above 1
     line1 = (f"Q({s}, {a}) <- {_num(u.old_q)} + {u.alpha:.2f} x ({r} + {g} x "
-             f"{_num(u.bootstrap)} - {_num(u.old_q)}) = {_num(u.new_q)}")
+             f"{_num(u.bootstrap)} - {_num(u.old_q)}){trace} = {_num(u.new_q)}")
     if u.terminated:
         source = f"{s2} is terminal: nothing to bootstrap"
     elif kind == "sarsa":
