@@ -75,6 +75,8 @@ SAFETY_S = 0.002  # left unused each frame: the session overshoots by up to one 
 DQN_FRAME_S = 1.0 / 30.0  # a DQN training flat out: longer frames, more learning per frame
 DQN_SAFETY_S = 0.004  # ... and its last step may run one gradient step past the budget
 DEFAULT_SPEED = 5.0
+# What the board shows while dynamic programming runs: V (heat map, numbers) and its policy.
+DP_OVERLAYS = {"heatmap": True, "policy": True, "numbers": True, "arrows": False}
 
 
 def _second_largest(values: collections.deque[float], default: float) -> float:
@@ -181,10 +183,9 @@ class App:
         self.editor.on_change(self.edits.on_edit)
         self.compare = CompareMode(self.training, self.worlds, self.controls, self.status,
                                    self.font)
-        self.dp = DynamicProgrammingControl(
-            self.training, self.status, self.info,
-            show_values=lambda: self.controls.show_overlays(heatmap=True, policy=True,
-                                                            numbers=True, arrows=False))
+        self._overlays_before_dp: dict[str, bool] = {}
+        self.dp = DynamicProgrammingControl(self.training, self.status, self.info,
+                                            show_values=self._dp_overlays)
         self.live = LiveView(
             self.training, self.worlds, self.edits, self.layout, self.charts, board=self.board,
             editor=self.editor, gym_view=self.gym_view, info=self.info, status=self.status,
@@ -276,6 +277,18 @@ class App:
             self.status.notify(f"Compare: {label(session.agent.kind)} ({first}) vs "
                                f"{label(lane.session.agent.kind)} ({second}), same world, same "
                                "seed; Space trains both", "info", 10)
+
+    def _dp_overlays(self, on: bool) -> None:
+        """Dynamic programming shows V (heat map, numbers) and its policy; leaving it puts back
+        the overlays it changed, unless the user has switched them since."""
+        overlays = self.controls.state.overlays
+        if on:
+            self._overlays_before_dp = {k: overlays.get(k, False) for k in DP_OVERLAYS}
+            self.controls.show_overlays(**DP_OVERLAYS)
+        else:
+            self.controls.show_overlays(**{k: was for k, was in self._overlays_before_dp.items()
+                                           if overlays.get(k, False) == DP_OVERLAYS[k]})
+        self.live.invalidate()
 
     def _agents_changed(self) -> None:
         """The world (or the agents it offers) changed: panel, compare lane and layout follow."""

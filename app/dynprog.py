@@ -29,11 +29,12 @@ class DynamicProgrammingControl:
     Args:
         training: the session whose env's model is solved (and is paused while DP runs).
         status, info: where refusals and each step's numbers go.
-        show_values: turns the heat map and policy overlays on when DP first shows V.
+        show_values: ``show_values(True)`` turns on the overlays that show V and the policy,
+            ``show_values(False)`` puts the earlier ones back.
     """
 
     def __init__(self, training: TrainingControl, status: StatusBar, info: InfoStrip,
-                 show_values: Callable[[], None]) -> None:
+                 show_values: Callable[[bool], None]) -> None:
         self.training = training
         self.status = status
         self.info = info
@@ -52,7 +53,7 @@ class DynamicProgrammingControl:
         step = {"evaluate": dp.evaluate_sweep, "improve": dp.improve,
                 "value": dp.value_iteration_sweep, "converge": dp.run_to_convergence}[kind]()
         if not self.active:
-            self.show_values()
+            self.show_values(True)
         self.active = True
         self._steps = self.training.session.total_steps if self.training.session else -1
         self.info.set_title("DYNAMIC PROGRAMMING")
@@ -64,6 +65,7 @@ class DynamicProgrammingControl:
         """Show the agent's own values again (training resumed, the world changed)."""
         if self.active:
             self.active = False
+            self.show_values(False)
             self.info.set_title("LAST UPDATE")
             self.info.set_arithmetic([])
             self.training.changed()

@@ -103,10 +103,12 @@ def test_policy_evaluation_and_improvement_by_key(app) -> None:
 
 
 def test_training_hands_the_board_back_to_the_agent(app) -> None:
+    shown = dict(app.state.overlays)
     press(app, pygame.K_v)
-    assert app.dp.active
+    assert app.dp.active and app.state.overlays["numbers"] and app.state.overlays["heatmap"]
     press(app, pygame.K_n)  # one step of training
     assert not app.dp.active
+    assert {k: app.state.overlays.get(k, False) for k in shown} == shown  # as they were
     assert "DYNAMIC PROGRAMMING" not in app.info.title
     press(app, pygame.K_v)
     assert app.dp.active and app.dp.dp.sweeps == 2  # the run goes on where it was
