@@ -165,7 +165,8 @@ class Controls:
         y += 4
         if s.board:
             y = self.overlay_toggles.build(y)
-            y = self.dp_section.build(y)
+            if s.agent_kind != "dqn":  # the DQN's knobs fill the panel; P I V C still work
+                y = self.dp_section.build(y)
         self.content_height = y
         self.sync()
 

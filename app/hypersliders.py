@@ -38,15 +38,15 @@ class SliderSpec:
 
 # Two knobs a row, so the panel keeps room for the charts at the default window size.
 TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
-    SliderSpec("alpha", "alpha \u03b1", half=True),
-    SliderSpec("gamma", "gamma \u03b3", half=True),
+    SliderSpec("alpha", "\u03b1", half=True),
+    SliderSpec("gamma", "\u03b3", half=True),
     SliderSpec("epsilon", "\u03b5 start", half=True),
     SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True, half=True),
     SliderSpec("lam", "\u03bb", half=True),
     SliderSpec("planning_steps", "planning", planning=True, half=True),
 )
 HALF_LABEL_W = 58  # the name column of a half row
-HALF_VALUE_W = 40  # the value column of a half row
+HALF_VALUE_W = 50  # the value column of a half row
 TRACE_LABELS = {"replacing": "\u03bb repl.", "accumulating": "\u03bb accum."}
 TRACE_TIP = ("Eligibility traces \u03bb: replacing sets a revisited pair's trace back to 1, "
              "accumulating adds 1 to it; both fade by \u03bb\u03b3 every step. Click to switch")
@@ -149,10 +149,11 @@ class HyperSliders:
             self.trace_button = kit.button(rects[0].inflate(0, -4), "", TRACE_TIP,
                                            self._on_trace)
         else:
-            UILabel(rects[0], spec.label, kit.manager, container=kit.container,
-                    tool_tip_text=tip)
-        return UILabel(rects[2], "", kit.manager, container=kit.container, tool_tip_text=tip,
-                       object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
+            UILabel(rects[0], spec.label, kit.manager, container=kit.container).set_tooltip(tip)
+        value = UILabel(rects[2], "", kit.manager, container=kit.container,
+                        object_id=pygame_gui.core.ObjectID(class_id="@value_label"))
+        value.set_tooltip(tip)
+        return value
 
     def build_speed(self, y: int) -> int:
         kit = self.kit

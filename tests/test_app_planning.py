@@ -43,7 +43,7 @@ def test_the_knobs_reach_the_agent(app) -> None:
     agent = app.session.agent
     assert (agent.lam, agent.planning_steps, agent.trace) == (0.8, 50, "accumulating")
     assert app.controls.value_labels["planning_steps"].text == "50"
-    assert app.controls.hyper_sliders.trace_button.text == "traces: accumulating"
+    assert app.controls.hyper_sliders.trace_button.text == "\u03bb accum."
     press(app, pygame.K_r)  # a reset keeps the knobs
     assert (app.session.agent.lam, app.session.agent.planning_steps) == (0.8, 50)
 
