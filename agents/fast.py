@@ -392,9 +392,10 @@ def start_numba() -> None:
     numba's whole CPU target: every implementation module is imported, and one of them
     (``numba.np.arraymath``) imports ``scipy.linalg``, when installed, only to learn whether
     ``np.dot`` can use BLAS.  These kernels use no BLAS.  Blocking that one import while numba
-    initialises took a course-length Taxi CLI run from 1.11 to 0.93 s of CPU here (numba's
-    start from 0.79 to 0.48 s).  A process that imported ``scipy.linalg`` already is left alone; afterwards it
-    imports normally, only numba-compiled linear algebra stays unavailable in this process.
+    initialises took a course-length Taxi CLI run from 1.1 to 0.86 s of CPU here (numba's start
+    from 0.79 to 0.48 s).  A process that imported ``scipy.linalg`` already is left alone;
+    afterwards it imports normally, only numba-compiled linear algebra stays unavailable in this
+    process.
     """
     global _numba_started
     if _numba_started:

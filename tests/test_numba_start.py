@@ -22,6 +22,7 @@ except ImportError:
 
 
 def test_numba_starts_without_scipy_linalg_which_still_imports_later():
+    root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         check=True, timeout=300, cwd=Path(__file__).resolve().parent.parent).stdout.split()
+                         check=True, timeout=300, cwd=root).stdout.split()
     assert out[0] == "False" and out[1] == "0" and out[2] in ("importable", "not installed")
