@@ -17,7 +17,8 @@ figures hold on a busy machine, where the wall clock swells).  Target: the CLI a
 faster than the course loop end to end.  Run: ``python -m benchmarks.tabular_speed [--quick]``.
 
 Measured here (2 shared cores, load ~9, ``numba`` cache warm), Taxi, 25,000 episodes: the course
-loop 6.0 s of CPU; the CLI 1.07-1.11 s of CPU before numba started without SciPy, 0.84-0.89 s after (7x).
+loop 6.0 s of CPU; the CLI 1.07-1.11 s of CPU before numba started without SciPy, 0.84-0.89 s
+after (7x).
 """
 
 from __future__ import annotations
