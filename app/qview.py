@@ -109,10 +109,32 @@ def cell_values(
     if cell_states.shape[0] != n_cells:
         raise ValueError(f"states_in_layer gave {cell_states.shape[0]} cells, expected {n_cells}")
     adir = dir_of_actions(info.action_dirs)
-    has = cell_states >= 0
-
     q_dir = _per_dir(q, cell_states, adir)
+    value, greedy, mask = _greedy(q, cell_states, adir, atol)
+    vis = None
+    if visits is not None:
+        vis = _visits_per_cell(visits, info).reshape(nrows, ncols)
+    td = None
+    if last_td is not None:
+        td = _per_dir(np.asarray(last_td, dtype=np.float64), cell_states, adir)
+        td = td.reshape(nrows, ncols, 4)
+    return CellValues(
+        q_dir=q_dir.reshape(nrows, ncols, 4),
+        value=value.reshape(nrows, ncols),
+        greedy_dirs=greedy.reshape(nrows, ncols),
+        greedy_mask=mask.reshape(nrows, ncols),
+        visits=vis,
+        last_td=td,
+        gap=_gap(q_dir).reshape(nrows, ncols),
+    )
 
+
+def _greedy(q: np.ndarray, cell_states: np.ndarray, adir: np.ndarray,
+            atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: V (the best Q), the single greedy direction (-1: none or a tie) and the mask of
+    every best direction (0 when a best action is not a move or all moves tie)."""
+    n_cells = cell_states.shape[0]
+    has = cell_states >= 0
     value = np.full(n_cells, np.nan)
     greedy = np.full(n_cells, -1, dtype=np.int64)
     mask = np.zeros(n_cells, dtype=np.uint8)
@@ -136,30 +158,22 @@ def cell_values(
         first = np.argmax(is_best & moves[None, :], axis=1)
         g = np.where(single, adir[first], -1)
         greedy[has] = g
+    return value, greedy, mask
 
-    vis = None
-    if visits is not None:
-        v = np.asarray(visits, dtype=np.float64).reshape(-1)
-        cells = np.asarray(info.cell, dtype=np.int64).reshape(-1)
-        vis = np.bincount(cells, weights=v[: cells.shape[0]], minlength=n_cells)[:n_cells]
-        vis = vis.reshape(nrows, ncols)
-    td = None
-    if last_td is not None:
-        td = _per_dir(np.asarray(last_td, dtype=np.float64), cell_states, adir)
-        td = td.reshape(nrows, ncols, 4)
 
+def _visits_per_cell(visits: np.ndarray, info: Any) -> np.ndarray:
+    """Visits summed over every layer of each cell (flat, one per cell)."""
+    n_cells = int(info.nrows) * int(info.ncols)
+    v = np.asarray(visits, dtype=np.float64).reshape(-1)
+    cells = np.asarray(info.cell, dtype=np.int64).reshape(-1)
+    return np.bincount(cells, weights=v[: cells.shape[0]], minlength=n_cells)[:n_cells]
+
+
+def _gap(q_dir: np.ndarray) -> np.ndarray:
+    """Best minus second-best Q per cell (NaN with fewer than two moves)."""
     top2 = -np.sort(-np.where(np.isnan(q_dir), -np.inf, q_dir), axis=1)[:, :2]
     with np.errstate(invalid="ignore"):
-        gap = np.where(np.isfinite(top2).all(axis=1), top2[:, 0] - top2[:, 1], np.nan)
-    return CellValues(
-        q_dir=q_dir.reshape(nrows, ncols, 4),
-        value=value.reshape(nrows, ncols),
-        greedy_dirs=greedy.reshape(nrows, ncols),
-        greedy_mask=mask.reshape(nrows, ncols),
-        visits=vis,
-        last_td=td,
-        gap=gap.reshape(nrows, ncols),
-    )
+        return np.where(np.isfinite(top2).all(axis=1), top2[:, 0] - top2[:, 1], np.nan)
 
 
 def per_cell(by_state: np.ndarray, info: Any, layer: int = 0) -> np.ndarray:
