@@ -29,6 +29,7 @@ from typing import Any
 
 import pygame
 
+from agents import Agent
 from agents.storage import AgentFileError, check_fits, load_agent, save_agent, suffix_for_kind
 from app.agentfactory import label
 from app.controls import Controls
@@ -187,7 +188,7 @@ class AgentFlow:
         self.worlds.enter_world(target)
         return self._install_loaded(path, agent, meta)
 
-    def _world_for(self, path: Path, agent: Any, meta: dict,
+    def _world_for(self, path: Path, agent: Agent, meta: dict,
                    spec: str | None) -> Level | World | None:
         """None (the world on screen), a Level to open in the editor, or an opened World.
 
@@ -228,7 +229,7 @@ class AgentFlow:
             raise
         return world
 
-    def _install_loaded(self, path: Path, agent: Any, meta: dict) -> bool:
+    def _install_loaded(self, path: Path, agent: Agent, meta: dict) -> bool:
         if self.training.session is None:
             return False
         self.training.install_loaded(agent, note=f"loaded from {path.name}")

@@ -247,7 +247,7 @@ class App:
         if self.training.change_agent(kind) and "dqn" in (kind, previous):
             self.layout.rebuild_panel()
 
-    def _rebuild_dqn(self, name: str, value: Any) -> None:
+    def _rebuild_dqn(self, name: str, value: cmd.HyperValue) -> None:
         if self.training.rebuild_dqn(name, value):
             self.layout.rebuild_panel()
 

@@ -19,7 +19,7 @@ Q-values as bars (``state_q``), the last action highlighted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +40,9 @@ from app.statusbar import ARROWS, InfoStrip, RateMeter, StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow
 from levels.gridinfo import GridInfo
+
+if TYPE_CHECKING:  # torch loads only when a DQN is chosen
+    from agents.dqn import DQN
 
 FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
 DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a second
@@ -284,7 +287,7 @@ class LiveView:
                                       f"{snap.episode_return:g} · Q-values now; amber: "
                                       "the action just taken")
 
-    def _show_dqn_stats(self, agent: Any) -> None:
+    def _show_dqn_stats(self, agent: DQN) -> None:
         """The DQN's loss and mean-Q charts and its numbers in the info strip."""
         stats = agent.stats_history()
         steps = stats["step"]

@@ -20,9 +20,11 @@ import gymnasium
 
 from agents import Agent
 from agents.config import ConfigError
+from agents.records import EpisodeResult
 from agents.session import LevelChange, TrainingSession, Transition
 from app.agentfactory import dqn_settings, env_id_of, label, make_agent
 from app.agentsettings import AgentSettings
+from app.commands import HyperValue
 from app.compare import CompareLane
 from app.controls import Controls
 from app.optimal import OptimalValues
@@ -217,7 +219,7 @@ class TrainingControl:
         self.status.notify("Greedy run: following the learnt policy", "info")
         self._show_training()
 
-    def end_demo(self, result: Any) -> None:
+    def end_demo(self, result: EpisodeResult | None) -> None:
         """The greedy run is over (``result``: its last episode, None when it was cut short)."""
         self.demo = False
         self._show_training()
@@ -243,7 +245,7 @@ class TrainingControl:
         self._step_acc = 0.0
         self.explain_speed()
 
-    def set_hyperparameter(self, name: str, value: Any) -> None:
+    def set_hyperparameter(self, name: str, value: HyperValue) -> None:
         """A live change for every agent on screen; refused values are the agent's sentence."""
         if self.session is None:
             self.settings.set_tabular(name, value)
@@ -289,7 +291,7 @@ class TrainingControl:
             self.status.notify(f"Switched to {label(kind)}: fresh Q-table", "info")
         return True
 
-    def rebuild_dqn(self, name: str, setting: Any) -> bool:
+    def rebuild_dqn(self, name: str, setting: HyperValue) -> bool:
         """A structural DQN switch (dueling): a fresh network with every other knob kept."""
         if self.session is None or self.session.agent.kind != "dqn":
             return False
