@@ -13,8 +13,11 @@ from agents.cli import main as cli_main
 
 def play(args: argparse.Namespace) -> int:
     """Open the app on ``args.env``."""
+    from agents.config import check_device_name
     from app.main import run_app
 
+    if args.device is not None:
+        check_device_name(args.device)  # before a window opens
     return int(run_app(args.env, device=args.device))
 
 

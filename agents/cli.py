@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.config import ConfigError, TabularConfig
+from agents.config import ConfigError, TabularConfig, number_text, shorten
 from agents.factory import KINDS, build
 from agents.presetfile import expand_preset_argv
 from agents.presets import add_dqn_arguments, check_dqn_arguments, dqn_hyperparameters
@@ -37,20 +38,44 @@ class BadInput(ValueError):
     """A command-line mistake; the message is one sentence."""
 
 
+# What argparse must read as a value, not as a flag: "-1", "-1e-3", "-inf", "-nan" (its own test
+# only knows "-1" and "-.5", so "--alpha -inf" was "expected one argument").
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                              re.IGNORECASE)
+MAX_SEED = 2**63 - 1
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a mistake in one line (no usage dump) and exits 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {shorten(text)}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _whole_number(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+        raise argparse.ArgumentTypeError(
+            f"must be a positive whole number, got {number_text(value)}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _whole_number(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**63-1, got "
+                                         f"{number_text(value)}")
     return value
 
 
@@ -124,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_dqn_arguments(train)
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="episode step limit (default: the env's own)")
-    train.add_argument("--seed", type=int, default=0, help="seed of agent and env (default 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="seed of agent and env (default 0)")
     train.add_argument("--turbo", action=argparse.BooleanOptionalAction, default=True,
                        help="compiled stepping when the env has a tabular model (default on)")
     train.add_argument("--out", required=True,
@@ -137,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--agent-file", required=True)
     ev.add_argument("--env", default=None, help="env to evaluate on (default: the one trained on)")
     ev.add_argument("--episodes", type=_positive_int, default=100)
-    ev.add_argument("--seed", type=int, default=None,
+    ev.add_argument("--seed", type=_seed, default=None,
                     help="episode i is seeded seed+i (default: the course's 100 evaluation seeds)")
     ev.add_argument("--device", default="auto",
                     help="torch device for a DQN: auto (cuda if torch sees a GPU), cpu, cuda or "
@@ -199,9 +224,13 @@ def main(argv: list[str] | None = None, play: PlayCommand | None = None) -> int:
 # ---- commands ------------------------------------------------------------------------------------
 def _check_writable(path: Path, what: str) -> None:
     """Refuse an output path that cannot be written, before any training time is spent."""
+    parent = path.parent if str(path.parent) else Path(".")
+    longest = _longest_name(parent)
+    if len(os.fsencode(path.name)) > longest:
+        raise BadInput(f"{what} file name is too long ({len(os.fsencode(path.name))} bytes; "
+                       f"at most {longest} here)")
     if path.is_dir():
         raise BadInput(f"{what} {path} is a folder; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise BadInput(f"cannot write {what} {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -210,6 +239,16 @@ def _check_writable(path: Path, what: str) -> None:
         tempfile.TemporaryFile(dir=parent).close()
     except OSError as exc:
         raise BadInput(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+
+
+def _longest_name(folder: Path) -> int:
+    """The longest file name ``folder`` takes, less the room the atomic write's temporary name
+    (``.NAME.XXXXXXXX.tmp``) needs."""
+    try:
+        limit = os.pathconf(folder if folder.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    return max(1, limit - len("..XXXXXXXX.tmp"))
 
 
 def _check_folder(path: Path, what: str) -> None:
@@ -304,11 +343,10 @@ def _export(args: argparse.Namespace, session: Any, resolved: Any, hyper: dict) 
     seeds = eval_seeds(100)
     eval_env, _ = make_env(args.env, max_steps=args.max_steps)
     result = evaluate(eval_env, session.agent, seeds)
-    from agents.fast import time_limit
-
+    _notice_capped(result)
     export_hf(
         args.export_hf, qtable=session.agent.q, env_id=resolved.env_id, env_kwargs=resolved.kwargs,
-        max_steps=args.max_steps or time_limit(eval_env) or 0,
+        max_steps=result.max_steps,
         n_training_episodes=session.episode, n_eval_episodes=len(seeds), eval_seed=seeds,
         learning_rate=hyper["alpha"], gamma=hyper["gamma"], max_epsilon=hyper["epsilon"],
         min_epsilon=hyper["epsilon_min"], decay_rate=hyper["epsilon_decay"],
@@ -335,6 +373,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     check_fits(args.agent_file, agent, meta, env)
     seeds = eval_seeds(args.episodes, args.seed)
     result = evaluate(env, agent, seeds)
+    _notice_capped(result)
     summary = {
         "agent": meta.get("kind"), "env": resolved.spec, "agent_file": str(args.agent_file),
         "greedy": True, "mean_reward": result.mean_reward, "std_reward": result.std_reward,
@@ -344,6 +383,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     }
     _report(summary, args.json)
     return 0
+
+
+def _notice_capped(result: Any) -> None:
+    if result.capped:
+        print(f"{result.capped} of {result.episodes} greedy episodes did not end within "
+              f"{result.max_steps} steps (the policy loops) and count as failures", file=sys.stderr)
 
 
 def cmd_levels(args: argparse.Namespace) -> int:

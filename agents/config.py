@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,13 +57,41 @@ def check_range(cls: type, name: str, value: Any) -> Any:
         raise ConfigError(f"{label} must be a number, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{label} must be a finite number, got {value}")
+    shown = number_text(value)
     if lo is not None and hi is not None and not lo <= value <= hi:
-        raise ConfigError(f"{label} must be between {lo:g} and {hi:g}, got {value:g}")
+        raise ConfigError(f"{label} must be between {lo:g} and {hi:g}, got {shown}")
     if lo is not None and value < lo:
-        raise ConfigError(f"{label} must be at least {lo:g}, got {value:g}")
+        raise ConfigError(f"{label} must be at least {lo:g}, got {shown}")
     if hi is not None and value > hi:
-        raise ConfigError(f"{label} must be at most {hi:g}, got {value:g}")
+        raise ConfigError(f"{label} must be at most {hi:g}, got {shown}")
     return value
+
+
+def number_text(value: float) -> str:
+    """``value`` with every digit needed to tell it from a bound (1.0000001 is not "1"), and
+    short (at most ~24 characters, however many digits an integer has)."""
+    text = repr(float(value)) if isinstance(value, float) else str(value)
+    return text if len(text) <= 24 else f"{float(value):.6g}"
+
+
+DEVICE_NAMES = "auto, cpu, cuda or cuda:N"
+
+
+def check_device_name(requested: str) -> str:
+    """The lower-cased device name if it is one of :data:`DEVICE_NAMES`, else ConfigError.
+
+    Only the spelling is checked (no torch import): whether CUDA is there is asked later.
+    """
+    name = str(requested).strip().lower()
+    if not re.fullmatch(r"auto|cpu|cuda(?::\d{1,3})?", name):
+        raise ConfigError(f"device must be {DEVICE_NAMES}, got {shorten(str(requested))}")
+    return name
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` quoted like ``repr`` and cut to about ``limit`` characters, so a message quoting
+    input stays one short sentence."""
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
 
 
 def validate(config: Any) -> Any:

@@ -26,7 +26,7 @@ import torch
 
 from agents.adam import AdamSteps, make_adam
 from agents.buffers import NStepAccumulator, ReplayBuffer
-from agents.config import ConfigError, DQNConfig
+from agents.config import ConfigError, DQNConfig, check_device_name
 from agents.dqn_training import (
     HISTORY_LEN,
     DQNStats,
@@ -50,13 +50,52 @@ class SpaceError(ValueError):
     """An observation or action space DQN cannot handle."""
 
 
+MAX_NETWORK_PARAMETERS = 2**25
+"""The most weights one Q-network may have (128 MiB of float32; the agent keeps four copies:
+online, target and Adam's two moments). CartPole's 256x256 net has 67,000; a one-hot 64x64 maze
+with five small cheeses and 64 hidden units has 8.4 million."""
+MAX_REPLAY_BYTES = 2**31
+"""The most memory the replay buffer may claim (2 GiB)."""
+
+
+def planned_parameters(observation_space: gym.Space, action_space: gym.Space,
+                       **hyperparameters: Any) -> int:
+    """How many weights the Q-network of ``DQN(observation_space, action_space,
+    **hyperparameters)`` would have, counted on torch's meta device (nothing is allocated)."""
+    probe = DQN.__new__(DQN)
+    probe._take_spaces(observation_space, action_space, hyperparameters)
+    return sum(p.numel() for p in probe._meta_network().parameters())
+
+
+def check_size(params: int, replay_bytes: int, n_inputs: int, config: DQNConfig) -> None:
+    """Refuse, in one sentence, a network of more than :data:`MAX_NETWORK_PARAMETERS` weights or
+    a replay buffer of more than :data:`MAX_REPLAY_BYTES`.
+
+    Called before anything is allocated, so a file or a flag asking for a 17 GB network gets an
+    error instead of a MemoryError (or the machine swapping).
+    """
+    if params > MAX_NETWORK_PARAMETERS:
+        raise ConfigError(f"a Q-network for {n_inputs:,} inputs and hidden layers "
+                          f"{_widths(config.hidden)} would have {params:,} weights; the most is "
+                          f"{MAX_NETWORK_PARAMETERS:,}")
+    if replay_bytes > MAX_REPLAY_BYTES:
+        raise ConfigError(f"a replay buffer of {config.buffer_size:,} transitions of "
+                          f"{n_inputs:,} inputs would take {replay_bytes / 2**30:.3g} GiB; the "
+                          f"most is {MAX_REPLAY_BYTES // 2**30} GiB (lower buffer_size)")
+
+
+def _widths(hidden: tuple[int, ...]) -> str:
+    text = ",".join(str(h) for h in hidden[:8])
+    return text + (",..." if len(hidden) > 8 else "")
+
+
 def resolve_device(requested: str = "auto") -> str:
     """Pick the torch device: ``"auto"`` is ``"cuda"`` when torch sees a GPU, else ``"cpu"``.
 
     An explicit ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` is honoured, and asking for CUDA on a machine
     without it is refused here, in one sentence, rather than deep inside torch later.
     """
-    name = str(requested).strip().lower()
+    name = check_device_name(requested)
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cpu":
@@ -109,6 +148,19 @@ class DQN(DQNTraining):
 
     def __init__(self, observation_space: gym.Space, action_space: gym.Space, *,
                  device: str = "auto", seed: int | None = None, **hyperparameters: Any) -> None:
+        self._take_spaces(observation_space, action_space, hyperparameters)
+        self.device = resolve_device(device)
+        self._device = torch.device(self.device)
+        self._check_size()
+        if self.config.threads > 0:
+            torch.set_num_threads(self.config.threads)  # process-wide, see STYLE.md
+        self._sample_gen = torch.Generator(device=self._device)
+        self._set_seed(seed)
+        self._build()
+
+    def _take_spaces(self, observation_space: gym.Space, action_space: gym.Space,
+                     hyperparameters: dict[str, Any]) -> None:
+        """The spaces, config and network kind: everything the network's shape depends on."""
         if not isinstance(action_space, gym.spaces.Discrete):
             raise SpaceError(
                 f"DQN needs a Discrete action space (one Q-value per action), got {action_space}"
@@ -141,13 +193,6 @@ class DQN(DQNTraining):
         self.n_actions = int(action_space.n)
         self._action_start = int(action_space.start)
         self.n_inputs = n_inputs
-        self.device = resolve_device(device)
-        self._device = torch.device(self.device)
-        if self.config.threads > 0:
-            torch.set_num_threads(self.config.threads)  # process-wide, see STYLE.md
-        self._sample_gen = torch.Generator(device=self._device)
-        self._set_seed(seed)
-        self._build()
 
     def _set_seed(self, seed: int | None) -> None:
         """Three streams from one seed: epsilon-greedy, weight initialisation, replay sampling."""
@@ -204,8 +249,19 @@ class DQN(DQNTraining):
         return (self.network_kind == "nature_cnn" and self._obs_dtype == np.uint8
                 and self._obs_shape[0] > 1)
 
-    def _new_network(self, device: torch.device | str) -> QNetwork | ConvQNetwork:
-        """An uninitialised network (built on the meta device: no draws from torch's global RNG)."""
+    def _check_size(self) -> None:
+        """Refuse a network or replay buffer too large to allocate, before allocating either."""
+        params = sum(p.numel() for p in self._meta_network().parameters())
+        obs_bytes = (8 if self._obs_start is not None
+                     else self.n_inputs * np.dtype(self._obs_dtype).itemsize)
+        if self.uses_frame_replay:  # each frame once, plus two positions and the row's scalars
+            row_bytes = obs_bytes // self._obs_shape[0] + 32
+        else:
+            row_bytes = 2 * obs_bytes + 16
+        check_size(params, self.config.buffer_size * row_bytes, self.n_inputs, self.config)
+
+    def _meta_network(self) -> QNetwork | ConvQNetwork:
+        """The network's shape on torch's meta device: parameters without memory."""
         cfg = self.config
         with torch.device("meta"):
             if self.network_kind == "mlp":
@@ -214,7 +270,11 @@ class DQN(DQNTraining):
             else:
                 net = ConvQNetwork(self._obs_shape, self.n_actions, cfg.hidden, cfg.dueling,
                                    self.network_kind, self._scale)
-        return net.to_empty(device=device)
+        return net
+
+    def _new_network(self, device: torch.device | str) -> QNetwork | ConvQNetwork:
+        """An uninitialised network (built on the meta device: no draws from torch's global RNG)."""
+        return self._meta_network().to_empty(device=device)
 
     def _init_weights(self) -> None:
         """Initial weights from the seed, drawn on the CPU so every device starts the same."""

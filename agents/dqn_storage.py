@@ -32,8 +32,29 @@ import torch
 
 from agents.agentfile import AgentFileError
 from agents.config import ConfigError
-from agents.dqn import DQN, resolve_device
+from agents.dqn import (
+    DQN,
+    MAX_NETWORK_PARAMETERS,
+    SpaceError,
+    planned_parameters,
+    resolve_device,
+)
+from agents.filechecks import (
+    MAPPING,
+    NUMBER,
+    TEXT,
+    WHOLE,
+    FileCheckError,
+    check_fields,
+    check_finite,
+    check_hyperparameters,
+    check_space_meta,
+    check_version,
+    check_zip_integrity,
+    iter_tensors,
+)
 from levels.atomic import atomic_write_bytes
+from levels.fileread import FileRefused, read_regular_file
 
 FORMAT = "rl-sandbox-dqn"
 VERSION = 1
@@ -152,13 +173,32 @@ def _cpu(tree: Any) -> Any:
     return tree
 
 
+MAX_SPACE_VALUES = 2**21
+"""Most values a saved observation space may claim: the largest level has 2**20 states, an Atari
+observation 28,224 pixels. Rebuilding a Box allocates its bounds, so this is checked first."""
+MAX_PT_BYTES = 4 * 4 * MAX_NETWORK_PARAMETERS + 2**24
+"""The largest ``.pt`` file read: four float32 copies of the largest network (online, target,
+Adam's two moments) and room for metadata."""
+META_FIELDS = {"num_steps": WHOLE, "num_updates": WHOLE, "seed": WHOLE, "epsilon": NUMBER,
+               "env": TEXT, "env_id": TEXT, "max_steps": WHOLE, "hyperparameters": MAPPING,
+               "observation_space": MAPPING, "action_space": MAPPING, "level": TEXT}
+"""Types of the metadata a DQN file may carry (absent or null is fine for all but the three
+mappings)."""
+
+
 def read_payload(path: str | os.PathLike[str], device: str = "cpu") -> dict[str, Any]:
-    """The checked payload of a DQN file (weights only), or DQNFileError in one sentence."""
+    """The checked payload of a DQN file (weights only), or DQNFileError in one sentence.
+
+    Checked before torch reads it: a regular file under :data:`MAX_PT_BYTES`, a zip whose CRCs
+    hold; after: the format marker, the version, the metadata's types and finite weights.
+    """
     name = Path(path).name
     try:
-        data = Path(path).read_bytes()
+        data = read_regular_file(path, MAX_PT_BYTES)
     except FileNotFoundError:
         raise DQNFileError(f"{name}: no such file") from None
+    except FileRefused as err:
+        raise DQNFileError(f"{name} is not an agent file: {err}") from None
     except OSError as err:
         raise DQNFileError(f"{name} cannot be read: {err.strerror or err}") from None
     foreign = DQNFileError(f"{name} is not an RL Sandbox DQN file (it is not a torch archive)")
@@ -166,30 +206,38 @@ def read_payload(path: str | os.PathLike[str], device: str = "cpu") -> dict[str,
         raise foreign
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if not _has_torch_record(archive):
-                raise foreign
-    except zipfile.BadZipFile:
+            torch_record = _has_torch_record(archive)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         raise DQNFileError(f"{name} is truncated or damaged and cannot be loaded") from None
+    if not torch_record:
+        raise foreign
+    try:
+        check_zip_integrity(data, MAX_PT_BYTES)
+    except FileCheckError as err:
+        raise DQNFileError(f"{name} {err}") from None
     try:
         payload = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
     except pickle.UnpicklingError:
         raise DQNFileError(f"{name} carries pickled Python objects, not just weights, so it "
                            f"was refused unopened") from None
-    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError):
+    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError, TypeError,
+            AttributeError, IndexError, OverflowError, MemoryError, RecursionError,
+            NotImplementedError, OSError):
         raise DQNFileError(f"{name} is truncated or damaged and cannot be loaded") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise DQNFileError(f"{name} is a torch file but not an RL Sandbox DQN file")
-    version = payload.get("version")
-    if not isinstance(version, int) or version < 1:
-        raise DQNFileError(f"{name} has no valid format version")
-    if version > VERSION:
-        raise DQNFileError(f"{name} was written by a newer RL Sandbox (format version {version}; "
-                           f"this one reads up to {VERSION})")
     meta = payload.get("meta")
-    if (not isinstance(meta, dict) or not isinstance(payload.get("state_dict"), dict)
-            or not all(isinstance(meta.get(k), dict) for k in
-                       ("hyperparameters", "observation_space", "action_space"))):
-        raise DQNFileError(f"{name} is damaged: its weights or metadata are missing")
+    try:
+        check_version(payload, VERSION)
+        if not isinstance(meta, dict) or not isinstance(payload.get("state_dict"), dict):
+            raise FileCheckError("is damaged: its weights or metadata are missing")
+        check_fields(meta, META_FIELDS,
+                     required=("hyperparameters", "observation_space", "action_space"))
+        check_hyperparameters(meta["hyperparameters"])
+        for key in ("state_dict", "target_state_dict", "optimizer_state_dict"):
+            check_finite(payload.get(key))
+    except FileCheckError as err:
+        raise DQNFileError(f"{name} {err}") from None
     return payload
 
 
@@ -216,6 +264,7 @@ def load_dqn(path: str | os.PathLike[str], expect_env: Any = None,
     hp = dict(meta["hyperparameters"])
     if isinstance(hp.get("hidden"), list):
         hp["hidden"] = tuple(hp["hidden"])
+    _check_network_claims(name, obs_meta, act_meta, hp, payload["state_dict"])
     try:
         agent = DQN(space_from_meta(obs_meta), space_from_meta(act_meta), device=device,
                     seed=meta.get("seed"), **hp)
@@ -233,12 +282,40 @@ def load_dqn(path: str | os.PathLike[str], expect_env: Any = None,
         raise DQNFileError(f"{name} is damaged: its weights do not fit the network its own "
                            f"metadata describes") from None
     agent._pristine = False  # a session's reseed must not redraw loaded weights
-    agent.num_steps = int(meta.get("num_steps", 0))
-    agent.num_updates = int(meta.get("num_updates", 0))
+    agent.num_steps = int(meta.get("num_steps") or 0)
+    agent.num_updates = int(meta.get("num_updates") or 0)
     epsilon = meta.get("epsilon")
     if isinstance(epsilon, (int, float)) and math.isfinite(epsilon) and 0 <= epsilon <= 1:
         agent.epsilon = float(epsilon)
     return agent, meta
+
+
+def _check_network_claims(name: str, obs_meta: dict[str, Any], act_meta: dict[str, Any],
+                          hp: dict[str, Any], state_dict: dict[str, Any]) -> None:
+    """Before anything is allocated: the spaces and hidden widths the metadata claims must be
+    within the project's limits and describe exactly as many weights as the file holds (so a
+    small file cannot make us build a huge network)."""
+    try:
+        check_space_meta(obs_meta, "observation", MAX_SPACE_VALUES)
+        check_space_meta(act_meta, "action", MAX_SPACE_VALUES)
+        if act_meta.get("type") != "Discrete":
+            raise FileCheckError("is damaged: its action space is not Discrete")
+    except FileCheckError as err:
+        raise DQNFileError(f"{name} {err}") from None
+    try:
+        claimed = planned_parameters(space_from_meta(obs_meta), space_from_meta(act_meta), **hp)
+    except (ConfigError, SpaceError) as err:
+        raise DQNFileError(f"{name} has invalid hyperparameters: {err}") from None
+    except (ValueError, TypeError, KeyError, RuntimeError):
+        raise DQNFileError(f"{name} is damaged: its spaces or hyperparameters are unreadable") \
+            from None
+    held = sum(int(t.numel()) for _, t in iter_tensors(state_dict))
+    if claimed > MAX_NETWORK_PARAMETERS:
+        raise DQNFileError(f"{name} is refused: its metadata describes a network of "
+                           f"{claimed:,} weights; the most is {MAX_NETWORK_PARAMETERS:,}")
+    if claimed != held:
+        raise DQNFileError(f"{name} is damaged: its metadata describes a network of "
+                           f"{claimed:,} weights, but it holds {held:,}")
 
 
 def check_spaces(who: str, observation_space: gym.Space, action_space: gym.Space,

@@ -3,6 +3,10 @@
 Used by ``main.py eval``, the course export and the benchmark; any agent with ``greedy`` and an
 ``rng`` attribute (tabular or DQN) can be evaluated. :func:`greedy_rollout` plays one greedy
 episode on a second env (the app records GIFs with it) without disturbing training.
+
+A greedy policy can loop forever (CliffWalking has no time limit), so every episode has a step
+cap, as the course's ``evaluate_agent`` has its ``max_steps``: the env's own time limit when it has
+one, else :data:`DEFAULT_MAX_STEPS`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import numpy as np
 from agents.protocol import Agent
 from levels.success import success_judge
 
+DEFAULT_MAX_STEPS = 1_000
+"""Step cap of an evaluation episode on an env without a time limit of its own."""
+
 
 @dataclass(frozen=True)
 class EvalResult:
@@ -28,30 +35,38 @@ class EvalResult:
     mean_length: float
     episodes: int
     returns: tuple[float, ...]
+    max_steps: int = DEFAULT_MAX_STEPS
+    capped: int = 0
+    """Episodes stopped by ``max_steps`` rather than by the env (counted as failures)."""
 
 
-def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int]) -> EvalResult:
+def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int],
+             max_steps: int | None = None) -> EvalResult:
     """Play one greedy episode per seed (``env.reset(seed=...)``), as the course evaluates.
 
-    The env's own time limit ends an episode. Greedy tie-breaks draw from a Generator seeded with
-    the first seed (the agent's own is restored afterwards), so the result is reproducible.
+    An episode ends when the env ends it or after ``max_steps`` steps (default: the env's own
+    time limit, else :data:`DEFAULT_MAX_STEPS`). Greedy tie-breaks draw from a Generator seeded
+    with the first seed (the agent's own is restored afterwards), so the result is reproducible.
     """
-    rets, lengths, wins = [], [], 0
+    cap = max_steps or step_cap(env)
+    rets, lengths, wins, capped = [], [], 0, 0
     judge = success_judge(env)
     saved_rng = agent.rng
     agent.rng = np.random.default_rng(seeds[0] if seeds else 0)
     try:
         for seed in seeds:
             obs, _ = env.reset(seed=int(seed))
-            total, n, done = 0.0, 0, False
-            while not done:
+            total, n, term, trunc = 0.0, 0, False, False
+            while not (term or trunc) and n < cap:
                 obs, r, term, trunc, _ = env.step(int(agent.greedy(obs)))
                 total += float(r)
                 n += 1
-                done = term or trunc
             rets.append(total)
             lengths.append(n)
-            wins += judge(term, trunc, r, obs)
+            if term or trunc:
+                wins += judge(term, trunc, r, obs)
+            else:
+                capped += 1
     finally:
         agent.rng = saved_rng
     arr = np.asarray(rets, dtype=np.float64)
@@ -61,8 +76,15 @@ def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int]) -> EvalResult:
         std_reward=float(arr.std()) if count else 0.0,
         success_rate=wins / count if count else 0.0,
         mean_length=float(np.mean(lengths)) if count else 0.0,
-        episodes=count, returns=tuple(rets),
+        episodes=count, returns=tuple(rets), max_steps=cap, capped=capped,
     )
+
+
+def step_cap(env: gymnasium.Env) -> int:
+    """The most steps one evaluation episode on ``env`` may take (see the module docstring)."""
+    from agents.fast import time_limit
+
+    return time_limit(env) or DEFAULT_MAX_STEPS
 
 
 @dataclass(frozen=True)
@@ -95,9 +117,11 @@ def greedy_action_of(agent: Agent, obs: Any, rng: np.random.Generator) -> int:
 def iter_greedy_steps(env: gymnasium.Env, agent: Agent, obs: Any, rng: np.random.Generator,
                      max_steps: int | None = None) -> Iterator[RolloutStep]:
     """Greedy steps from ``obs`` (the env's current observation) to the end of the episode (the
-    env's own time limit included) or ``max_steps``; tie-breaks draw from ``rng``."""
+    env's own time limit included) or ``max_steps`` (default :func:`step_cap`); tie-breaks draw
+    from ``rng``."""
+    limit = step_cap(env) if max_steps is None else max_steps
     n = 0
-    while max_steps is None or n < max_steps:
+    while n < limit:
         action = greedy_action_of(agent, obs, rng)
         next_obs, r, term, trunc, _ = env.step(action)
         n += 1

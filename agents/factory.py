@@ -44,11 +44,15 @@ def build(kind: str, env: gymnasium.Env, config: TabularConfig | DQNConfig | Map
 
     values = _as_dict(config)
     if kind == "dqn":
-        from agents.dqn import DQN
+        from agents.dqn import DQN, SpaceError
 
         if total_steps is not None:
             values["total_steps"] = int(total_steps)
-        return DQN(env.observation_space, env.action_space, device=device, seed=seed, **values)
+        try:
+            return DQN(env.observation_space, env.action_space, device=device, seed=seed,
+                       **values)
+        except SpaceError as err:  # an env a DQN cannot run is the caller's choice: ConfigError
+            raise ConfigError(str(err)) from None
     if kind not in TABULAR_KINDS:
         raise ConfigError(f"unknown agent kind {kind!r}; choose one of {', '.join(KINDS)}")
     if not isinstance(env.observation_space, gymnasium.spaces.Discrete):

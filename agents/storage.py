@@ -22,8 +22,6 @@ import io
 import json
 import os
 import pickle
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +31,22 @@ import numpy as np
 
 from agents.agentfile import AgentFileError as AgentFileError
 from agents.config import TabularConfig
+from agents.filechecks import (
+    MAPPING,
+    MAX_NPZ_BYTES,
+    NPZ_MEMBER_BYTES,
+    TEXT,
+    WHOLE,
+    FileCheckError,
+    check_fields,
+    check_hyperparameters,
+    check_version,
+    read_npz_members,
+)
 from agents.protocol import Agent
 from agents.tabular import AGENT_KINDS, make_tabular
 from levels.atomic import atomic_write_bytes
+from levels.fileread import FileRefused, read_regular_file
 
 FORMAT = "rl-sandbox-agent"
 VERSION = 1
@@ -176,44 +187,39 @@ def _save_npz(path: Path, agent: Any, meta: dict) -> None:
 
 
 def _load_npz(path: Path, device: str = "auto") -> tuple[Any, dict]:
-    unreadable = f"{path} is not a readable agent file: it is truncated, corrupt or not an .npz"
     foreign = f"{path} is an .npz archive but not an RL Sandbox agent file"
+    data = read_agent_bytes(path, MAX_NPZ_BYTES)
+    if data.startswith(b"\x93NUMPY"):
+        raise AgentFileError(f"{path} is a numpy array, not an RL Sandbox agent file")
     try:
-        data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):  # a bare .npy array
-            raise AgentFileError(f"{path} is a numpy array, not an RL Sandbox agent file")
-        with data:
-            if not {"q", "meta"} <= set(data.files):
-                raise AgentFileError(foreign)
-            q = np.array(data["q"])
-            raw = data["meta"]
-    except AgentFileError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, KeyError):
-        raise AgentFileError(unreadable) from None
+        arrays = read_npz_members(data, NPZ_MEMBER_BYTES)
+    except FileCheckError as err:
+        raise AgentFileError(f"{path} {err}") from None
+    q, raw = arrays["q"], arrays["meta"]
     try:
-        meta = json.loads(str(raw[()]))
-    except (ValueError, TypeError, IndexError):
+        meta = json.loads(str(raw[()])) if raw.shape == () and raw.dtype.kind == "U" else None
+    except (ValueError, RecursionError):
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise AgentFileError(foreign)
-    if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
-        raise AgentFileError(
-            f"{path} was written by a newer RL Sandbox (format {meta.get('version')!r}); "
-            f"this one reads format {VERSION}"
-        )
-    kind = meta.get("kind")
+    try:
+        check_version(meta, VERSION)
+        check_fields(meta, NPZ_FIELDS, required=("kind",))
+        check_hyperparameters(meta.get("hyperparameters") or {})
+    except FileCheckError as err:
+        raise AgentFileError(f"{path} {err}") from None
+    kind = meta["kind"]
     if kind not in AGENT_KINDS:
-        raise AgentFileError(f"{path} holds an unknown agent kind {kind!r}")
+        raise AgentFileError(f"{path} holds an unknown agent kind {kind[:40]!r}")
     if q.ndim != 2 or q.dtype.kind != "f" or 0 in q.shape:
-        raise AgentFileError(f"{path} has a damaged Q-table of shape {q.shape}")
+        raise AgentFileError(f"{path} has a damaged Q-table of shape {q.shape[:4]}")
     if not np.isfinite(q).all():
         raise AgentFileError(f"{path} has a damaged Q-table: it holds NaN or infinite values")
-    hp = {k: v for k, v in meta.get("hyperparameters", {}).items()
+    hp = {k: v for k, v in (meta.get("hyperparameters") or {}).items()
           if k in _TABULAR_FIELDS}
     try:
         agent = make_tabular(kind, q.shape[0], q.shape[1], **hp)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise AgentFileError(f"{path} has invalid hyperparameters: {exc}") from None
     agent.q[...] = q
     return agent, meta
@@ -245,6 +251,25 @@ FORMATS: tuple[AgentFormat, ...] = (
 )
 
 
+NPZ_FIELDS = {"kind": TEXT, "env": TEXT, "env_id": TEXT, "max_steps": WHOLE, "seed": WHOLE,
+              "episodes": WHOLE, "steps": WHOLE, "hyperparameters": MAPPING,
+              "n_states": WHOLE, "n_actions": WHOLE, "level": TEXT}
+"""Types of the metadata an ``.npz`` agent file may carry (absent or null is fine)."""
+
+
+def read_agent_bytes(path: Path, limit: int) -> bytes:
+    """The bytes of an agent file: a regular file of at most ``limit`` bytes, else one sentence."""
+    try:
+        return read_regular_file(path, limit)
+    except FileRefused as err:
+        raise AgentFileError(f"{path} is not an agent file: {err}") from None
+    except FileNotFoundError:
+        raise AgentFileError(f"agent file {path} does not exist") from None
+    except OSError as err:
+        raise AgentFileError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+
 # ---- the Hugging Face Deep RL course's format ---------------------------------------------------
 def export_hf(
     directory: str | os.PathLike[str], *, qtable: np.ndarray, env_id: str, env_kwargs: dict,
@@ -256,12 +281,15 @@ def export_hf(
 
     The pickle holds the course's dict (plus ``map_name`` / ``slippery`` for FrozenLake, as its
     ``push_to_hub`` adds), so the course's ``load_from_hub`` and ``evaluate_agent`` read it.
-    Returns the written paths.
+    ``env_kwargs`` are laid over the id's registered ones, as ``env.spec.kwargs`` are in the
+    course: a plain ``FrozenLake-v1`` is exported with ``map_name='4x4'``. Returns the written
+    paths.
 
     Raises:
         AgentFileError: ``directory`` cannot be created or written.
     """
     folder = Path(directory)
+    env_kwargs = {**_registered_kwargs(env_id), **env_kwargs}
     model = {
         "env_id": env_id, "max_steps": int(max_steps),
         "n_training_episodes": int(n_training_episodes), "n_eval_episodes": int(n_eval_episodes),
@@ -294,6 +322,16 @@ def export_hf(
         raise AgentFileError(f"cannot write the Hugging Face export to {folder}: "
                              f"{exc.strerror or exc}") from None
     return [folder / name for name in files]
+
+
+def _registered_kwargs(env_id: str) -> dict[str, Any]:
+    """The keyword arguments Gymnasium registered ``env_id`` with (``{}`` for unknown ids)."""
+    import gymnasium
+
+    try:
+        return dict(gymnasium.spec(env_id).kwargs)
+    except gymnasium.error.Error:
+        return {}
 
 
 def _model_card(env_name: str, env_id: str, env_kwargs: dict, algorithm: str, mean: float,

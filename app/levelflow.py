@@ -205,6 +205,8 @@ class LevelFlow:
         """At start-up: if a previous run left unsaved edits, ask whether to restore them."""
         found = self.recovery.load()
         if found is None:
+            if self.recovery.last_error:
+                self.status.notify(self.recovery.last_error, "warn")
             return
 
         def answer(choice: str) -> None:

@@ -9,23 +9,38 @@ means the previous session ended with unsaved edits.
 The file is JSON rather than level text because the editor holds invalid levels (no start, two
 starts) too, and ``Level.from_text`` refuses those: the recovery must bring back exactly what was on
 screen, valid or not.
+
+A recovery file must never stop the app from starting. Reading it checks every field's type and
+range (:func:`parse_recovery`); a file that fails is set aside, renamed and not deleted (the user
+may still want what is in it), and ``last_error`` says so in one sentence for the status bar.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from levels.atomic import atomic_write_text
+from levels.fileread import FileRefused, read_regular_file
 
 ENV_VAR = "RL_SANDBOX_STATE_DIR"
 FILE_NAME = "recovery.json"
 FORMAT_VERSION = 1
+MAX_FILE_BYTES = 4 * 2**20
+"""A recovery file holds one level of at most 64x64 cells: anything larger is not ours."""
+LATEST_SAVE = 1e11
+"""``saved_at`` beyond this (the year 5138) is damage, not a date."""
+
+
+class RecoveryDamaged(ValueError):
+    """The recovery file is not what this app writes; the message says which part is wrong."""
 
 
 def state_dir() -> Path:
@@ -61,6 +76,91 @@ def level_to_dict(level: object) -> dict:
     return data
 
 
+def parse_recovery(data: bytes) -> Recovered | None:
+    """The level in a recovery file's bytes; None for a file of a newer format version.
+
+    Raises:
+        RecoveryDamaged: not UTF-8 JSON, or any field of the wrong type or out of range (NaN, a
+            400-digit number, a list where a mapping belongs, nesting hundreds deep...).
+    """
+    try:
+        data = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant,
+                          parse_int=_bounded_int)
+    except RecoveryDamaged:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise RecoveryDamaged("it is not JSON") from None
+    if not isinstance(data, dict):
+        raise RecoveryDamaged("it is not a JSON object")
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        return None  # written by a newer RL Sandbox: leave it for that one
+    if version != FORMAT_VERSION:
+        raise RecoveryDamaged("it has no valid version")
+    source, saved_at = data.get("source"), data.get("saved_at", 0.0)
+    if source is not None and (not isinstance(source, str) or len(source) > 4096):
+        raise RecoveryDamaged("its source is not a file name")
+    if (isinstance(saved_at, bool) or not isinstance(saved_at, int | float)
+            or not 0 <= saved_at <= LATEST_SAVE):
+        raise RecoveryDamaged("its saved_at is not a time")
+    level = data.get("level")
+    if not isinstance(level, dict):
+        raise RecoveryDamaged("it holds no level")
+    _check_level_fields(level)
+    try:
+        return Recovered(level_from_dict(level), source, float(saved_at))
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise RecoveryDamaged(f"its level cannot be rebuilt ({type(exc).__name__})") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise RecoveryDamaged(f"it holds {name}")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > 18:
+        raise RecoveryDamaged("it holds a number of more than 18 digits")
+    return int(text)
+
+
+def _check_level_fields(level: dict[str, Any]) -> None:
+    """Types and sizes of a saved level's fields; the level may still be invalid (no start...)."""
+    from levels.level import MAX_SIDE, Rewards
+
+    grid = level.get("grid")
+    if (not isinstance(grid, list) or not 1 <= len(grid) <= MAX_SIDE
+            or not all(isinstance(row, str) and len(row) <= MAX_SIDE for row in grid)):
+        raise RecoveryDamaged("its grid is not a list of at most 64 rows of text")
+    name = level.get("name", "untitled")
+    if not isinstance(name, str) or len(name) > 200:
+        raise RecoveryDamaged("its level name is not a short text")
+    steps = level.get("max_steps", 100)
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise RecoveryDamaged("its max_steps is not a whole number")
+    if not isinstance(level.get("slippery", False), bool):
+        raise RecoveryDamaged("its slippery is not true or false")
+    rewards = level.get("rewards", {})
+    names = {f.name for f in dataclasses.fields(Rewards)}
+    if not isinstance(rewards, dict) or not all(
+            key in names and _is_number(value) for key, value in rewards.items()):
+        raise RecoveryDamaged("its rewards are not a mapping of reward names to numbers")
+    cells = level.get("cell_rewards", [])
+    if not isinstance(cells, list) or len(cells) > MAX_SIDE * MAX_SIDE or not all(
+            isinstance(item, list) and len(item) == 2 and isinstance(item[0], list)
+            and len(item[0]) == 2 and all(_is_whole(v) for v in item[0]) and _is_number(item[1])
+            for item in cells):
+        raise RecoveryDamaged("its cell rewards are not [[row, col], reward] pairs")
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def level_from_dict(data: dict) -> object:
     """Rebuild a Level without validating it (the editor may have held an invalid one)."""
     from levels.level import Level, Rewards
@@ -91,18 +191,38 @@ class RecoveryStore:
 
     # -- reading -------------------------------------------------------------------------------
     def load(self) -> Recovered | None:
-        """The recovered level, or None when there is none or the file cannot be understood."""
+        """The recovered level, or None when there is none or it cannot be used.
+
+        A damaged file is renamed (``recovery.damaged-<time>.json``, never deleted) and
+        ``last_error`` says so, so the next start is not bothered by it again.
+        """
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("version") != FORMAT_VERSION:
-                return None
-            level = level_from_dict(data["level"])
-            return Recovered(level, data.get("source"), float(data.get("saved_at", 0.0)))
+            data = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            self.last_error = f"The recovery file {self.path} could not be read: {exc}"
+        except (OSError, FileRefused) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.last_error = f"The recovery file {self.path} could not be read ({reason})"
             return None
+        try:
+            return parse_recovery(data)
+        except RecoveryDamaged as exc:
+            self.last_error = f"The recovery file was damaged ({exc}); {self._set_aside()}"
+            return None
+
+    def _set_aside(self) -> str:
+        """Rename the damaged file out of the way; the end of a sentence saying where it went."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for n in range(100):
+            aside = self.path.with_name(f"recovery.damaged-{stamp}{f'-{n}' if n else ''}.json")
+            if aside.exists():
+                continue
+            try:
+                os.replace(self.path, aside)
+            except OSError as exc:
+                return f"it could not be set aside ({exc.strerror or exc}) and was ignored"
+            return f"it was set aside as {aside}"
+        return "it was ignored"
 
     # -- writing -------------------------------------------------------------------------------
     def note_edit(self, level: object, source: str | None, now: float | None = None) -> None:

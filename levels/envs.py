@@ -30,7 +30,7 @@ from gymnasium.envs.registration import parse_env_id
 
 import levels  # noqa: F401  (registers GridMaze-v0)
 from levels import atari
-from levels.level import Level, LevelError
+from levels.level import MAX_STEPS_LIMIT, Level, LevelError
 from levels.levelfile import bundled_level_names, load_level, path_exists
 
 GRIDMAZE_ID = "GridMaze-v0"
@@ -69,7 +69,8 @@ def make_env(spec: str, *, render_mode: str | None = None,
     """
     if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int)
                                   or max_steps < 1):
-        raise EnvSpecError(f"max_steps must be a whole number of at least 1, got {max_steps!r}")
+        raise EnvSpecError(f"max_steps must be a whole number of at least 1, got "
+                           f"{_cut(repr(max_steps))}")
     text = str(spec).strip()
     if not text:
         raise EnvSpecError("no environment given; name a bundled level, a level file or a "
@@ -82,6 +83,10 @@ def make_env(spec: str, *, render_mode: str | None = None,
         return _make_level(load_level(text), text, render_mode, max_steps)
     env_id, _, arg_text = text.partition(":")
     env_id = env_id.strip()
+    if env_id in bundled_level_names():
+        raise EnvSpecError(f"{env_id} is a level, and a level takes no arguments after ':' "
+                           f"(got {_shorten(arg_text.strip())}); its settings live in the level "
+                           "file, the step limit in --max-steps")
     kwargs = parse_kwargs(arg_text)
     env_id, notice = _resolve_id(env_id, text)
     if env_id == GRIDMAZE_ID:
@@ -116,9 +121,10 @@ def parse_kwargs(text: str) -> dict[str, Any]:
         key, eq, value = part.partition("=")
         key = key.strip()
         if not eq or not key.isidentifier():
-            raise EnvSpecError(f"environment arguments are written key=value, got {part.strip()!r}")
+            raise EnvSpecError(f"environment arguments are written key=value, got "
+                               f"{_shorten(part.strip())}")
         if key in kwargs:
-            raise EnvSpecError(f"environment argument {key!r} is given twice")
+            raise EnvSpecError(f"environment argument {_shorten(key)} is given twice")
         value = value.strip()
         try:
             kwargs[key] = ast.literal_eval(value)
@@ -181,11 +187,12 @@ def _resolve_id(env_id: str, spec: str) -> tuple[str, str | None]:
         return new_id, f"{env_id} {what}; running {new_id}"
     candidates = list(gym.registry.keys()) + bundled_level_names()
     lowered = {c.lower(): c for c in candidates}
-    near = difflib.get_close_matches(env_id.lower(), list(lowered), n=3, cutoff=0.6)
+    near = (difflib.get_close_matches(env_id.lower(), list(lowered), n=3, cutoff=0.6)
+            if len(env_id) <= 100 else [])
     hint = ("; did you mean " + " or ".join(lowered[n] for n in near) + "?") if near else (
         "; use a bundled level (" + ", ".join(bundled_level_names()) + "), a level file or a "
         "Gymnasium id")
-    raise EnvSpecError(f"unknown environment {env_id!r}{hint}")
+    raise EnvSpecError(f"unknown environment {_shorten(env_id)}{hint}")
 
 
 def _register_atari() -> None:
@@ -206,11 +213,11 @@ def _construct(env_id: str, kwargs: dict[str, Any], render_mode: str | None,
         raise
     except Exception as err:  # any failure of third-party construction becomes one sentence
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        reason = reason.split(" was raised from the environment creator")[0]
+        reason = _cut(reason.split(" was raised from the environment creator")[0], 200)
         if isinstance(err, KeyError):
             reason = f"there is no {reason}"
-        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()
-                         if not isinstance(v, Level) and k != "max_episode_steps")
+        args = _cut(", ".join(f"{k}={v!r}" for k, v in kwargs.items()
+                              if not isinstance(v, Level) and k != "max_episode_steps"))
         with_args = f" with {args}" if args else ""
         raise EnvSpecError(f"could not create {env_id}{with_args}: {reason}") from err
 
@@ -218,6 +225,9 @@ def _construct(env_id: str, kwargs: dict[str, Any], render_mode: str | None,
 def _make_level(level: Level, spec: str, render_mode: str | None, max_steps: int | None,
                 notice: str | None = None,
                 observation: str = "index") -> tuple[gym.Env, ResolvedEnv]:
+    if max_steps is not None and max_steps > MAX_STEPS_LIMIT:
+        raise EnvSpecError(f"max_steps of a level must be from 1 to {MAX_STEPS_LIMIT}, got "
+                           f"{max_steps if max_steps < 10**15 else f'{max_steps:.3g}'}")
     if max_steps is not None:
         level = dataclasses.replace(level, max_steps=max_steps)
     kwargs: dict[str, Any] = {"level": level}
@@ -225,6 +235,16 @@ def _make_level(level: Level, spec: str, render_mode: str | None, max_steps: int
         kwargs["observation"] = observation
     env = _construct(GRIDMAZE_ID, kwargs, render_mode)
     return env, ResolvedEnv(spec, GRIDMAZE_ID, kwargs, level, notice)
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    """``text`` cut to at most ``limit`` characters (messages quote input, not pages of it)."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """``text`` quoted like ``repr``, cut to about ``limit`` characters."""
+    return repr(_cut(text, limit))
 
 
 def _canonical(env_id: str, kwargs: dict[str, Any]) -> str:

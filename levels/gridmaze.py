@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.envs.toy_text.utils import categorical_sample
 
-from levels.level import TERMINAL_TILES, TILES, Level
+from levels.level import TERMINAL_TILES, TILES, Level, LevelError
 from levels.levelfile import load_level
 
 LEFT, DOWN, RIGHT, UP = 0, 1, 2, 3
@@ -74,6 +74,9 @@ class GridMazeEnv(gym.Env):
 
     def __init__(self, level: Level | str | os.PathLike[str], render_mode: str | None = None,
                  observation: str = "index"):
+        if not isinstance(level, Level | str | os.PathLike):
+            raise LevelError(f"level must be a Level, a bundled level name or a level file, got "
+                             f"{type(level).__name__}")
         if not isinstance(level, Level):
             level = load_level(level)
         level.validate()

@@ -27,6 +27,7 @@ from levels import leveltext
 from levels.tiles import _REWARD_KEYS as _REWARD_KEYS
 from levels.tiles import _TILE_LIST as _TILE_LIST
 from levels.tiles import CELL_REWARD_KEY as CELL_REWARD_KEY
+from levels.tiles import MAX_REWARD as MAX_REWARD
 from levels.tiles import MAX_SIDE as MAX_SIDE
 from levels.tiles import MAX_SMALL_CHEESES as MAX_SMALL_CHEESES
 from levels.tiles import MAX_STEPS_LIMIT as MAX_STEPS_LIMIT

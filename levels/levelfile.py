@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 
 from levels.atomic import atomic_write_text
+from levels.fileread import FileRefused, read_regular_file
 from levels.level import Level, LevelError
+from levels.tiles import MAX_LEVEL_BYTES
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
 
@@ -24,13 +26,13 @@ def bundled_level_names() -> list[str]:
 def bundled_level_path(name: str) -> Path:
     """The file of a bundled level; LevelError naming the close ones if there is none."""
     if name not in bundled_level_names():
-        raise LevelError(f"no bundled level named {name!r}{_suggest(name)}")
+        raise LevelError(f"no bundled level named {_quote(name)}{_suggest(name)}")
     return BUNDLED_DIR / f"{name}.txt"
 
 
 def _suggest(name: str) -> str:
     names = bundled_level_names()
-    near = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.5) if len(name) <= 100 else []
     if near:
         return "; did you mean " + " or ".join(repr(n) for n in near) + "?"
     return "; bundled levels are " + ", ".join(names)
@@ -48,10 +50,12 @@ def load_level(name_or_path: str | os.PathLike[str]) -> Level:
         path = Path(spec)
         if not path_exists(path):
             if plain_name:
-                raise LevelError(f"no bundled level or file named {spec!r}{_suggest(spec)}")
+                raise LevelError(f"no bundled level or file named {_quote(spec)}{_suggest(spec)}")
             raise LevelError("no such file", path=path)
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_LEVEL_BYTES)
+    except FileRefused as err:
+        raise LevelError(f"not a level file: {err}", path=path) from None
     except OSError as err:
         raise LevelError(f"cannot read the file ({err.strerror or err})", path=path) from None
     try:
@@ -59,6 +63,11 @@ def load_level(name_or_path: str | os.PathLike[str]) -> Level:
     except UnicodeDecodeError as err:
         raise LevelError(f"the file is not UTF-8 text (byte {err.start + 1})", path=path) from None
     return Level.from_text(text, path=path)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """``text`` quoted like ``repr``, cut to about ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
 
 
 def path_exists(path: str | os.PathLike[str]) -> bool:

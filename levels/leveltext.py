@@ -38,6 +38,8 @@ from levels.tiles import (
     _REWARD_KEYS,
     _TILE_LIST,
     CELL_REWARD_KEY,
+    MAX_LEVEL_BYTES,
+    MAX_REWARD,
     MAX_SIDE,
     MAX_SMALL_CHEESES,
     MAX_STEPS_LIMIT,
@@ -114,15 +116,16 @@ def _settings_problems(level: Level, lines: dict[str, int]) -> list[LevelError]:
     whole = isinstance(ms, int | np.integer) and not isinstance(ms, bool)
     if not whole or not 1 <= ms <= MAX_STEPS_LIMIT:
         found.append(LevelError(f"max_steps must be a whole number from 1 to {MAX_STEPS_LIMIT}, "
-                                f"got {ms!r}", line=lines.get("max_steps")))
+                                f"got {_shown(ms)}", line=lines.get("max_steps")))
     if not isinstance(level.slippery, bool | np.bool_):
-        found.append(LevelError(f"slippery must be true or false, got {level.slippery!r}",
+        found.append(LevelError(f"slippery must be true or false, got {_shown(level.slippery)}",
                                 line=lines.get("slippery")))
     for key in _REWARD_KEYS:
         value = getattr(level.rewards, key)
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not math.isfinite(value):
-            found.append(LevelError(f"reward.{key} must be a finite number, got {value!r}",
+        if not number or not math.isfinite(value) or abs(value) > MAX_REWARD:
+            found.append(LevelError(f"reward.{key} must be a number from {-MAX_REWARD:,.0f} to "
+                                    f"{MAX_REWARD:,.0f}, got {_shown(value)}",
                                     line=lines.get(f"reward.{key}")))
     return found
 
@@ -135,7 +138,7 @@ def _cell_reward_problems(level: Level, lines: dict[str, int]) -> list[LevelErro
         valid_pos = (isinstance(pos, tuple) and len(pos) == 2
                      and all(isinstance(v, int) and not isinstance(v, bool) for v in pos))
         if not valid_pos:
-            found.append(LevelError(f"a cell reward needs a (row, col) cell, got {pos!r}",
+            found.append(LevelError(f"a cell reward needs a (row, col) cell, got {_shown(pos)}",
                                     line=line))
             continue
         if pos in seen:
@@ -145,8 +148,9 @@ def _cell_reward_problems(level: Level, lines: dict[str, int]) -> list[LevelErro
         if problem:
             found.append(LevelError(problem, line=line, cell=pos))
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not math.isfinite(value):
-            found.append(LevelError(f"{key} must be a finite number, got {value!r}", line=line,
+        if not number or not math.isfinite(value) or abs(value) > MAX_REWARD:
+            found.append(LevelError(f"{key} must be a number from {-MAX_REWARD:,.0f} to "
+                                    f"{MAX_REWARD:,.0f}, got {_shown(value)}", line=line,
                                     cell=pos))
     return found
 
@@ -220,6 +224,9 @@ def parse_fields(text: str, path: str | os.PathLike[str] | None) -> dict[str, An
     line and column of the first problem."""
     if not isinstance(text, str):
         raise LevelError(f"level text must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LEVEL_BYTES:
+        raise LevelError(f"the level text has {len(text):,} characters; a level is at most "
+                         f"{MAX_LEVEL_BYTES:,}")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -276,10 +283,14 @@ def _read_settings(lines: list[str]) -> tuple[_Settings, _CellSettings, int | No
             cells[cell] = (i, value, value_col, pos_col)
             continue
         if key not in SETTING_KEYS:
-            near = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
-            hint = (f"; did you mean '{near[0]}'?" if near
-                    else f"; settings are {', '.join(SETTING_KEYS)}")
-            raise LevelError(f"unknown setting {key_raw.strip()!r}{hint}", line=i, column=key_col)
+            near = (difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
+                    if len(key) <= 40 else [])
+            if near:  # a typo: worth quoting
+                raise LevelError(f"unknown setting {_quote(key_raw.strip())}; did you mean "
+                                 f"'{near[0]}'?", line=i, column=key_col)
+            # Anything else may be a file that is no level at all: say where, quote nothing.
+            raise LevelError(f"this line is neither a setting nor a row of tiles; settings are "
+                             f"{', '.join(SETTING_KEYS)}", line=i, column=key_col)
         if key in settings:
             raise LevelError(f"{key} is set twice (first on line {settings[key][0]})",
                              line=i, column=key_col)
@@ -297,7 +308,8 @@ def _read_cell_key(match: re.Match[str], key_raw: str, line: int,
     pos = _CELL_POS.fullmatch(match.group(1))
     if pos is None:
         raise LevelError("write a cell reward as 'reward at ROW,COL: value' (row and column "
-                         f"count from 0), got {key_raw.strip()!r}", line=line, column=pos_col)
+                         f"count from 0), got {_quote(key_raw.strip())}",
+                         line=line, column=pos_col)
     return (int(pos.group(1)), int(pos.group(2))), pos_col
 
 
@@ -321,7 +333,7 @@ def _read_grid(lines: list[str], grid_start: int) -> list[str]:
             raise earlier[0] if earlier else problem
     words = rows[0].split()
     if words and (words[0].lower() in SETTING_KEYS or words[0].lower().startswith("reward")):
-        raise LevelError(f"{words[0]!r} looks like a setting; write settings as 'key: value'",
+        raise LevelError(f"{_quote(words[0])} looks like a setting; write settings as 'key: value'",
                          line=grid_start, column=1)
     return rows
 
@@ -333,15 +345,34 @@ def _setting_value(key: str, value: str, line: int, col: int) -> object:
         if re.fullmatch(r"[0-9]{1,7}", value) and 1 <= int(value) <= MAX_STEPS_LIMIT:
             return int(value)
         raise LevelError(f"max_steps must be a whole number from 1 to {MAX_STEPS_LIMIT}, "
-                         f"got {value!r}", line=line, column=col)
+                         f"got {_quote(value)}", line=line, column=col)
     if key == "slippery":
         if value.lower() in _TRUE + _FALSE:
             return value.lower() in _TRUE
-        raise LevelError(f"slippery must be true or false, got {value!r}", line=line, column=col)
+        raise LevelError(f"slippery must be true or false, got {_quote(value)}", line=line,
+                         column=col)
     try:
         number = float(value) if re.fullmatch(r"[+-]?[0-9.eE+-]+", value) else math.nan
     except ValueError:
         number = math.nan
     if not math.isfinite(number):
-        raise LevelError(f"{key} must be a number, got {value!r}", line=line, column=col)
+        raise LevelError(f"{key} must be a number, got {_quote(value)}", line=line, column=col)
+    if abs(number) > MAX_REWARD:
+        raise LevelError(f"{key} must be a number from {-MAX_REWARD:,.0f} to "
+                         f"{MAX_REWARD:,.0f}, got {_quote(value)}", line=line, column=col)
     return number
+
+
+def _shown(value: object) -> str:
+    """A setting's value as a message shows it: ``repr``, at most ~60 characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        text = f"a whole number of about {int(value.bit_length() * 0.30103)} digits"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """``text`` quoted like ``repr``, cut to about ``limit`` characters (a message quotes input,
+    it does not repeat a page of it)."""
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")

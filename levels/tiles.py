@@ -15,6 +15,13 @@ MAX_SIDE = 64
 MIN_CELLS = 2
 MAX_SMALL_CHEESES = 8
 MAX_STEPS_LIMIT = 100_000
+MAX_REWARD = 1e6
+"""Every reward setting (tile, step and cell rewards) lies in [-MAX_REWARD, MAX_REWARD]. One move
+then earns at most three of them (the tile or cheese, a cell reward, the step), so an episode's
+return stays below 3.1e11: far inside float32 (the DQN's replay) and float64, however the rewards
+add up."""
+MAX_LEVEL_BYTES = 2**20
+"""The largest level text read (1 MiB): a 64x64 grid is 4 KiB, the rest is room for comments."""
 
 _TILE_LIST = " ".join(TILES)
 _REWARD_KEYS = ("cheese", "big_cheese", "poison", "hole", "goal", "step")

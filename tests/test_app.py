@@ -457,7 +457,9 @@ def test_recovery_keeps_invalid_levels_and_survives_a_corrupt_file(state_dir):
     assert "draft" in found.describe()
     store.path.write_text("{ not json")
     assert store.load() is None
-    assert "could not be read" in store.last_error
+    assert "damaged (it is not JSON); it was set aside as" in store.last_error
+    assert not store.path.exists()  # renamed, not deleted: the next start is not bothered
+    assert [p.read_text() for p in state_dir.glob("recovery.damaged-*.json")] == ["{ not json"]
     store.clear()
     assert not store.path.exists()
     store.close()

@@ -15,6 +15,7 @@ from apphelp import click, press, small_dqn, stop, train
 from PIL import Image
 
 from agents.evaluation import greedy_rollout
+from agents.planning import value_iteration
 from agents.storage import save_agent
 from agents.tabular import QLearning
 from app.app import App
@@ -66,6 +67,8 @@ def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_
     train(app, 20, speed=None)
     stop(app)
     session = app.session
+    # How far 20 frames train depends on the machine; the film needs a solved lake, so plant one.
+    session.agent.q[:] = value_iteration(session.env.unwrapped.P, 0.99)
     q = session.agent.q.copy()
     rng_state = session.agent.rng.bit_generator.state
     steps, state = session.total_steps, session.state
@@ -124,6 +127,8 @@ def test_saved_dqn_reloads_and_plays_the_same_greedy_episode(app, tmp_path):
 
 
 def test_an_agent_trained_by_the_cli_opens_and_can_be_watched(app, tmp_path):
+    """Margin, measured on seeds 0-9 (the CLI's default is 0): the greedy run reaches the goal
+    from 25-175 episodes on; the CLI trains 400."""
     out = tmp_path / "cli.npz"
     proc = subprocess.run(
         [sys.executable, "main.py", "train", "--env", "FrozenLake-v1:is_slippery=False",

@@ -29,6 +29,8 @@ def files_in(folder: Path) -> list[str]:
 
 @pytest.fixture()
 def trained(tmp_path: Path, capsys) -> Path:
+    """The course's FrozenLake run. Margin, measured on seeds 0-9: every seed solves the lake (all
+    100 course seeds, 6 steps) from 250 episodes on; this trains 10,000."""
     out = tmp_path / "lake.npz"
     rc, _, _ = run(capsys, "train", *COURSE_FROZENLAKE, "--episodes", "10000", "--out", str(out))
     assert rc == 0

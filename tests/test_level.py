@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import levels.atomic
 from levels.generate import generate_maze
-from levels.level import MAX_SMALL_CHEESES, TILES, Level, LevelError, Rewards
+from levels.level import MAX_REWARD, MAX_SMALL_CHEESES, TILES, Level, LevelError, Rewards
 from levels.levelfile import bundled_level_names, bundled_level_path, load_level, save_level
 
 
@@ -143,7 +143,7 @@ def valid_levels(draw):
     grid = tuple("".join(cells[r * ncols:(r + 1) * ncols]) for r in range(nrows))
     name = draw(st.text(min_size=1, max_size=20).filter(
         lambda s: s == s.strip() and "\n" not in s and "\r" not in s))
-    number = st.floats(allow_nan=False, allow_infinity=False, width=64)
+    number = st.floats(-MAX_REWARD, MAX_REWARD, allow_nan=False, width=64)
     rewards = Rewards(*(draw(number) for _ in range(6)))
     open_cells = [(r, c) for r in range(nrows) for c in range(ncols) if grid[r][c] != "#"]
     chosen = draw(st.lists(st.sampled_from(open_cells), unique=True, max_size=4))
@@ -229,7 +229,7 @@ def test_load_errors(tmp_path):
     with pytest.raises(LevelError, match="not UTF-8") as info:
         load_level(bad)
     assert info.value.path == str(bad)
-    with pytest.raises(LevelError, match="cannot read"):
+    with pytest.raises(LevelError, match="not a level file: it is a folder"):
         load_level(tmp_path)
 
 
@@ -345,3 +345,44 @@ def test_bundled_levels_unchanged_by_cell_rewards():
     for name in bundled_level_names():
         lv = load_level(name)
         assert lv.cell_rewards == () and "reward at" not in lv.to_text()
+
+
+def test_a_save_removes_temp_files_of_writers_that_died(tmp_path):
+    """kill -9 mid-save leaves ``.name.XXXXXXXX.tmp``; the next save to that folder removes it,
+    but never the temp file of a writer still at work (it holds a lock) or a file of another
+    pattern."""
+    import subprocess
+    import sys
+    import time
+
+    writer = (
+        "import fcntl, os, sys, tempfile, time\n"
+        "fd, name = tempfile.mkstemp(prefix='.a.txt.', suffix='.tmp', dir=sys.argv[1])\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.write(fd, b'x' * 1000)\n"
+        "print(name, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    dead = subprocess.Popen([sys.executable, "-c", writer, str(tmp_path)], stdout=subprocess.PIPE,
+                            text=True)
+    alive = subprocess.Popen([sys.executable, "-c", writer, str(tmp_path)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        dead_name, alive_name = dead.stdout.readline().strip(), alive.stdout.readline().strip()
+        dead.kill()  # SIGKILL: no clean-up of its own
+        dead.wait(timeout=10)
+        keep = tmp_path / ".notes.tmp"  # not our pattern
+        keep.write_text("mine")
+        old = time.time() - 60
+        for name in (dead_name, alive_name, keep):
+            os.utime(name, (old, old))
+        save_level(load_level("mouse"), tmp_path / "b.txt")
+        assert not os.path.exists(dead_name)
+        assert os.path.exists(alive_name) and keep.exists()
+    finally:
+        alive.kill()
+        alive.wait(timeout=10)
+    young = tmp_path / ".c.txt.abcd1234.tmp"  # unlocked but just created: its writer may be
+    young.write_text("x")                      # between mkstemp and flock
+    save_level(load_level("mouse"), tmp_path / "b.txt")
+    assert young.exists()

@@ -12,9 +12,10 @@ from agents.config import ConfigError
 from agents.course import EVAL_SEEDS, FROZENLAKE, TAXI
 from agents.evaluation import evaluate
 from agents.fast import TabularModel
+from agents.planning import value_iteration
 from agents.schedules import ConstantSchedule, ExponentialSchedule
 from agents.session import HISTORY, TrainingSession
-from agents.tabular import TDUpdate, make_tabular
+from agents.tabular import QLearning, TDUpdate, make_tabular
 from levels.envs import make_env
 
 
@@ -36,28 +37,33 @@ def _course(hp: dict, env_id: str, seed: int, **kwargs) -> tuple[TrainingSession
 
 
 def test_course_frozenlake_4x4_non_slippery_reaches_1() -> None:
+    """The course's FrozenLake settings (10,000 episodes). Margin, measured on seeds 0-9: every
+    seed scores 1.0 on the course's seeds, in 6 steps, from 250 episodes on (40x the budget)."""
     session, env = _course(FROZENLAKE, "FrozenLake-v1", 0, map_name="4x4", is_slippery=False)
     report = session.advance(sys.maxsize, max_episodes=FROZENLAKE["n_training_episodes"])
     assert report.turbo and len(report.episodes) == 10_000
     assert evaluate(env, session.agent, list(EVAL_SEEDS)).mean_reward == 1.0
 
 
-def test_course_taxi_reaches_7_5_on_the_course_seeds() -> None:
-    """The course's Taxi settings and its 100 evaluation seeds: mean reward >= 7.5 (the course's
-    bar), every episode delivered.
+def test_course_taxi_comes_within_0_2_of_the_optimum_on_the_course_seeds() -> None:
+    """The course's Taxi settings and its 100 evaluation seeds: every passenger delivered and a
+    mean reward within 0.2 (20 extra steps over the 100 episodes) of the optimal policy's.
 
-    Deterministic, so it cannot flake: the training seed is fixed (0) and the run is bit for bit
-    the same every time. The margin is thin because the bar sits just under the optimum: the
-    optimal policy (value iteration) scores 7.56 on these seeds and seed 0 reaches 7.54 (two
-    steps more than optimal over the 100 episodes); training seeds 0-9 give 7.46 to 7.56 (seed
-    6: 7.46, ten extra steps). So changing the seed, the schedule or the order of random draws
-    may move the score below 7.5 without any bug; do not loosen the bar to hide a regression.
+    The course's own bar, 7.5, sits just under the optimum (7.56 on these seeds), too close for a
+    test: training seed 6 scores 7.46. Measured on training seeds 0-9: 7.44-7.56 with every
+    passenger delivered from 10,000 episodes on, 7.46-7.56 at the 25,000 trained here (2.5x the
+    episodes the bar needs; at 5,000 seed 4 scores 7.34).
     """
+    eval_env = gym.make("Taxi-v4", max_episode_steps=99)
+    optimal = QLearning(500, 6, seed=0)
+    optimal.q[:] = value_iteration(eval_env.unwrapped.P, TAXI["gamma"])
+    best = evaluate(eval_env, optimal, list(EVAL_SEEDS)).mean_reward
+    assert best == pytest.approx(7.56)
     session, _ = _course(TAXI, "Taxi-v4", 0)
     report = session.advance(sys.maxsize, max_episodes=TAXI["n_training_episodes"])
     assert report.turbo and len(report.episodes) == 25_000
-    result = evaluate(gym.make("Taxi-v4", max_episode_steps=99), session.agent, list(EVAL_SEEDS))
-    assert result.mean_reward >= 7.5 and result.success_rate == 1.0
+    result = evaluate(eval_env, session.agent, list(EVAL_SEEDS))
+    assert result.success_rate == 1.0 and result.mean_reward >= best - 0.2
 
 
 @pytest.mark.parametrize("turbo", [True, False], ids=["turbo", "python"])

@@ -39,6 +39,9 @@ def test_fallback_is_a_positive_final_reward():
     assert judge.uses_reward
 
 
+# Margins of the two cliff tests, measured on seeds 0-9 (they run seed 3): the greedy path is the
+# optimal 13 steps from 3,000 steps on for every seed (checked every 1,000; they train 40,000),
+# and the last 50 exploring episodes succeed 68-86% of the time (bar: above 50%).
 def _cliff_session(turbo: bool) -> TrainingSession:
     env = gym.make("GridMaze-v0", level="cliff")
     agent = QLearning(env.observation_space.n, env.action_space.n, alpha=0.5, gamma=1.0,

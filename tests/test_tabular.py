@@ -64,6 +64,8 @@ def test_course_worked_example_on_the_mouse_level():
 
 
 def test_course_mouse_trained_greedy_path_is_right_right_down():
+    """Margin, measured on seeds 0-9: the greedy path is right, right, down from episode 8-33 on
+    (the test trains 2,000)."""
     env = _mouse_env()
     agent = QLearning(env.observation_space.n, env.action_space.n, alpha=0.1, gamma=0.99,
                       epsilon=1.0, seed=3)
@@ -276,6 +278,8 @@ def test_make_tabular_and_table_helpers():
 
 
 def test_q_learning_converges_to_value_iteration():
+    """Margin, measured on seeds 0-9 (the test runs 0): max |Q - Q*| < 1e-3 from step 7,000-12,500
+    on (the test takes 30,000 steps, 2.4x the slowest seed)."""
     env = gym.make("FrozenLake-v1", is_slippery=False)
     gamma = 0.99
     q_star = value_iteration(env.unwrapped.P, gamma)
@@ -290,18 +294,22 @@ def test_q_learning_converges_to_value_iteration():
 
 
 def _cliff_walk(cls, seed, episodes=500):
-    """Sutton & Barto example 6.6: epsilon 0.1, alpha 0.5, gamma 1; greedy path afterwards."""
+    """Sutton & Barto example 6.6: epsilon 0.1, alpha 0.5, gamma 1. Returns the greedy path's
+    return and states afterwards, and the return of every (exploring) training episode."""
     env = gym.make("CliffWalking-v1")
     agent = cls(48, 4, alpha=0.5, gamma=1.0, epsilon=0.1, seed=seed)
     env.reset(seed=seed)
+    online = []
     for _ in range(episodes):
         s, _ = env.reset()
-        a, done = agent.act(s), False
+        a, done, total = agent.act(s), False, 0.0
         while not done:
             s2, r, term, trunc, _ = env.step(a)
             a2 = agent.act(s2)
             agent.update(s, a, r, s2, term, next_action=a2, truncated=trunc)
             s, a, done = s2, a2, term or trunc
+            total += r
+        online.append(total)
     policy = greedy_policy(agent.q)
     s, _ = env.reset()
     path, ret, done = [s], 0.0, False
@@ -309,16 +317,21 @@ def _cliff_walk(cls, seed, episodes=500):
         s, r, done, _, _ = env.step(int(policy[s]))
         path.append(s)
         ret += r
-    return ret, path
+    return ret, path, online
 
 
 def test_cliff_walking_q_learning_takes_the_edge_sarsa_the_safe_path():
-    q_ret, q_path = _cliff_walk(QLearning, seed=0)
+    """Sutton & Barto figure 6.4: Q-learning learns the optimal path along the cliff edge and
+    falls off it while exploring; SARSA learns the cost of exploring there and earns more online.
+
+    Margins, measured on seeds 0-9 (the test runs seed 0): Q-learning's greedy path is the edge
+    path for every seed from 100 episodes on (budget 500). Over episodes 400-500 SARSA's mean
+    online return (-21.9 to -35.4) beats Q-learning's (-44.1 to -58.6) by 12.9 or more (bar: 5);
+    the gap is already 11.7 or more over episodes 100-200. SARSA's greedy path itself is not
+    asserted: with constant alpha and epsilon it wobbles (4 of 10 seeds at 1,000 episodes loop).
+    """
+    q_ret, q_path, q_online = _cliff_walk(QLearning, seed=0)
     assert q_ret == -13 and len(q_path) == 14
     assert q_path[1:13] == list(range(24, 36))  # the row right above the cliff
-    s_ret, s_path = _cliff_walk(Sarsa, seed=0)
-    assert s_path[-1] == 47 and s_ret == -(len(s_path) - 1)  # reaches the goal, never falls
-    assert s_ret < -13
-    # Safer: it keeps off the cliff edge (row 2) where Q-learning walks all 12 of its cells.
-    # (Other seeds may dip onto the edge a cell or two before the goal; seed 0 never does.)
-    assert sum(s // 12 == 2 for s in s_path) <= 2
+    _, _, s_online = _cliff_walk(Sarsa, seed=0)
+    assert np.mean(s_online[-100:]) > np.mean(q_online[-100:]) + 5
