@@ -15,9 +15,16 @@ def run_app(spec: str = "mouse", device: str | None = None) -> int:
     such as ``CartPole-v1``) and run it.
 
     Returns the process exit code: 0 after a normal close, 2 when ``spec`` cannot be opened (one
-    sentence on stderr), 1 when the display cannot be opened.
+    sentence on stderr, also when there is no display to open a window on), 1 when the display
+    cannot be opened.
     """
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    from app.display import missing_display
+
+    problem = missing_display()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     from app.app import App, StartError
 
     try:

@@ -239,11 +239,17 @@ def test_npz_header_claiming_32_tib_is_refused_before_allocating(tmp_path):
 
 
 def test_npz_zip_bomb_is_refused_before_decompressing(tmp_path):
-    path = tmp_path / "bomb.npz"  # a 64 MiB-of-zeros member per MiB of file, claiming 1 GiB
-    member = npy_header((2**27,)) + bytes(2**27 * 8)
-    path.write_bytes(npz_bytes({"q.npy": member, "meta.npy": meta_npy()}, compress=True))
-    assert path.stat().st_size < 2**21
-    with deadline(10), pytest.raises(AgentFileError, match="member claims 1,073,741,952 bytes"):
+    path = tmp_path / "bomb.npz"  # 256 MiB of zeros deflated to a few hundred KiB
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("q.npy", "w", force_zip64=True) as member:
+            member.write(npy_header((2**25,)))
+            for _ in range(256):
+                member.write(bytes(2**20))
+        archive.writestr("meta.npy", meta_npy())
+    path.write_bytes(buffer.getvalue())
+    assert path.stat().st_size < 2**20
+    with deadline(10), pytest.raises(AgentFileError, match="member claims 268,435,584 bytes"):
         load_agent(path)
 
 
@@ -282,3 +288,160 @@ def test_export_of_a_plain_frozenlake_carries_map_name(tmp_path):
     assert strings[strings.index("map_name") + 1] == "4x4"
     card = (tmp_path / "README.md").read_text()
     assert "- FrozenLake-v1-4x4\n" in card and "gym.make(model[\"env_id\"], map_name='4x4')" in card
+
+
+# ---- huge levels and rewards that overflow ----------------------------------------------------
+def test_a_100_mb_level_is_refused_before_it_is_read(tmp_path, capsys):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as handle:  # sparse: costs no disk
+        handle.truncate(100 * 2**20)
+    with deadline(5):
+        rc, _, err = run(capsys, "train", "--env", str(big), "--episodes", "1",
+                         "--out", str(tmp_path / "a.npz"))
+    assert rc == 2 and one_sentence(err) and "more than the 1 MiB this reads" in err
+
+
+def test_a_long_key_is_quoted_short_and_huge_text_refused():
+    from levels.level import Level, LevelError
+
+    with deadline(5), pytest.raises(LevelError) as info:
+        Level.from_text("k" * 500_000 + "x: 1\nSG\n")
+    assert len(str(info.value)) < 300
+    with deadline(5), pytest.raises(LevelError, match="a level is at most 1,048,576"):
+        Level.from_text("k" * 5_000_000 + ": 1\nSG\n")
+    with pytest.raises(LevelError) as info:
+        Level.from_text("max_steps: " + "9" * 10_000 + "\nSG\n")
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("setting", ["reward.goal: 1.7e308", "reward.step: -1e39",
+                                     "reward at 0,1: 2e6"])
+def test_rewards_beyond_the_documented_range_are_refused(setting):
+    from levels.level import Level, LevelError
+
+    with pytest.raises(LevelError, match="must be a number from -1,000,000 to 1,000,000"):
+        Level.from_text(f"{setting}\nSG\n")
+
+
+def test_rewards_at_the_bounds_train_without_overflow(recwarn):
+    """Eight cheeses, the goal and the step at +-1e6, gamma 1: every sum stays finite, for the
+    tabular agents and the DQN's float32 replay, and numpy warns about nothing."""
+    import warnings
+
+    from agents.factory import build
+    from agents.session import TrainingSession
+    from levels.level import Level
+
+    text = ("reward.cheese: 1000000\nreward.goal: 1000000\nreward.step: 1000000\n"
+            "reward.big_cheese: -1000000\nreward at 0,2: 1000000\nmax_steps: 100000\n"
+            "Sccccccc\ncG......\n")
+    env = gym.make("GridMaze-v0", level=Level.from_text(text))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for kind, steps in (("q-learning", 20_000), ("dqn", 300)):
+            config = {"alpha": 1.0, "gamma": 1.0} if kind != "dqn" else {
+                "gamma": 1.0, "learning_starts": 50, "train_freq": 1, "device": None}
+            config.pop("device", None)
+            agent = build(kind, env, config, seed=0)
+            session = TrainingSession(env, agent, seed=0, turbo=kind != "dqn")
+            report = session.advance(steps)
+            assert report.steps == steps, (kind, report.error)
+            returns = session.snapshot().returns
+            assert np.isfinite(returns).all() and np.abs(returns).max() < 3.1e11
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# ---- .pt files: CRCs, finite weights, metadata types, size claims --------------------------------
+@pytest.fixture(scope="module")
+def dqn_file(tmp_path_factory) -> Path:
+    from agents.dqn import DQN
+    from agents.dqn_storage import save_dqn
+
+    env = gym.make("FrozenLake-v1")
+    path = tmp_path_factory.mktemp("dqn") / "lake.pt"
+    save_dqn(path, DQN(env.observation_space, env.action_space, device="cpu", seed=0,
+                       hidden=(8,)), {"env": "FrozenLake-v1"})
+    return path
+
+
+def rewritten(dqn_file: Path, target: Path, change) -> Path:
+    """``dqn_file``'s payload, changed by ``change(payload)``, saved to ``target``."""
+    import torch
+
+    payload = torch.load(dqn_file, weights_only=True)
+    change(payload)
+    torch.save(payload, target)
+    return target
+
+
+def test_bit_flipped_pt_files_are_refused_or_load_unchanged(dqn_file, tmp_path):
+    """A flip the zip's CRCs cover is refused; one they do not (torch's alignment padding) must
+    leave the weights exactly as they were."""
+    import torch
+
+    from agents.dqn_storage import DQNFileError, load_dqn
+
+    original, _ = load_dqn(dqn_file, device="cpu")
+    raw = dqn_file.read_bytes()
+    rng = np.random.default_rng(0)
+    refused = 0
+    for i, at in enumerate(rng.choice(len(raw), size=20, replace=False)):
+        flipped = bytearray(raw)
+        flipped[at] ^= 1 << int(rng.integers(8))
+        path = tmp_path / f"flip{i}.pt"
+        path.write_bytes(bytes(flipped))
+        try:
+            agent, _ = load_dqn(path, device="cpu")
+        except DQNFileError:
+            refused += 1
+            continue
+        for a, b in zip(agent.q_net.state_dict().values(), original.q_net.state_dict().values(),
+                        strict=True):
+            assert torch.equal(a, b), f"flip at byte {at} changed the weights and loaded"
+    assert refused >= 10
+
+
+def test_pt_with_nan_weights_is_refused(dqn_file, tmp_path, capsys):
+    def poison(payload):
+        next(iter(payload["state_dict"].values())).view(-1)[0] = float("nan")
+
+    path = rewritten(dqn_file, tmp_path / "nan.pt", poison)
+    rc, _, err = run(capsys, "eval", "--agent-file", str(path), "--episodes", "1")
+    assert rc == 2 and one_sentence(err) and "weights hold NaN or infinite values" in err
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("num_steps", "abc", "meta field 'num_steps' is text, not a whole number"),
+    ("num_steps", float("nan"), "meta field 'num_steps' is the number nan"),
+    ("num_steps", [1], "meta field 'num_steps' is a list"),
+    ("seed", -3, "meta field 'seed' is a negative number"),
+    ("observation_space", [], "meta field 'observation_space' is a list"),
+])
+def test_pt_metadata_of_the_wrong_type_exits_2(dqn_file, tmp_path, capsys, field, value,
+                                               message):
+    path = rewritten(dqn_file, tmp_path / "meta.pt",
+                     lambda payload: payload["meta"].__setitem__(field, value))
+    rc, _, err = run(capsys, "eval", "--agent-file", str(path), "--episodes", "1")
+    assert rc == 2 and one_sentence(err) and message in err, err
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m["observation_space"].update(n=10**9),
+     "observation space claims 1,000,000,000 values"),
+    (lambda m: m["hyperparameters"].update(hidden=[65536] * 3),
+     "its metadata describes a network of"),
+    (lambda m: m.__setitem__("observation_space",
+                             {"type": "Box", "shape": [10**5, 10**5], "dtype": "float32"}),
+     "observation space claims 10,000,000,000 values"),
+    (lambda m: m["observation_space"].update(n=2**20),
+     "its metadata describes a network of"),
+])
+def test_pt_claiming_a_huge_network_is_refused_before_allocating(dqn_file, tmp_path, capsys,
+                                                                 change, message):
+    """A small file cannot make us build what its metadata claims: the claims are checked
+    against the project's limits and against the weights the file really holds."""
+    path = rewritten(dqn_file, tmp_path / "big.pt", lambda payload: change(payload["meta"]))
+    assert path.stat().st_size < 100_000
+    with deadline(20):
+        rc, _, err = run(capsys, "eval", "--agent-file", str(path), "--env", "FrozenLake-v1")
+    assert rc == 2 and one_sentence(err) and message in err, err

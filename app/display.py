@@ -1,0 +1,54 @@
+"""Is there a screen to open a window on? Asked before the app starts.
+
+Without X11 or Wayland (an ssh session, a server) SDL quietly falls back to its ``offscreen``
+driver and the app would run invisibly until killed. When nobody asked for a driver
+(``SDL_VIDEODRIVER`` unset) and SDL can only offer an off-screen one, the app refuses to start
+and points to the command line instead. Setting ``SDL_VIDEODRIVER`` (``dummy`` in the tests,
+``offscreen`` for screenshots) is asking for it, so it is honoured.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+OFF_SCREEN_DRIVERS = ("offscreen", "dummy")
+NO_DISPLAY = ("there is no display to open the app's window on (no X11 or Wayland session); "
+              "run it on a desktop, or use the command line: python main.py --help lists "
+              "train, eval, levels and study")
+
+
+def missing_display() -> str | None:
+    """One sentence saying why no window can be shown, or None when one can (or one was asked
+    for off-screen on purpose)."""
+    if os.environ.get("SDL_VIDEODRIVER"):
+        return None
+    import pygame
+
+    try:
+        _with_stderr_silenced(pygame.display.init)  # SDL prints its fallback warnings there
+    except pygame.error:
+        return NO_DISPLAY
+    if pygame.display.get_driver() in OFF_SCREEN_DRIVERS:
+        pygame.display.quit()
+        return NO_DISPLAY
+    return None
+
+
+def _with_stderr_silenced(action: Callable[[], object]) -> None:
+    """Run ``action`` with file descriptor 2 pointing at the null device (SDL writes to it from
+    C, past Python's ``sys.stderr``)."""
+    try:
+        sys.stderr.flush()
+        saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        action()
+        return
+    try:
+        os.dup2(null, 2)
+        action()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
