@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import cli
-from agents.storage import AgentFileError, load_agent, save_agent
+from agents.storage import AgentFileError, load_agent
 from agents.tabular import QLearning
 from app.recovery import RecoveryStore, level_to_dict
 from levels.level import Level, LevelError
@@ -326,7 +326,7 @@ def test_any_recovery_file_is_restored_or_set_aside(tmp_path_factory, raw):
     store.close()
 
 
-# ---- the CLI as a program, under a memory cap ------------------------------------------------------
+# ---- the CLI as a program, under a memory cap -------------------------------------------------
 CAPPED = """
 import resource, runpy, sys
 resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
