@@ -137,7 +137,7 @@ def parse_agents(text: str) -> list[str]:
 class StudySpec:
     """What to run. ``last`` None scores a run by all its episodes, else by its last ``last``."""
 
-    env: str
+    env: Any  # an env spec (str), or a levels.level.Level
     agents: list[str]
     param: str
     values: list[float]
@@ -205,7 +205,8 @@ Progress = Callable[[StudyResult, int], None]  # (partial result, episodes finis
 
 
 def run_study(spec: StudySpec, on_progress: Progress | None = None,
-              should_stop: Callable[[], bool] | None = None) -> StudyResult:
+              should_stop: Callable[[], bool] | None = None,
+              batch_runs: int | None = None) -> StudyResult:
     """Run every (agent, value, run) of ``spec``; ``on_progress`` sees the partial result after
     every compiled call, ``should_stop`` may end the study early (unfinished runs stay NaN).
 
@@ -215,16 +216,18 @@ def run_study(spec: StudySpec, on_progress: Progress | None = None,
     from agents.fast import time_limit
     from agents.lockstep import LockstepBatch, RunSpec
 
-    env, resolved, model = _study_env(spec)
+    env, name, model = _study_env(spec)
     n_agents, n_values, episodes = len(spec.agents), len(spec.values), spec.episodes
     shape = (n_agents, n_values)
     result = StudyResult(spec, np.full((*shape, spec.runs), np.nan), np.zeros((*shape, episodes)),
                          np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64),
-                         env_spec=resolved.spec, step_cap=time_limit(env))
+                         env_spec=name, step_cap=time_limit(env))
     settings = [spec.settings(v) for v in spec.values]
     # Q-table, uniforms, outputs, and each run's traces (3 arrays) and Dyna model (~5 arrays)
     per_run = model.n_states * model.n_actions * 8 * 9 + 8 * 4096 + episodes * 17
     per_batch = max(1, BATCH_BYTES // (per_run * n_agents * n_values))
+    if batch_runs is not None:  # smaller batches: results reach a live figure sooner
+        per_batch = max(1, min(per_batch, int(batch_runs)))
     window = spec.window
     sums = np.zeros((*shape, episodes))
     start, done_episodes = time.perf_counter(), 0
@@ -250,22 +253,35 @@ def run_study(spec: StudySpec, on_progress: Progress | None = None,
     return _finish(result, start)
 
 
-def _study_env(spec: StudySpec) -> tuple[Any, Any, Any]:
-    """The env (capped when it has no time limit), its resolved spec and its tabular model.
+def _study_env(spec: StudySpec) -> tuple[Any, str, Any]:
+    """The env (capped when it has no time limit), its name and its tabular model. ``spec.env``
+    is an env spec or a ``Level`` (the app's level as edited, which may exist in no file).
 
     Raises:
         ConfigError: the env has no tabular model the compiled kernel can step.
     """
     from agents.fast import TabularModel, TurboUnavailable, time_limit
-    from levels.envs import make_env
 
-    env, resolved = make_env(spec.env, max_steps=spec.max_steps)
+    env, name = _make_study_env(spec.env, spec.max_steps)
     if time_limit(env) is None:
-        env, resolved = make_env(spec.env, max_steps=DEFAULT_CAP)
+        env, name = _make_study_env(spec.env, DEFAULT_CAP)
     try:
-        return env, resolved, TabularModel.from_env(env)
+        return env, name, TabularModel.from_env(env)
     except TurboUnavailable as exc:
-        raise ConfigError(f"{resolved.spec} cannot be studied: {exc}") from None
+        raise ConfigError(f"{name} cannot be studied: {exc}") from None
+
+
+def _make_study_env(what: Any, max_steps: int | None) -> tuple[Any, str]:
+    from levels.envs import make_env
+    from levels.level import Level
+
+    if isinstance(what, Level):
+        from levels.gridmaze import GridMazeEnv
+
+        level = what if max_steps is None else dataclasses.replace(what, max_steps=max_steps)
+        return GridMazeEnv(level), level.name or "level"
+    env, resolved = make_env(what, max_steps=max_steps)
+    return env, resolved.spec
 
 
 def _collect(batch: Any, index: list[tuple[int, int, int]], window: Any, result: StudyResult,

@@ -64,6 +64,7 @@ from app.recovery import RecoveryStore
 from app.screen import ScreenLayout
 from app.startup import StartError, load_fonts, load_theme, resolve_start, warm_up_turbo
 from app.statusbar import InfoStrip, StatusBar
+from app.studyflow import StudyFlow
 from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
 from levels.level import Level
@@ -195,6 +196,9 @@ class App:
             status=self.status, controls=self.controls, screen=lambda: self.screen,
             on_loaded=lambda: self.layout.rebuild_panel(force=True),
             on_caption=self._update_caption)
+        self.study = StudyFlow(self.manager, self.small_bold, self.training, self.worlds,
+                               self.editor, self.controls, self.command,
+                               on_loaded=lambda: self.layout.rebuild_panel(force=True))
         self.input = InputRouting(
             self.manager, self.dialogs, self.controls, self.board, self.editor, self.files,
             self.training, self.worlds, quit=self._quit, resize=self._resize,
@@ -235,6 +239,7 @@ class App:
             cmd.RecordGif: lambda _c: self.agent_files.record_gif(),
             cmd.SaveAgent: lambda _c: self.agent_files.save_agent_dialog(),
             cmd.LoadAgent: lambda _c: self.agent_files.load_agent_dialog(),
+            cmd.OpenStudy: lambda _c: self.study.open(),
         }
 
     def command(self, command: cmd.Command) -> None:
@@ -345,6 +350,7 @@ class App:
     def close(self) -> None:
         """Finish the last autosave and release the window."""
         self.recovery.close()
+        self.study.close()
         self.optimal.close()
         self.training.close_lane()
         self.agent_files.close()

@@ -162,8 +162,13 @@ class LoadAgent:
     """The load-agent dialog."""
 
 
+@dataclass(frozen=True)
+class OpenStudy:
+    """The parameter-study window."""
+
+
 Command = (Play | Step | ResetLearning | GreedyRun | Drive | ChooseAgent | SetHyperparameter
            | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel
            | NewLevel | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker
-           | Compare | RecordGif | SaveAgent | LoadAgent)
+           | Compare | RecordGif | SaveAgent | LoadAgent | OpenStudy)
 CommandSink = Callable[[Command], None]

@@ -17,12 +17,13 @@ from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
 from agents.config import field_help, field_range
 from app import scales
-from app.commands import CommandSink, SetHyperparameter, SetSpeed
+from app.commands import CommandSink, OpenStudy, SetHyperparameter, SetSpeed
 from app.panelbase import MARGIN, PANEL_WIDTH, AgentValues, PanelKit, PanelState
 
 SLIDER_ROW_H = 26
 LABEL_W = 96  # the name column
 VALUE_W = 70  # the value column (right-aligned)
+STUDY_W = 80  # the Study... button beside the heading
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class HyperSliders:
         ``half`` specs two to a row. The lambda slider's name is the trace-kind switch."""
         kit, config_cls = self.kit, self.config_cls
         values = self.values()
+        kit.button(pygame.Rect(PANEL_WIDTH - MARGIN - STUDY_W, y - 1, STUDY_W, 22), "Study...",
+                   "Sweep one hyperparameter over many runs of this world and plot the result "
+                   "(Sutton & Barto's Figure 6.3); the board keeps going",
+                   lambda: self.emit(OpenStudy()))
         y = kit.heading(y, "HYPERPARAMETERS  (apply at once)")
         column = 0
         for spec in specs:
