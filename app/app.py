@@ -197,7 +197,7 @@ class App:
             on_loaded=lambda: self.layout.rebuild_panel(force=True),
             on_caption=self._update_caption)
         self.study = StudyFlow(self.manager, self.small_bold, self.training, self.worlds,
-                               self.editor, self.controls, self.command,
+                               self.editor, self.command,
                                on_loaded=lambda: self.layout.rebuild_panel(force=True))
         self.input = InputRouting(
             self.manager, self.dialogs, self.controls, self.board, self.editor, self.files,

@@ -17,7 +17,6 @@ import pygame_gui
 
 from agents.config import TabularConfig
 from app import commands as cmd
-from app.controls import Controls
 from app.editor import Editor
 from app.studywindow import StudyWindow
 from app.training import TrainingControl
@@ -38,12 +37,12 @@ class StudyFlow:
 
     def __init__(self, manager: pygame_gui.UIManager, font: pygame.font.Font,
                  training: TrainingControl, worlds: WorldFlow, editor: Editor,
-                 controls: Controls, command: Callable[[cmd.Command], None],
+                 command: Callable[[cmd.Command], None],
                  on_loaded: Callable[[], None]) -> None:
         self.manager, self.font = manager, font
         self.on_loaded = on_loaded
         self.training, self.worlds, self.editor = training, worlds, editor
-        self.controls, self.command = controls, command
+        self.command = command
         self.window: StudyWindow | None = None
 
     def open(self) -> StudyWindow:
