@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TRIALS = 4
+TRIALS = 6
 
 
 def _server_binaries() -> tuple[str, str] | None:
@@ -85,17 +85,26 @@ def _worker(url: str, out: Path) -> subprocess.Popen:
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
-def _trials(url: str) -> list:
-    import optuna
+class _Study:
+    """The shared study as the test sees it (one connection, reused while polling)."""
 
-    from agents.tuning import database_url
+    def __init__(self, url: str) -> None:
+        import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        return optuna.load_study(study_name="shared",
-                                 storage=database_url(url)).get_trials(deepcopy=False)
-    except KeyError:  # the first worker has not created the study yet
-        return []
+        from agents.tuning import database_url
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.url, self.study = database_url(url), None
+
+    def trials(self) -> list:
+        import optuna
+
+        if self.study is None:
+            try:
+                self.study = optuna.load_study(study_name="shared", storage=self.url)
+            except KeyError:  # the first worker has not created the study yet
+                return []
+        return self.study.get_trials(deepcopy=False)
 
 
 def test_two_workers_share_a_study_and_a_killed_worker_loses_nothing(postgres_url: str,
@@ -103,28 +112,35 @@ def test_two_workers_share_a_study_and_a_killed_worker_loses_nothing(postgres_ur
     from optuna.trial import TrialState
 
     a, b = _worker(postgres_url, tmp_path / "a.json"), _worker(postgres_url, tmp_path / "b.json")
+    shared = _Study(postgres_url)
     killed: list[int] = []
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and not killed:
-            trials = _trials(postgres_url)
-            by = {w: [t for t in trials if t.user_attrs.get("worker", "").endswith(f":{w.pid}")]
-                  for w in (a, b)}
-            done = {w: [t for t in by[w] if t.state == TrialState.COMPLETE] for w in (a, b)}
-            running = [t for t in by[a] if t.state == TrialState.RUNNING]
-            if done[a] and done[b] and running:
-                a.send_signal(signal.SIGKILL)  # mid-trial: no chance to tidy up
-                a.wait(timeout=30)
-                killed = [t.number for t in running]
+            mine = [t for t in shared.trials()
+                    if t.user_attrs.get("worker", "").endswith(f":{a.pid}")]
+            done = [t for t in mine if t.state == TrialState.COMPLETE]
+            running = [t for t in mine if t.state == TrialState.RUNNING]
+            if done and running:
+                a.send_signal(signal.SIGSTOP)  # frozen, so "still running" stays true
+                numbers = {t.number for t in running}
+                still = [t.number for t in shared.trials()
+                         if t.number in numbers and t.state == TrialState.RUNNING]
+                if still:
+                    a.send_signal(signal.SIGKILL)  # mid-trial: no chance to tidy up
+                    a.wait(timeout=30)
+                    killed = still
+                else:  # the trial finished just before the stop: try the next one
+                    a.send_signal(signal.SIGCONT)
             time.sleep(0.05)
-        assert killed, "the workers never both finished a trial while A was in another one"
+        assert killed, "worker A never finished a trial and started another"
         assert b.wait(timeout=300) == 0, (tmp_path / "b.log").read_text()
     finally:
         for w in (a, b):
             if w.poll() is None:
                 w.kill()
                 w.wait(timeout=30)
-    trials = {t.number: t for t in _trials(postgres_url)}
+    trials = {t.number: t for t in _Study(postgres_url).trials()}
     finished = [t for t in trials.values() if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     assert len(finished) >= TRIALS
     workers = {t.user_attrs["worker"] for t in finished}
