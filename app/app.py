@@ -201,7 +201,7 @@ class App:
                                on_loaded=lambda: self.layout.rebuild_panel(force=True))
         self.input = InputRouting(
             self.manager, self.dialogs, self.controls, self.board, self.editor, self.files,
-            self.training, self.worlds, quit=self._quit, resize=self._resize,
+            self.training, self.worlds, self.status, quit=self._quit, resize=self._resize,
             screenshot=self.agent_files.screenshot, command=self.command)
         self._handlers = self._command_table()
 

@@ -15,13 +15,31 @@ import pygame
 import pygame_gui
 
 from app.board import Board
-from app.commands import Command, DynamicProgrammingStep
+from app.commands import (
+    Command,
+    Drive,
+    DynamicProgrammingStep,
+    GreedyRun,
+    NewLevel,
+    OpenEnvPicker,
+    OpenLevel,
+    Play,
+    ResetLearning,
+    Step,
+)
 from app.controls import Controls
 from app.dialogs import Dialogs
 from app.editor import Editor
 from app.levelflow import LevelFlow
+from app.statusbar import StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow
+
+ARROWS = {pygame.K_UP: (-1, 0), pygame.K_DOWN: (1, 0), pygame.K_LEFT: (0, -1),
+          pygame.K_RIGHT: (0, 1)}  # drive mode
+WASD = {pygame.K_w: (-1, 0), pygame.K_a: (0, -1), pygame.K_s: (1, 0), pygame.K_d: (0, 1)}
+DP_KEYS = {pygame.K_p: "evaluate", pygame.K_i: "improve", pygame.K_v: "value",
+           pygame.K_c: "converge"}
 
 
 class InputRouting:
@@ -36,11 +54,12 @@ class InputRouting:
 
     def __init__(self, manager: pygame_gui.UIManager, dialogs: Dialogs, controls: Controls,
                  board: Board, editor: Editor, files: LevelFlow, training: TrainingControl,
-                 worlds: WorldFlow, *, quit: Callable[[], None],
+                 worlds: WorldFlow, status: StatusBar, *, quit: Callable[[], None],
                  resize: Callable[[tuple[int, int]], None],
                  screenshot: Callable[[], object],
                  command: Callable[[Command], None]) -> None:
         self.manager = manager
+        self.status = status
         self.dialogs = dialogs
         self.controls = controls
         self.board = board
@@ -96,53 +115,60 @@ class InputRouting:
         return any(e is not None and e.is_focused for e in entries)
 
     def _shortcut(self, event: pygame.event.Event) -> bool:
+        """A keyboard shortcut; True when ``event`` was one. Keys that a panel widget also has
+        send that widget's command, so both take one path."""
         key, mod = event.key, event.mod
-        ctrl = bool(mod & (pygame.KMOD_CTRL | pygame.KMOD_META))
-        if ctrl and self.worlds.world is not None and key in (pygame.K_s, pygame.K_z, pygame.K_y):
-            self.status.notify("A Gymnasium env is not editable: open a level to edit and save "
-                               "it (Save agent keeps what was learnt)", "info")
-            return True
-        if ctrl:
-            if key == pygame.K_s:
-                self.files.save(save_as=bool(mod & pygame.KMOD_SHIFT))
-            elif key == pygame.K_o:
-                self.files.open_dialog()
-            elif key == pygame.K_n:
-                self.files.new(self.controls.size())
-            else:
-                return False  # Ctrl+Z / Ctrl+Y go to the editor
-            return True
+        if mod & (pygame.KMOD_CTRL | pygame.KMOD_META):
+            return self._ctrl_shortcut(key, bool(mod & pygame.KMOD_SHIFT))
         if mod & pygame.KMOD_ALT:
             return False
         training = self.training
+        if key in ARROWS and training.drive:
+            training.drive_step(ARROWS[key])
+            return True
+        command = self._command_for(key)
+        if command is not None:
+            self.command(command)
+            return True
         plain: dict[int, Callable[[], object]] = {
-            pygame.K_SPACE: lambda: training.play(not training.playing),
-            pygame.K_n: training.step_once,
-            pygame.K_r: training.reset_learning,
-            pygame.K_g: training.toggle_demo,
-            pygame.K_m: lambda: training.set_drive(not training.drive),
+            pygame.K_RIGHT: training.step_once,
             pygame.K_F1: self.dialogs.toggle_help,
             pygame.K_F12: self.screenshot,
-            pygame.K_e: self.worlds.open_env_picker,
-            pygame.K_w: lambda: training.drive_step((-1, 0)),
-            pygame.K_a: lambda: training.drive_step((0, -1)),
-            pygame.K_s: lambda: training.drive_step((1, 0)),
-            pygame.K_d: lambda: training.drive_step((0, 1)),
+            **{k: lambda d=d: training.drive_step(d) for k, d in WASD.items()},
         }
-        if self.controls.state.board:  # dynamic programming on the world's model
-            for key_code, kind in ((pygame.K_p, "evaluate"), (pygame.K_i, "improve"),
-                                   (pygame.K_v, "value"), (pygame.K_c, "converge")):
-                plain[key_code] = lambda k=kind: self.command(DynamicProgrammingStep(k))
-        arrows = {pygame.K_UP: (-1, 0), pygame.K_DOWN: (1, 0), pygame.K_LEFT: (0, -1),
-                  pygame.K_RIGHT: (0, 1)}
-        if key in arrows and training.drive:
-            training.drive_step(arrows[key])
-            return True
-        if key == pygame.K_RIGHT:
-            training.step_once()
-            return True
         handler = plain.get(key)
         if handler is None:
             return False
         handler()
+        return True
+
+    def _command_for(self, key: int) -> Command | None:
+        """The command a plain key stands for (None: not one of those keys)."""
+        training = self.training
+        if key == pygame.K_SPACE:
+            return Play(not training.playing)
+        if key == pygame.K_m:
+            return Drive(not training.drive)
+        simple = {pygame.K_n: Step(), pygame.K_r: ResetLearning(), pygame.K_g: GreedyRun(),
+                  pygame.K_e: OpenEnvPicker()}
+        if key in simple:
+            return simple[key]
+        if self.controls.state.board and key in DP_KEYS:  # dynamic programming on the model
+            return DynamicProgrammingStep(DP_KEYS[key])
+        return None
+
+    def _ctrl_shortcut(self, key: int, shift: bool) -> bool:
+        """Ctrl+S / Ctrl+Shift+S / Ctrl+O / Ctrl+N; Ctrl+Z and Ctrl+Y are the editor's."""
+        if self.worlds.world is not None and key in (pygame.K_s, pygame.K_z, pygame.K_y):
+            self.status.notify("A Gymnasium env is not editable: open a level to edit and save "
+                               "it (Save agent keeps what was learnt)", "info")
+            return True
+        if key == pygame.K_s:
+            self.files.save(save_as=shift)
+        elif key == pygame.K_o:
+            self.command(OpenLevel())
+        elif key == pygame.K_n:
+            self.command(NewLevel(self.controls.size()))
+        else:
+            return False
         return True

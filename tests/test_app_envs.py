@@ -112,6 +112,8 @@ def test_grid_env_is_not_editable_and_a_level_brings_editing_back(app):
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=cell, button=1)])
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=cell, button=1)])
     assert app.worlds.world_tiles() == tiles
+    press(app, pygame.K_s, pygame.KMOD_CTRL)  # Ctrl+S: nothing to save, and it says so
+    assert "not editable" in app.status.message and app.running
     app.command(ChooseLevel("mouse"))  # the level drop-down
     app.run_frames(2)
     assert app.world is None and app.editor.enabled and app.controls.tool_buttons
