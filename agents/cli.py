@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("env", nargs="?", default="mouse",
                       help="level or Gymnasium id (default mouse)")
     play.add_argument("--device", default=None, help="torch device for DQN (default auto)")
+    play.add_argument("--agent-file", default=None,
+                      help="open with this agent (a file saved by train, tune or the app); "
+                           "--preset FILE.json opens the agent tune saved")
 
     train = sub.add_parser("train", help="train an agent headless and save it")
     train.add_argument("--env", required=True,

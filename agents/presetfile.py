@@ -8,7 +8,8 @@ A preset is a small JSON file::
      "agent_file": "best.npz"}
 
 ``train --preset FILE.json`` trains with it, ``eval --preset FILE.json`` evaluates the agent
-saved beside it, and the app loads its settings into the sliders. The command line is handled
+saved beside it, and ``play --preset FILE.json`` opens the app with that agent (its settings in
+the sliders). The command line is handled
 by rewriting the arguments (:func:`expand_preset_argv`): the preset becomes ordinary flags placed
 before the user's own, so any flag the user types still wins. Plain data, no optuna.
 """
@@ -141,13 +142,14 @@ def expand_preset_argv(argv: list[str]) -> list[str]:
     """Rewrite ``train|eval --preset FILE.json ...`` into plain flags (others pass unchanged).
 
     ``train``: the preset's agent, env and hyperparameters go first, so flags the user typed
-    override them. ``eval``: ``--agent-file`` becomes the agent saved beside the preset.
+    override them. ``eval`` and ``play``: ``--agent-file`` becomes the agent saved beside the
+    preset (the app opens it with its settings in the sliders).
     ``--preset`` with an env id (the DQN's built-in presets) is left alone.
 
     Raises:
         ConfigError: the preset file is missing or invalid, or (eval) names no agent file.
     """
-    if not argv or argv[0] not in ("train", "eval"):
+    if not argv or argv[0] not in ("train", "eval", "play"):
         return argv
     command, rest = argv[0], argv[1:]
     path, rest = _take_preset(rest)
@@ -158,4 +160,6 @@ def expand_preset_argv(argv: list[str]) -> list[str]:
         return [command, *preset_flags(preset), *rest]
     if preset.agent_file is None:
         raise ConfigError(f"preset {path} names no agent file; pass --agent-file")
+    if command == "play":  # the app opens the agent's own world
+        return [command, preset.env, "--agent-file", preset.agent_file, *rest]
     return [command, "--agent-file", preset.agent_file, *rest]

@@ -10,9 +10,10 @@ import os
 import sys
 
 
-def run_app(spec: str = "mouse", device: str | None = None) -> int:
+def run_app(spec: str = "mouse", device: str | None = None,
+            agent_file: str | None = None) -> int:
     """Open the sandbox window on ``spec`` (a bundled level name, a level file or a Gymnasium id
-    such as ``CartPole-v1``) and run it.
+    such as ``CartPole-v1``) and run it; ``agent_file`` is loaded first (its world opens).
 
     Returns the process exit code: 0 after a normal close, 2 when ``spec`` cannot be opened (one
     sentence on stderr, also when there is no display to open a window on), 1 when the display
@@ -32,6 +33,8 @@ def run_app(spec: str = "mouse", device: str | None = None) -> int:
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    if agent_file is not None:
+        app.agent_files.load_agent_from(agent_file)  # a bad file: a dialog, the app runs on
     return app.run()
 
 

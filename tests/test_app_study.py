@@ -105,3 +105,28 @@ def test_bad_input_and_envs_without_a_model_are_one_sentence(app: App) -> None:
     run_to_end(app, window)
     assert "cannot be studied" in window.status.text
     assert app.running
+
+
+def test_a_tuned_preset_opens_in_the_app_with_its_settings(tmp_path, capsys) -> None:
+    from agents import cli
+    from agents.presetfile import Preset, expand_preset_argv, save_preset
+
+    agent_file = tmp_path / "best.npz"
+    assert cli.main(["train", "--env", "mouse", "--agent", "sarsa", "--alpha", "0.37",
+                     "--episodes", "30", "--out", str(agent_file)]) == 0
+    capsys.readouterr()
+    preset = tmp_path / "best.json"
+    save_preset(preset, Preset("sarsa", "mouse", {"alpha": 0.37}, agent_file=str(agent_file)))
+    argv = expand_preset_argv(["play", "--preset", str(preset)])
+    assert argv == ["play", "mouse", "--agent-file", str(agent_file)]
+    application = App("cliff", offer_recovery=False)
+    try:
+        application.run_frames(2)
+        assert application.agent_files.load_agent_from(argv[3])
+        application.run_frames(3)
+        assert application.session.agent.kind == "sarsa"
+        assert application.level.name == "mouse"
+        assert application.controls.hyper_sliders.sliders["alpha"].get_current_value() \
+            == pytest.approx(0.37)
+    finally:
+        application.close()
