@@ -19,6 +19,7 @@ drawing: a view reads ``v``, ``policy``, ``sweeps`` and ``delta``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,14 +119,19 @@ class DynamicProgramming:
         """One synchronous sweep of value iteration; the policy becomes greedy in the new V."""
         return self._sweep("value iteration", self.lookahead().max(axis=1))
 
-    def run_to_convergence(self, max_sweeps: int = 10_000) -> DPStep:
+    def run_to_convergence(self, max_sweeps: int = 10_000,
+                           time_budget_s: float | None = None) -> DPStep:
         """Value iteration sweeps until a sweep changes no value by more than ``theta``, at most
-        ``max_sweeps`` of them (``converged`` False then: with gamma = 1 some policy may never
-        end an episode, and a caller can call again to continue)."""
+        ``max_sweeps`` of them and, given a budget, until ``time_budget_s`` has passed after the
+        first (``converged`` False then: with gamma = 1 some policy may never end an episode, a
+        huge level may need longer; a caller can call again to continue)."""
         step = self.last
+        deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
         for _ in range(max(1, int(max_sweeps))):
             step = self.value_iteration_sweep()
             if step.converged or not np.isfinite(step.delta):
+                break
+            if deadline is not None and time.perf_counter() >= deadline:
                 break
         assert step is not None
         return step

@@ -19,6 +19,7 @@ from agents.planning import PlanningError
 from app.statusbar import InfoStrip, StatusBar
 from app.training import TrainingControl
 
+CONVERGE_BUDGET_S = 0.5  # "Converge" sweeps at most this long per press: the window stays live
 STEP_NAMES = {"evaluation": "one sweep of policy evaluation", "improvement": "policy improvement",
               "value iteration": "one sweep of value iteration"}
 
@@ -51,13 +52,15 @@ class DynamicProgrammingControl:
             return None
         self.training.pause()
         step = {"evaluate": dp.evaluate_sweep, "improve": dp.improve,
-                "value": dp.value_iteration_sweep, "converge": dp.run_to_convergence}[kind]()
+                "value": dp.value_iteration_sweep,
+                "converge": lambda: dp.run_to_convergence(time_budget_s=CONVERGE_BUDGET_S)}[kind]()
         if not self.active:
             self.show_values(True)
         self.active = True
         self._steps = self.training.session.total_steps if self.training.session else -1
         self.info.set_title("DYNAMIC PROGRAMMING")
-        self.info.set_arithmetic(describe(step, dp), "Space or Step returns the board to the agent")
+        self.info.set_arithmetic(describe(step, dp, kind == "converge"),
+                                 "Space or Step returns the board to the agent")
         self.training.changed()
         return step
 
@@ -103,8 +106,8 @@ class DynamicProgrammingControl:
         return self.dp.v if self.active and self.dp is not None else None
 
 
-def describe(step: DPStep, dp: DynamicProgramming) -> list[str]:
-    """The info box's lines for one DP step."""
+def describe(step: DPStep, dp: DynamicProgramming, converging: bool = False) -> list[str]:
+    """The info box's lines for one DP step (``converging``: "Converge" ran out of time)."""
     if step.kind == "improvement":
         what = (f"policy improvement after {step.sweeps} sweep(s): "
                 f"{step.policy_changes} state(s) changed their action")
@@ -114,6 +117,8 @@ def describe(step: DPStep, dp: DynamicProgramming) -> list[str]:
         what = f"{STEP_NAMES[step.kind]}: sweep {step.sweeps}"
         if step.converged:
             what += " - converged"
+        elif converging:
+            what += " - not converged yet (C goes on)"
     delta = "\u2014" if not np.isfinite(step.delta) else f"{step.delta:.6g}"
     return [what, f"largest change \u0394 = {delta}    gamma {dp.gamma:g}    "
                   f"states {dp.n_states:,}    theta {dp.theta:g}"]

@@ -90,5 +90,7 @@ def test_run_to_convergence_is_capped() -> None:
     dp = DynamicProgramming(make_env("maze_small")[0], gamma=1.0)
     step = dp.run_to_convergence(max_sweeps=3)
     assert step.sweeps == 3 and not step.converged
+    step = dp.run_to_convergence(time_budget_s=0.0)  # a spent budget: one sweep, then stop
+    assert step.sweeps == 4 and not step.converged
     dp.reset()
     assert dp.sweeps == 0 and not dp.v.any() and np.isnan(dp.delta)
