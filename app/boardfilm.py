@@ -18,6 +18,7 @@ import pygame
 
 from app.board import LEGEND_STRIP, Board, BoardView, Overlays
 from app.qview import CellValues, cell_values, states_to_cells
+from levels.gridinfo import GridInfo
 
 FILM_WIDTH = 640  #: the GIF's width in px (cells are sized to fill it, within the limits below)
 MIN_FILM_CELL, MAX_FILM_CELL = 8, 96
@@ -36,7 +37,7 @@ class BoardFilm:
         optimal_mask: the optimal policy's mask for a layer, or None.
     """
 
-    def __init__(self, info: Any, tiles: Sequence[str], q: np.ndarray | None,
+    def __init__(self, info: GridInfo, tiles: Sequence[str], q: np.ndarray | None,
                  overlays: Overlays, quiet_tiles: str = "HGCP",
                  rewards: np.ndarray | None = None,
                  reward_cells: Sequence[tuple[tuple[int, int], float]] = (),

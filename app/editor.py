@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pygame
 
 from app import colors as C
 from levels.level import Level, changed_cells
+
+if TYPE_CHECKING:  # for types only
+    from app.board import Board
 
 HISTORY_LIMIT = 200
 
@@ -102,7 +105,8 @@ class Editor:
         history: how many edits undo remembers.
     """
 
-    def __init__(self, level: Level, board: Any = None, history: int = HISTORY_LIMIT) -> None:
+    def __init__(self, level: Level, board: Board | None = None,
+                 history: int = HISTORY_LIMIT) -> None:
         self.board = board
         self.tool: Tool = TOOLS[2]
         self.enabled = True
@@ -277,7 +281,7 @@ class Editor:
             self._stroke_base, self._last_cell = None, None
 
     # --- component protocol ----------------------------------------------------------------------
-    def process_event(self, event: pygame.event.Event, board: Any = None) -> bool:
+    def process_event(self, event: pygame.event.Event, board: Board | None = None) -> bool:
         """Handle one event the UI did not consume; True if the editor used it.
 
         Reads ``event.pos`` / ``event.buttons`` only (never the polled mouse), so synthetic events

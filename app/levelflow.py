@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -59,7 +58,7 @@ class LevelFlow:
         """``level`` is about to be opened from elsewhere (an agent file): no file, its name."""
         self.level_path, self.level_label = None, level.name
 
-    def ask_unsaved(self, then: Any) -> None:
+    def ask_unsaved(self, then: Callable[[], None]) -> None:
         """Run ``then()`` now, or after Save / Discard when there are unsaved edits."""
         if not self.editor.dirty:
             then()
@@ -120,7 +119,7 @@ class LevelFlow:
         start = self.level_path.parent if self.level_path else Path.cwd()
         self.ask_unsaved(lambda: self.dialogs.open_level(start, self.open_level))
 
-    def save(self, save_as: bool = False, then: Any = None) -> None:
+    def save(self, save_as: bool = False, then: Callable[[], None] | None = None) -> None:
         """Ctrl+S: write the level to its file (asks for a name the first time)."""
         level = self.editor.level
         problems = level.problems()
@@ -135,7 +134,7 @@ class LevelFlow:
             return
         self.save_to(self.level_path, then)
 
-    def save_to(self, path: Path, then: Any = None) -> bool:
+    def save_to(self, path: Path, then: Callable[[], None] | None = None) -> bool:
         """Save atomically to ``path`` (".txt" added when missing); runs ``then`` on success."""
         path = Path(path)
         if path.suffix == "":

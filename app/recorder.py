@@ -23,12 +23,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pygame
 
 from levels.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:
+    import gymnasium
+
+    from agents import Agent
 
 GIF_MAX_WIDTH = 640  #: wider frames are scaled down to this width
 GIF_PALETTE_SAMPLES = 12  #: frames sampled to build the one palette all frames share
@@ -237,7 +242,7 @@ class GreedyRecording:
             shows it); None films the env's own ``render()``.
     """
 
-    def __init__(self, env: Any, agent: Any, seed: int = 0, max_frames: int = 500,
+    def __init__(self, env: gymnasium.Env, agent: Agent, seed: int = 0, max_frames: int = 500,
                  render: FrameRenderer | None = None) -> None:
         from agents.evaluation import iter_greedy_steps
 

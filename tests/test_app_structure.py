@@ -99,8 +99,13 @@ def test_parts_write_only_their_own_attributes():
     assert not offenders, "attributes written on another part: " + "; ".join(offenders)
 
 
+def _is_any(annotation: ast.expr | None) -> bool:
+    return annotation is not None and ast.unparse(annotation) in ("Any", "Any | None")
+
+
 def test_no_borrowed_attributes_typed_any():
-    """A part names the types of what it is handed (no ``session: Any`` class annotations)."""
+    """A part names the types of what it is handed: no ``session: Any`` class annotations, and
+    no ``__init__`` parameter typed ``Any`` kept as an attribute."""
     offenders = []
     for path, tree in _modules():
         for node in ast.walk(tree):
@@ -108,6 +113,14 @@ def test_no_borrowed_attributes_typed_any():
                 continue
             for stmt in node.body:
                 if isinstance(stmt, ast.AnnAssign) and stmt.value is None \
-                        and ast.unparse(stmt.annotation) == "Any":
+                        and _is_any(stmt.annotation):
                     offenders.append(f"{path.name}: {node.name}.{ast.unparse(stmt.target)}")
+                if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__":
+                    args = stmt.args.args + stmt.args.kwonlyargs
+                    untyped = {a.arg for a in args if _is_any(a.annotation)}
+                    for sub in ast.walk(stmt):
+                        if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Name) \
+                                and sub.value.id in untyped:
+                            offenders.append(f"{path.name}: {node.name}.__init__ keeps "
+                                             f"{sub.value.id}: Any")
     assert not offenders, "class-level Any annotations: " + "; ".join(offenders)
