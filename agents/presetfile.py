@@ -23,6 +23,10 @@ from typing import Any
 
 from agents.config import ConfigError, DQNConfig, TabularConfig
 from levels.atomic import atomic_write_text
+from levels.fileread import FileRefused, read_regular_file
+
+MAX_PRESET_BYTES = 2**20
+"""A preset is a few hundred bytes of JSON; anything past 1 MiB is not one."""
 
 FORMAT_KEY = "rl_sandbox_preset"
 VERSION = 1
@@ -72,27 +76,33 @@ def load_preset(path: str | Path) -> Preset:
     """
     p = Path(path)
     try:
-        data = json.loads(p.read_text("utf-8"))
+        data = json.loads(read_regular_file(p, MAX_PRESET_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"preset file {p} does not exist") from None
+    except FileRefused as exc:
+        raise ConfigError(f"{p} is not a preset file: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read preset file {p}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{p}, line {exc.lineno}, column {exc.colno}: not valid JSON "
                           f"({exc.msg})") from None
+    except RecursionError:
+        raise ConfigError(f"{p} is not a preset file: its JSON is nested too deeply") from None
     if not isinstance(data, dict) or data.get(FORMAT_KEY) != VERSION:
         raise ConfigError(f"{p} is not an RL Sandbox preset file (no \"{FORMAT_KEY}\": "
                           f"{VERSION})")
     agent, env, hp = data.get("agent"), data.get("env"), data.get("hyperparameters")
     if agent not in (*TABULAR, "dqn"):
-        raise ConfigError(f"{p}: unknown agent {agent!r}")
+        raise ConfigError(f"{p}: unknown agent {str(agent)[:40]!r}")
     if not isinstance(env, str) or not isinstance(hp, dict):
         raise ConfigError(f"{p}: a preset needs an \"env\" string and a \"hyperparameters\" "
                           "object")
-    agent_file = data.get("agent_file")
+    agent_file, budget = data.get("agent_file"), data.get("budget") or {}
+    if not isinstance(agent_file, str | None) or not isinstance(budget, dict):
+        raise ConfigError(f"{p}: \"agent_file\" must be a file name and \"budget\" an object")
     if agent_file is not None:
         agent_file = str(p.parent / agent_file)
-    preset = Preset(agent, env, hp, dict(data.get("budget") or {}), data.get("score"),
+    preset = Preset(agent, env, hp, dict(budget), data.get("score"),
                     data.get("study"), data.get("trial"), agent_file)
     try:
         preset.config()

@@ -445,3 +445,22 @@ def test_pt_claiming_a_huge_network_is_refused_before_allocating(dqn_file, tmp_p
     with deadline(20):
         rc, _, err = run(capsys, "eval", "--agent-file", str(path), "--env", "FrozenLake-v1")
     assert rc == 2 and one_sentence(err) and message in err, err
+
+
+# ---- preset files are untrusted too -----------------------------------------------------------
+@pytest.mark.parametrize("content, message", [
+    ("fifo", "not a regular file"),
+    ('{"rl_sandbox_preset": 1, "agent": "q-learning", "env": "mouse", "hyperparameters": {},'
+     ' "budget": [1]}', '"budget" an object'),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_bad_preset_files_exit_2(tmp_path, capsys, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    if content == "fifo":
+        os.mkfifo("p.json")
+    else:
+        (tmp_path / "p.json").write_text(content)
+    with deadline(20):
+        rc, out, err = run(capsys, "train", "--preset", "p.json", "--episodes", "1",
+                           "--out", "a.npz")
+    assert rc == 2 and one_sentence(err) and message in err, err

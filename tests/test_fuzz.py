@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import cli
-from agents.storage import AgentFileError, load_agent
+from agents.storage import AgentFileError, load_agent, save_agent
 from agents.tabular import QLearning
 from app.recovery import RecoveryStore, level_to_dict
 from levels.level import Level, LevelError
@@ -135,6 +135,27 @@ def test_train_flags_exit_0_or_2_and_never_touch_out_on_failure(tmp_path, capsys
         assert one_sentence(err), (argv, err)
         assert out.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@FUZZ
+@given(flags=st.lists(st.tuples(st.sampled_from(["--episodes", "--seed", "--env", "--max-steps",
+                                                 "--device", "--json"]),
+                                NUMBERS | ENVS), max_size=3))
+def test_eval_flags_exit_0_or_2(tmp_path, capsys, monkeypatch, flags):
+    monkeypatch.chdir(tmp_path)
+    save_agent("a.npz", QLearning(6, 4, seed=0), {"env": "mouse"})
+    argv = ["eval", "--agent-file", "a.npz"]
+    for flag, value in flags:
+        argv += [flag] if flag == "--json" else [flag, value]
+    if "--episodes" not in argv:
+        argv += ["--episodes", "2"]
+    elif len(argv[argv.index("--episodes") + 1]) > 3:
+        return  # a valid huge episode count is a long run, not bad input
+    rc = cli.main(argv)
+    _, err = capsys.readouterr()
+    assert rc in (0, 2), (argv, err)
+    if rc == 2:
+        assert one_sentence(err), (argv, err)
 
 
 # ---- agent files --------------------------------------------------------------------------------
