@@ -24,6 +24,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ import pygame
 from agents import Agent
 from agents.storage import AgentFileError, check_fits, load_agent, save_agent, suffix_for_kind
 from app.agentfactory import label
+from app.board import Overlays, blank_tiles
+from app.boardfilm import BoardFilm
 from app.controls import Controls
 from app.dialogs import Dialogs
 from app.editor import Editor
@@ -40,6 +43,7 @@ from app.levelflow import LevelFlow
 from app.recorder import GreedyRecording, RecordingError, save_screenshot, write_gif
 from app.statusbar import StatusBar
 from app.training import TrainingControl
+from app.userfolder import user_folder
 from app.worldflow import WorldFlow, is_level_spec
 from levels.gridmaze import GridMazeEnv
 from levels.level import Level, LevelError
@@ -107,7 +111,7 @@ class AgentFlow:
         kind = session.agent.kind
         suffix = suffix_for_kind(kind) or ".npz"
         name = f"{_slug(self.worlds.world_spec().split(':')[0])}-{kind}{suffix}"
-        self.dialogs.pick_file("Save agent as", Path.cwd() / name, AGENT_SUFFIXES,
+        self.dialogs.pick_file("Save agent as", user_folder() / name, AGENT_SUFFIXES,
                                self.save_agent_to, existing_only=False)
 
     def agent_meta(self) -> dict[str, Any]:
@@ -153,7 +157,7 @@ class AgentFlow:
         """"Load agent": pick an agent file."""
         if self.dialogs.modal_open():
             return
-        self.dialogs.pick_file("Open agent", Path.cwd(), AGENT_SUFFIXES, self.load_agent_from,
+        self.dialogs.pick_file("Open agent", user_folder(), AGENT_SUFFIXES, self.load_agent_from,
                                existing_only=True)
 
     def load_agent_from(self, path: Path | str) -> bool:
@@ -279,8 +283,24 @@ class AgentFlow:
             return
         self._recording_close = close
         self.recording = GreedyRecording(env, training.session.agent, seed=training.seed,
-                                         max_frames=GIF_MAX_FRAMES)
+                                         max_frames=GIF_MAX_FRAMES, render=self._board_film())
         self.status.notify("Recording a greedy episode\u2026", "info", 30)
+
+    def _board_film(self) -> BoardFilm | None:
+        """Frames drawn as the board shows the world (None: a world without a board)."""
+        session, worlds = self.training.session, self.worlds
+        if session is None or session.grid is None or worlds.view_kind == "frame":
+            return None
+        level = self.editor.level if worlds.world is None else None
+        tiles = worlds.world_tiles() or blank_tiles(session.grid.nrows, session.grid.ncols)
+        cheeses = level.small_cheeses if level is not None else ()
+        overlays = Overlays(**{k: bool(v) for k, v in self.controls.state.overlays.items()})
+        return BoardFilm(
+            session.grid, tiles, session.snapshot().q, replace(overlays, optimal=False),
+            quiet_tiles=worlds.quiet_tiles(),
+            rewards=level.rewards_array() if level is not None else None,
+            reward_cells=level.cell_rewards if level is not None else (),
+            eaten=lambda layer: [c for i, c in enumerate(cheeses) if layer >> i & 1])
 
     def tick_recording(self, budget_s: float) -> None:
         """Record for ``budget_s`` of this frame; when the episode is over, write the GIF."""

@@ -167,8 +167,8 @@ class Dialogs:
     def ask_save_discard_cancel(self, what: str, on_choice: Callable[[str], None]) -> ChoiceDialog:
         """The "you have unsaved edits" question; answers "save", "discard" or "cancel"."""
         return self.ask(
-            "Unsaved edits",
-            f"{what} has unsaved edits. Save them before closing?",
+            f"Discard edits to {what}?",
+            f"{what} has edits that are not saved. Save them first, or discard them?",
             (
                 ("save", "Save", "Save the level, then continue"),
                 ("discard", "Discard", "Throw the edits away and continue"),

@@ -192,13 +192,10 @@ class Editor:
         return self._commit(self._level, level, action)
 
     def new(self, nrows: int, ncols: int) -> EditResult | None:
-        """A blank level (start top-left, goal bottom-right); undoable."""
+        """A blank level (start top-left, goal bottom-right) with its own default settings (a
+        step limit for its size, not the previous level's); undoable."""
         self.finish_stroke()
-        blank = Level.blank(nrows, ncols)
-        old = self._level
-        level = Level(blank.grid, name="untitled", max_steps=old.max_steps,
-                      slippery=old.slippery, rewards=old.rewards)
-        return self._commit(old, level, "new")
+        return self._commit(self._level, Level.blank(nrows, ncols), "new")
 
     def resize(self, nrows: int, ncols: int) -> EditResult | None:
         """Crop or pad at the bottom/right, keeping the top-left corner; undoable.

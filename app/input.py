@@ -2,9 +2,10 @@
 
 :class:`InputRouting` owns no state of its own: it is handed the parts events go to. Events go to
 the pygame_gui manager first, then to the dialogs and the side panel (widget events), then, if
-nobody consumed them, to the keyboard shortcuts, the board and the editor. While a dialog or the
-env picker is open, shortcuts are off; while a Gymnasium env is shown, nothing is painted (its map
-is not editable).
+nobody consumed them, to the keyboard shortcuts, the board and the editor. Keyboard shortcuts come
+first, before any widget sees the key, unless a text entry is being typed in: a check box or
+button clicked last never swallows Space. While a dialog or the env picker is open, shortcuts are
+off; while a Gymnasium env is shown, nothing is painted (its map is not editable).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 import pygame
 import pygame_gui
+from pygame_gui.elements import UITextEntryBox, UITextEntryLine
 
 from app.board import Board
 from app.commands import (
@@ -67,6 +69,7 @@ class InputRouting:
         self.files = files
         self.training = training
         self.worlds = worlds
+        self.status = status
         self.quit = quit
         self.resize = resize
         self.screenshot = screenshot
@@ -82,6 +85,8 @@ class InputRouting:
             return
         if event.type == pygame.USEREVENT and hasattr(event, "user_type"):
             return  # pygame_gui's old-style duplicate of a widget event
+        if self._app_key(event):
+            return
         consumed = self.manager.process_events(event)
         if self.dialogs.process_event(event) or self.controls.process_event(event):
             return
@@ -110,9 +115,21 @@ class InputRouting:
             if self.editor.tool is not was_tool:
                 self.controls.show_tool(self.editor.tool.key)
 
+    def _app_key(self, event: pygame.event.Event) -> bool:
+        """A shortcut key acts on the app whatever widget was clicked last (a focused check box
+        would otherwise take Space); only a text entry being typed in keeps its keys."""
+        if event.type != pygame.KEYDOWN or self._text_focused() or event.key == pygame.K_ESCAPE:
+            return False
+        if self.dialogs.modal_open() or self.worlds.picker_open():
+            return False
+        if self._shortcut(event):
+            self.controls.close_menus()  # a list left open would cover Play and the rest
+            return True
+        return False
+
     def _text_focused(self) -> bool:
-        entries = (self.controls.rows_entry, self.controls.cols_entry)
-        return any(e is not None and e.is_focused for e in entries)
+        return any(isinstance(e, UITextEntryLine | UITextEntryBox)
+                   for e in self.manager.get_focus_set() or ())
 
     def _shortcut(self, event: pygame.event.Event) -> bool:
         """A keyboard shortcut; True when ``event`` was one. Keys that a panel widget also has

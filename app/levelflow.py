@@ -8,6 +8,7 @@ fails to load keeps the current one and shows the error with its line and column
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from app.dialogs import Dialogs
 from app.editor import Editor
 from app.recovery import RecoveryStore
 from app.statusbar import StatusBar
+from app.userfolder import remember_folder, user_folder
 from levels import generate_maze
 from levels.level import Level, LevelError
 from levels.levelfile import bundled_level_names, load_level, save_level
+from levels.settings import name_for_save_as, resized_level
 
 MIN_SIDE, MAX_SIDE = 2, 64
 
@@ -73,7 +76,7 @@ class LevelFlow:
             else:
                 self.controls.set_level_choice(self.level_label)
 
-        self.dialogs.ask_save_discard_cancel(f"Level '{self.level_label}'", answer)
+        self.dialogs.ask_save_discard_cancel(f"'{self.level_label}'", answer)
 
     def request_close(self, quit_now: Callable[[], None]) -> None:
         """The window's close button: ask about unsaved edits, then ``quit_now()``."""
@@ -105,6 +108,8 @@ class LevelFlow:
         bundled = text in bundled_level_names()
         self.level_path = None if bundled else Path(text)
         self.level_label = text if bundled else Path(text).stem
+        if self.level_path is not None:
+            remember_folder(self.level_path.parent)
         self.editor.set_level(level, reset_history=True, saved=True)
         self.recovery.clear()
         self.controls.set_level_choice(self.level_label)
@@ -116,7 +121,7 @@ class LevelFlow:
         """Ctrl+O: pick a level file."""
         if self.dialogs.modal_open():
             return
-        start = self.level_path.parent if self.level_path else Path.cwd()
+        start = self.level_path.parent if self.level_path else user_folder()
         self.ask_unsaved(lambda: self.dialogs.open_level(start, self.open_level))
 
     def save(self, save_as: bool = False, then: Callable[[], None] | None = None) -> None:
@@ -129,7 +134,7 @@ class LevelFlow:
             return
         if self.level_path is None or save_as:
             name = self.level_path.name if self.level_path else f"{self.level_label}.txt"
-            folder = self.level_path.parent if self.level_path else Path.cwd()
+            folder = self.level_path.parent if self.level_path else user_folder()
             self.dialogs.save_level(folder / name, lambda p: self.save_to(p, then))
             return
         self.save_to(self.level_path, then)
@@ -139,12 +144,19 @@ class LevelFlow:
         path = Path(path)
         if path.suffix == "":
             path = path.with_suffix(".txt")
+        level = self.editor.level
+        name = name_for_save_as(level, self.level_path, path)
+        if name != level.name:
+            level = dataclasses.replace(level, name=name)
         try:
-            save_level(self.editor.level, path)
+            save_level(level, path)
         except (LevelError, OSError) as exc:
             self.dialogs.error("Could not save the level", str(exc))
             return False
+        if level is not self.editor.level:
+            self.editor.edit(level, "name")
         self.editor.mark_saved()
+        remember_folder(path.parent)
         self.level_path = path
         self.level_label = path.stem
         self.recovery.clear()
@@ -171,6 +183,7 @@ class LevelFlow:
         def make() -> None:
             self.level_path, self.level_label = None, "untitled"
             self.editor.new(*size)
+            self.editor.mark_saved()  # nothing of the user's to lose until they draw
             self.controls.set_level_choice(self.level_label)
             self.on_change()
 
@@ -184,7 +197,7 @@ class LevelFlow:
             seed = int(np.random.default_rng().integers(1 << 31))
             level = generate_maze(*size, seed=seed)
             self.level_path, self.level_label = None, f"maze {size[0]}x{size[1]}"
-            self.editor.set_level(level, reset_history=False, saved=False)
+            self.editor.set_level(level, reset_history=False, saved=True)
             self.controls.set_level_choice(self.level_label)
             self.on_change()
             self.status.notify(f"Generated a {size[0]} x {size[1]} maze (seed {seed})", "info")
@@ -196,9 +209,15 @@ class LevelFlow:
         if not self._size_ok(size):
             return
         try:
-            self.editor.resize(*size)
+            level, notes = resized_level(self.editor.level, *size)
         except LevelError as exc:
             self.status.notify(str(exc), "error")
+            return
+        before = self.status.notice_text
+        self.editor.edit(level, "resize")
+        if notes:
+            said = self.status.notice_text if self.status.notice_text != before else "Resized"
+            self.status.notify(f"{said}; " + "; ".join(notes), "info", 10)
 
     def offer_recovery(self) -> None:
         """At start-up: if a previous run left unsaved edits, ask whether to restore them."""

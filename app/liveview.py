@@ -405,13 +405,16 @@ class LiveView:
             if ov.optimal:
                 optimal_mask = self.optimal.mask(grid, v.layer)
         problems = self.edits.problem_cells if worlds.world is None else []
+        level = self.editor.level if worlds.world is None else None
         return BoardView(tiles=worlds.world_tiles(), values=v.values if valid else None,
                          agent_pos=agent_pos, eaten=eaten, trail=trail,
                          optimal_mask=optimal_mask, problem_cells=problems,
                          overlays=ov, quiet_tiles=worlds.quiet_tiles(),
                          traces=v.traces if valid else None,
                          model_known=v.model_known if valid else None,
-                         planned=v.planned if valid else None)
+                         planned=v.planned if valid else None,
+                         rewards=level.rewards_array() if level is not None else None,
+                         reward_cells=level.cell_rewards if level is not None else ())
 
     def lane_base_view(self) -> BoardView:
         """What compare mode's second board shares with the first: map, overlays, situation."""

@@ -15,11 +15,16 @@ from app.commands import CommandSink, SetOverlay
 from app.panelbase import HEADING, MARGIN, PanelKit, PanelState
 
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
+    ("policy", "Policy", "One arrow per cell: what the agent would do now; the longer and "
+     "whiter, the more the best action beats the next one"),
+    ("heatmap", "Heat map", "State value V(s) = max over actions of Q(s, a) as a colour, scaled "
+     "to the values on screen (the legend under the board gives the numbers)"),
+    ("numbers", "Numbers", "Q-values written in each cell's four triangles (the best one bright) "
+     "and V in the centre when cells are big enough"),
     ("arrows", "Q arrows", "Four arrows per cell: length and colour show each action's Q-value"),
-    ("heatmap", "Heat map", "State value V(s) = max over actions of Q(s, a), as a colour"),
-    ("policy", "Policy", "The greedy action in each cell (what the agent would do now)"),
+    ("optimal", "Optimal", "Gold arrows where the agent's greedy action is not optimal (value "
+     "iteration's answer)"),
     ("visits", "Visits", "How often the agent has been in each cell"),
-    ("optimal", "Optimal", "The exact optimal policy from value iteration, for comparison"),
     ("trail", "Trail", "The path of the last finished episode"),
     ("traces", "Traces", "Eligibility traces: the cells the current TD error still credits, "
      "brighter the more; they fade by lambda times gamma each step (set lambda above 0)"),

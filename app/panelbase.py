@@ -50,14 +50,15 @@ class PanelState:
     speed: float | None = 5.0
     overlays: dict[str, bool] = field(
         default_factory=lambda: {
-            "arrows": True,
+            "arrows": False,
             "heatmap": True,
-            "policy": False,
+            "policy": True,
             "visits": False,
             "optimal": False,
             "trail": True,
             "traces": False,
             "dyna": False,
+            "numbers": False,
         }
     )
     tool: str = ""

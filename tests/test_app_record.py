@@ -18,7 +18,10 @@ from agents.evaluation import greedy_rollout
 from agents.planning import value_iteration
 from agents.storage import save_agent
 from agents.tabular import QLearning
+from app import colors as C
 from app.app import App
+from app.board import LEGEND_STRIP
+from app.boardfilm import FILM_WIDTH, MAX_FILM_CELL
 from app.commands import ChooseLevel
 from app.envfactory import open_world
 
@@ -81,7 +84,11 @@ def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_
     assert gif_path is not None and str(gif_path) in app.status.message
     with Image.open(gif_path) as gif:
         assert gif.n_frames >= 7  # the start, six moves to the goal (consecutive frames differ)
-        assert gif.size == (256, 256)
+        cell = min(MAX_FILM_CELL, FILM_WIDTH // 4)  # drawn by the board, not the env's 256 px
+        assert gif.size == (4 * cell, 4 * cell + LEGEND_STRIP)
+        gif.seek(0)
+        colours = np.array([c for _n, c in gif.convert("RGB").getcolors(1 << 16)])
+        assert (np.abs(colours - np.array(C.BACKGROUND)).sum(axis=1) <= 9).any()  # app palette
     assert "return 1 in 6 steps" in app.status.message
     # training is exactly where it was: same Q, same Generator state, same episode
     assert np.array_equal(session.agent.q, q)

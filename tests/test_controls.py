@@ -126,8 +126,8 @@ def test_buttons_and_check_boxes_send_commands(panel):
     assert ChooseTool("7") in panel.commands
     assert Play(True) in panel.commands
     assert ResetLearning() in panel.commands
-    assert SetOverlay("policy", True) in panel.commands
-    assert panel.controls.state.overlays["policy"] is True
+    assert SetOverlay("policy", False) in panel.commands
+    assert panel.controls.state.overlays["policy"] is False
 
 
 def test_new_and_generate_use_the_size_entries(panel):
