@@ -13,7 +13,7 @@ from agents import Agent
 from agents.config import TabularConfig
 
 TABULAR_KNOBS = ("alpha", "gamma", "epsilon", "epsilon_decay", "lam", "trace",
-                 "planning_steps")  # the panel's tabular sliders and the trace switch
+                 "planning_steps", "initial_q")  # the panel's tabular sliders and trace switch
 
 
 class AgentSettings:

@@ -223,7 +223,8 @@ class App:
             cmd.Drive: lambda c: training.set_drive(c.on),
             cmd.ChooseAgent: lambda c: self._choose_agent(c.kind),
             cmd.RebuildDQN: lambda c: self._rebuild_dqn(c.name, c.value),
-            cmd.SetHyperparameter: lambda c: training.set_hyperparameter(c.name, c.value),
+            cmd.SetHyperparameter: lambda c: self._set_hyperparameter(c.name, c.value),
+            cmd.ShowNotice: lambda c: self.status.notify(c.text, c.kind, 10),
             cmd.SetSpeed: lambda _c: training.set_speed(),
             cmd.SetOverlay: lambda _c: self.live.invalidate(),
             cmd.DynamicProgrammingStep: lambda c: self.dp.run(c.kind),
@@ -251,6 +252,16 @@ class App:
         previous = session.agent.kind if session is not None else kind
         if self.training.change_agent(kind) and "dqn" in (kind, previous):
             self.layout.rebuild_panel()
+
+    def _set_hyperparameter(self, name: str, value: cmd.HyperValue) -> None:
+        """A knob moved; the initial Q only means something from an empty Q-table, so changing
+        it starts learning over."""
+        self.training.set_hyperparameter(name, value)
+        if name == "initial_q" and self.training.session is not None:
+            self.training.reset_learning()
+            self.status.notify(f"Learning starts over with every Q-value at {value:g}"
+                               + (" (optimistic: every untried action looks worth a try)"
+                                  if value > 0 else ""), "info", 10)
 
     def _rebuild_dqn(self, name: str, value: cmd.HyperValue) -> None:
         if self.training.rebuild_dqn(name, value):

@@ -167,8 +167,16 @@ class OpenStudy:
     """The parameter-study window."""
 
 
+@dataclass(frozen=True)
+class ShowNotice:
+    """A sentence for the status bar (a typed value the panel refused, ...)."""
+
+    text: str
+    kind: str = "info"
+
+
 Command = (Play | Step | ResetLearning | GreedyRun | Drive | ChooseAgent | SetHyperparameter
            | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel
            | NewLevel | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker
-           | Compare | RecordGif | SaveAgent | LoadAgent | OpenStudy)
+           | Compare | RecordGif | SaveAgent | LoadAgent | OpenStudy | ShowNotice)
 CommandSink = Callable[[Command], None]

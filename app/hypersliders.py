@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
+from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UITextEntryLine
 
-from agents.config import field_help, field_range
+from agents.config import ConfigError, check_range, field_help, field_range
 from app import scales
-from app.commands import CommandSink, OpenStudy, SetHyperparameter, SetSpeed
+from app.commands import CommandSink, OpenStudy, SetHyperparameter, SetSpeed, ShowNotice
 from app.panelbase import MARGIN, PANEL_WIDTH, AgentValues, PanelKit, PanelState
 
 SLIDER_ROW_H = 26
@@ -28,29 +28,44 @@ STUDY_W = 80  # the Study... button beside the heading
 
 @dataclass(frozen=True)
 class SliderSpec:
-    """One hyperparameter slider: which field, how it is labelled, and its scale."""
+    """One hyperparameter slider: which field, how it is labelled, and its scale.
+
+    ``step`` snaps a linear slider to round values (a drag lands on 0.99, not 0.987);
+    ``slider_range`` narrows a knob whose valid range is too wide to drag (a typed value may
+    use the whole valid range).
+    """
 
     name: str
     label: str
     log_decay: bool = False  # True: the epsilon-decay log scale with 0 at the left end
     planning: bool = False  # True: one position per value of scales.PLANNING_VALUES
     half: bool = False  # True: half a row; two half specs in a row share it, left then right
+    step: float = 0.01
+    slider_range: tuple[float, float] | None = None
 
 
 # Two knobs a row, so the panel keeps room for the charts at the default window size.
 TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
     SliderSpec("alpha", "\u03b1", half=True),
-    SliderSpec("gamma", "\u03b3", half=True),
+    SliderSpec("gamma", "\u03b3", half=True, step=0.005),
     SliderSpec("epsilon", "\u03b5 start", half=True),
     SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True, half=True),
     SliderSpec("lam", "\u03bb", half=True),
     SliderSpec("planning_steps", "planning", planning=True, half=True),
+    SliderSpec("initial_q", "initial Q", half=True, step=0.5, slider_range=(-10.0, 20.0)),
 )
 HALF_LABEL_W = 58  # the name column of a half row
 HALF_VALUE_W = 50  # the value column of a half row
+INITIAL_Q_TIP = ("; above the rewards, every untried action looks worth trying: the agent "
+                 "explores everything once (optimism). Changing it starts learning over")
 TRACE_LABELS = {"replacing": "\u03bb repl.", "accumulating": "\u03bb accum."}
 TRACE_TIP = ("Eligibility traces \u03bb: replacing sets a revisited pair's trace back to 1, "
              "accumulating adds 1 to it; both fade by \u03bb\u03b3 every step. Click to switch")
+
+
+def snap(value: float, step: float) -> float:
+    """``value`` rounded to a multiple of ``step`` (and to 6 decimals, so 0.99 prints as 0.99)."""
+    return round(round(value / step) * step, 6)
 
 
 def slider_row(kit: PanelKit, y: int, label: str, slider: UIHorizontalSlider,
@@ -82,7 +97,7 @@ class HyperSliders:
         self.config_cls = config_cls
         self.values = values
         self.sliders: dict[str, UIHorizontalSlider] = {}
-        self.value_labels: dict[str, UILabel] = {}
+        self.value_labels: dict[str, UILabel | UITextEntryLine] = {}
         self.trace_button: UIButton | None = None
 
     def clear(self) -> None:
@@ -102,13 +117,15 @@ class HyperSliders:
                    "Sweep one hyperparameter over many runs of this world and plot the result "
                    "(Sutton & Barto's Figure 6.3); the board keeps going",
                    lambda: self.emit(OpenStudy()))
-        y = kit.heading(y, "HYPERPARAMETERS  (apply at once)")
+        y = kit.heading(y, "HYPERPARAMETERS  (click a value to type)")
         column = 0
         for spec in specs:
             lo, hi = field_range(config_cls, spec.name)
             tip = f"{spec.name.replace('_', ' ')}: {field_help(config_cls, spec.name)}"
             if spec.name == "epsilon":
                 tip += "; set \u03b5 decay to 0 to hold \u03b5 at this value"
+            if spec.name == "initial_q":
+                tip += INITIAL_Q_TIP
             value = values.get(spec.name, 0.0)
             if spec.log_decay:
                 position, span, step = (scales.position_from_decay(value),
@@ -117,7 +134,8 @@ class HyperSliders:
                 position, span, step = (scales.position_from_planning(value),
                                         (0, len(scales.PLANNING_VALUES) - 1), 1)
             else:
-                position, span, step = float(value), (float(lo), float(hi)), 0.01
+                span = spec.slider_range or (float(lo), float(hi))
+                position, step = min(max(float(value), span[0]), span[1]), spec.step
             rect = self._half_rects(y, column) if spec.half else None
             slider = UIHorizontalSlider(
                 rect[1] if rect else self._slider_rect(y), position, span, kit.manager,
@@ -128,11 +146,26 @@ class HyperSliders:
                 self.value_labels[spec.name] = slider_row(kit, y, spec.label, slider, tip)
             else:
                 self.value_labels[spec.name] = self._half_labels(spec, rect, slider, tip)
+            if not spec.planning:  # the value column takes a typed value
+                self.value_labels[spec.name] = self._value_entry(spec, value, lo, hi, tip)
             kit.register(slider, lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e))
             column = 1 - column if spec.half else 0
             if column == 0:
                 y += SLIDER_ROW_H
         return y + (SLIDER_ROW_H if column else 0)
+
+    def _value_entry(self, spec: SliderSpec, value: float, lo: float, hi: float,
+                     tip: str) -> UITextEntryLine:
+        """A text entry where the value label was: click it, type a value, press Enter."""
+        label = self.value_labels[spec.name]
+        rect = label.relative_rect.inflate(0, -4)
+        label.kill()
+        entry = UITextEntryLine(rect, self.kit.manager, container=self.kit.container,
+                                object_id=pygame_gui.core.ObjectID(class_id="@value_entry"))
+        entry.set_text(scales.format_number(float(value)))
+        entry.set_tooltip(f"{tip}. Type a value from {lo:g} to {hi:g} and press Enter")
+        self.kit.register(entry, lambda e, sp=spec: self._on_typed(sp, e))
+        return entry
 
     def _half_rects(self, y: int, column: int) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect]:
         """Name, slider and value rects of the left (0) or right (1) half of a row."""
@@ -189,8 +222,11 @@ class HyperSliders:
             elif name == "planning_steps":
                 slider.set_current_value(scales.position_from_planning(value), warn=False)
             else:
-                slider.set_current_value(value, warn=False)
-            self.value_labels[name].set_text(scales.format_number(value))
+                lo, hi = slider.value_range
+                slider.set_current_value(min(max(value, lo), hi), warn=False)
+            widget = self.value_labels[name]
+            if not (isinstance(widget, UITextEntryLine) and widget.is_focused):
+                widget.set_text(scales.format_number(value))  # never under the user's typing
         if self.trace_button is not None:
             self.trace_button.set_text(TRACE_LABELS[values.get("trace", "replacing")])
 
@@ -201,8 +237,34 @@ class HyperSliders:
         elif spec.planning:
             value = scales.planning_from_position(event.value)
         else:
-            value = min(max(round(float(event.value), 4), lo), hi)
+            value = min(max(snap(float(event.value), spec.step), lo), hi)
+            self.sliders[spec.name].set_current_value(value, warn=False)  # shows what is used
+        if value == self.values().get(spec.name):
+            return  # the drag is still within the same round value
         self.value_labels[spec.name].set_text(scales.format_number(value))
+        self.emit(SetHyperparameter(spec.name, value))
+
+    def _on_typed(self, spec: SliderSpec, event: pygame.event.Event) -> None:
+        """A value typed in the value column: checked against the CLI's range, then applied."""
+        if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
+            return
+        entry = self.value_labels[spec.name]
+        self.kit.manager.set_focus_set(None)  # Enter hands the keyboard back to the shortcuts
+        text = entry.get_text().strip().replace(",", ".")
+        try:
+            value = float(check_range(self.config_cls, spec.name, float(text)))
+        except (ValueError, ConfigError) as exc:
+            entry.set_text(scales.format_number(float(self.values().get(spec.name, 0.0))))
+            reason = str(exc) if isinstance(exc, ConfigError) else f"{text!r} is not a number"
+            self.emit(ShowNotice(reason, "error"))
+            return
+        entry.set_text(scales.format_number(value))
+        slider = self.sliders[spec.name]
+        if spec.log_decay:
+            slider.set_current_value(scales.position_from_decay(value), warn=False)
+        else:
+            lo, hi = slider.value_range
+            slider.set_current_value(min(max(value, lo), hi), warn=False)
         self.emit(SetHyperparameter(spec.name, value))
 
     def _on_trace(self) -> None:

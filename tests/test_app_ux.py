@@ -1,0 +1,149 @@
+"""Your own maze must learn: a level built in the app from scratch learns, settings follow the
+level, shortcuts act on the app whatever was clicked last, and the board reads. Headless, driven
+with synthetic events through the same paths as a user's."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+from apphelp import click, press, stop, train_until
+
+from agents.evaluation import greedy_rollout
+from app.app import App
+from levels.gridmaze import GridMazeEnv
+from levels.level import Level, default_max_steps, load_level
+
+
+@pytest.fixture
+def state_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "state"
+    monkeypatch.setenv("RL_SANDBOX_STATE_DIR", str(folder))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    return folder
+
+
+@pytest.fixture
+def app(state_dir):
+    app = App("mouse", size=(1280, 800), offer_recovery=False)
+    app.run_frames(2)
+    yield app
+    app.close()
+
+
+def cell_click(app: App, cell: tuple[int, int]) -> None:
+    pos = app.board.cell_rect(*cell).center
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+
+
+def paint(app: App, tool: int, cells: list[tuple[int, int]]) -> None:
+    press(app, tool)
+    for cell in cells:
+        cell_click(app, cell)
+
+
+def new_level(app: App, rows: int, cols: int) -> None:
+    app.controls.rows_entry.set_text(str(rows))
+    app.controls.cols_entry.set_text(str(cols))
+    click(app, app.controls.file_buttons["new"])
+
+
+# ---- 1. a new level gets its own settings; Save As names it after the file ----------------------
+def test_new_level_does_not_inherit_max_steps_and_save_as_names_it(app, tmp_path):
+    assert app.level.max_steps == 5  # the mouse level's
+    new_level(app, 8, 8)
+    level = app.level
+    assert (level.nrows, level.ncols) == (8, 8) and level.max_steps == default_max_steps(level)
+    assert level.max_steps >= 4 * 64 and app.session.env.level.max_steps == level.max_steps
+    app.files.save_to(tmp_path / "my8x8.txt")
+    assert "name: my8x8\n" in (tmp_path / "my8x8.txt").read_text()
+    assert app.level.name == "my8x8" and not app.editor.dirty
+
+
+def test_new_and_generate_on_an_untouched_level_do_not_ask(app):
+    new_level(app, 6, 6)
+    assert not app.dialogs.modal_open()
+    click(app, app.controls.file_buttons["generate"])
+    assert not app.dialogs.modal_open() and not app.editor.dirty
+    paint(app, pygame.K_6, [(0, 1)])  # now the user has drawn something: New asks, clearly
+    assert app.editor.dirty
+    click(app, app.controls.file_buttons["new"])
+    assert app.dialogs.modal_open()
+    titles = [d.window_display_title for d in app.dialogs._choice_callbacks if d.alive()]
+    assert titles and titles[0].startswith("Discard edits to")
+
+
+# ---- 3. shortcuts act on the app whatever widget was clicked last ------------------------------
+def test_space_plays_after_a_check_box_was_clicked(app):
+    box = app.controls.overlay_boxes["trail"]
+    click(app, box)
+    assert app.state.overlays["trail"] is False and box.is_focused
+    press(app, pygame.K_SPACE)
+    assert app.playing and app.state.overlays["trail"] is False  # the box kept its state
+    press(app, pygame.K_SPACE)
+    assert not app.playing
+    press(app, pygame.K_m)
+    assert app.training.drive
+
+
+def test_a_focused_text_entry_keeps_its_keys(app):
+    entry = app.controls.rows_entry
+    click(app, entry)
+    assert entry.is_focused
+    app.run_frames(2, [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0,
+                                          unicode=" ", scancode=0)])
+    assert not app.playing
+
+
+# ---- done when: a level built from scratch in the app learns ----------------------------------
+WALLS = [(1, c) for c in range(1, 7)] + [(2, 1), (2, 6), (3, 1), (3, 3), (3, 4), (3, 6),
+                                         (4, 1), (4, 3), (4, 6), (5, 1), (5, 2), (5, 3), (5, 6),
+                                         (6, 5), (6, 6)] + [(7, c) for c in range(7)]
+START, GOAL, BIG_CHEESE, POISON = (0, 0), (7, 7), (4, 2), (4, 4)
+TRAIN_STEPS = 400_000
+
+
+def build_from_scratch(app: App) -> Level:
+    """New 8x8, walls, start, goal 14 steps away, big cheese 20 steps away, poison beside the
+    way to it: all with the paint tools, as a person would."""
+    new_level(app, 8, 8)
+    paint(app, pygame.K_2, [(7, 7)])  # the blank level's goal becomes floor
+    paint(app, pygame.K_3, WALLS)
+    paint(app, pygame.K_1, [START])
+    paint(app, pygame.K_5, [GOAL])
+    paint(app, pygame.K_6, [BIG_CHEESE])
+    paint(app, pygame.K_8, [POISON])
+    return app.level
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_level_built_in_the_app_learns_to_reach_the_big_cheese(state_dir, seed):
+    app = App("mouse", size=(1280, 800), seed=seed, offer_recovery=False)
+    try:
+        app.run_frames(2)
+        level = build_from_scratch(app)
+        assert level.problems() == [] and app.valid
+        dist = level.distances_from_start()
+        assert dist[GOAL] == 14 and dist[BIG_CHEESE] == 20
+        steps = train_until(app, TRAIN_STEPS, max_frames=20_000)
+        stop(app)
+        assert steps >= TRAIN_STEPS
+        run = greedy_rollout(GridMazeEnv(app.level), app.session.agent, seed=0,
+                             max_steps=app.level.max_steps)
+        end = GridMazeEnv(app.level).n_cells and run[-1].next_obs % 64
+        assert run[-1].terminated and divmod(int(end), 8) == BIG_CHEESE
+        assert len(run) == 20
+    finally:
+        app.close()
+
+
+def test_the_built_level_is_the_one_in_the_test_data():
+    """The maze the test paints, as text, so a reader can see it."""
+    grid = ["S.......", ".######.", ".#....#.", ".#.##.#.", ".#C#P.#.", ".###..#.",
+            ".....##.", "#######G"]
+    level = Level(grid=tuple(grid))
+    assert level.distances_from_start()[GOAL] == 14
+    assert load_level("mouse").max_steps == 5
