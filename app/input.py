@@ -128,7 +128,7 @@ class InputRouting:
         return False
 
     def _text_focused(self) -> bool:
-        return any(isinstance(e, UITextEntryLine | UITextEntryBox)
+        return any(isinstance(e, UITextEntryLine | UITextEntryBox) and e.is_focused
                    for e in self.manager.get_focus_set() or ())
 
     def _shortcut(self, event: pygame.event.Event) -> bool:

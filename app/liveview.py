@@ -36,6 +36,7 @@ from app.leveledits import LevelEdits
 from app.optimal import OptimalValues
 from app.qview import CellValues, cell_values, per_cell, states_to_cells
 from app.screen import ScreenLayout
+from app.stallwatch import StallWatch, greedy_value, stall_hint
 from app.statusbar import ARROWS, InfoStrip, RateMeter, StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow
@@ -44,6 +45,8 @@ from levels.gridinfo import GridInfo
 if TYPE_CHECKING:  # torch loads only when a DQN is chosen
     from agents.dqn import DQN
 
+STALL_CHECK_S = 1.0  # how often the stall watch looks (policy evaluation costs a few ms)
+STALL_MAX_STATES = 100_000  # beyond this, planning on the model is too slow to watch live
 FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
 DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a second
 DIRS = ("left", "down", "right", "up")
@@ -82,6 +85,10 @@ class ViewState:
     seen_generation: int = -1
     seen_session: object = None
     seen_moves: int = 0
+    stall: StallWatch = field(default_factory=StallWatch)
+    stall_time: float = -1e9
+    stall_generation: int = -1
+    stalled: bool = False  # the last check found learning stalled (the hint is shown)
 
 
 class LiveView:
@@ -104,6 +111,7 @@ class LiveView:
         self.controls = controls
         self.optimal = optimal
         self.dp = dp
+        self.stall_check_s = STALL_CHECK_S  #: seconds between stall checks (tests: 0)
         self.rate = RateMeter()
         self._v = ViewState()
 
@@ -195,6 +203,7 @@ class LiveView:
             self.controls.set_readout(self.optimal.readout(snap.q))
         else:
             self.controls.set_readout("")
+        self._watch_stall(snap, now)
         v.trail_cells = states_to_cells(snap.trail, grid) if grid is not None and \
             overlays.get("trail") else []
         episodes = (snap.episode, lane.snap.episode if lane is not None
@@ -242,6 +251,37 @@ class LiveView:
             values.value = per_cell(dp.v, grid, layer)
             values.greedy_mask, values.greedy_dirs = shown.greedy_mask, shown.greedy_dirs
             v.values = values
+
+    def _watch_stall(self, snap: Snapshot, now: float) -> None:
+        """While training a tabular agent on a world with a model: say when learning stalls."""
+        training, session = self.training, self.training.session
+        v = self._v
+        if (session is None or not training.playing or training.demo or snap.q is None
+                or session.agent.kind == "dqn" or not training.valid
+                or snap.q.shape[0] > STALL_MAX_STATES or now - v.stall_time < self.stall_check_s):
+            return
+        v.stall_time = now
+        gamma = float(session.agent.gamma)
+        self.optimal.request(session.env, gamma)
+        opt = self.optimal
+        if not opt.ready or opt.q_star is None or opt.arrays is None \
+                or opt.q_star.shape != snap.q.shape:
+            return
+        if v.stall_generation != training.generation:
+            v.stall_generation = training.generation
+            v.stall.reset(snap.q.shape[0])
+        start = np.asarray(session.env.unwrapped.initial_state_distrib, dtype=np.float64)
+        greedy = greedy_value(opt.arrays, snap.q, gamma, start)
+        best = float(np.dot(start, opt.q_star.max(axis=1)))
+        distance = opt.distance(snap.q)
+        stalled = v.stall.update(snap.total_steps, greedy, best,
+                                 distance if distance is not None else float("inf"))
+        v.stalled = stalled
+        if stalled:
+            top = float(np.max(opt.arrays["reward"]))
+            initial_q = float(getattr(session.agent, "initial_q", 0.0))
+            self.status.notify(stall_hint(greedy, best, initial_q, top), "warn",
+                               self.stall_check_s + 4)
 
     def _update_learning_curves(self, snap: Snapshot) -> None:
         returns = snap.returns

@@ -30,13 +30,13 @@ def reachable_states(arrays: dict[str, np.ndarray], start: np.ndarray) -> np.nda
     return reach
 
 
-def _solve(env: Any, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+def _solve(env: Any, gamma: float) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     from agents.planning import model_arrays, value_iteration
 
     base = env.unwrapped
     arrays = model_arrays(env)  # our levels' arrays, or a toy-text env's P (FrozenLake, Taxi)
     q_star = value_iteration(arrays, gamma)
-    return q_star, reachable_states(arrays, np.asarray(base.initial_state_distrib))
+    return q_star, reachable_states(arrays, np.asarray(base.initial_state_distrib)), arrays
 
 
 class OptimalValues:
@@ -48,6 +48,7 @@ class OptimalValues:
         self._key: tuple[int, float] | None = None
         self.q_star: np.ndarray | None = None
         self.reachable: np.ndarray | None = None
+        self.arrays: dict[str, np.ndarray] | None = None  #: the model Q* was planned on
         self.error: str | None = None
         self._masks: dict[int, np.ndarray] = {}
 
@@ -57,6 +58,7 @@ class OptimalValues:
         self._future = None
         self.q_star = None
         self.reachable = None
+        self.arrays = None
         self.error = None
         self._masks = {}
 
@@ -83,7 +85,7 @@ class OptimalValues:
             return
         self._future = None
         try:
-            self.q_star, self.reachable = future.result()
+            self.q_star, self.reachable, self.arrays = future.result()
         except Exception as exc:  # PlanningError and anything numpy raises
             self.error = str(exc)
 

@@ -103,7 +103,8 @@ WALLS = [(1, c) for c in range(1, 7)] + [(2, 1), (2, 6), (3, 1), (3, 3), (3, 4),
                                          (4, 1), (4, 3), (4, 6), (5, 1), (5, 2), (5, 3), (5, 6),
                                          (6, 5), (6, 6)] + [(7, c) for c in range(7)]
 START, GOAL, BIG_CHEESE, POISON = (0, 0), (7, 7), (4, 2), (4, 4)
-TRAIN_STEPS = 400_000
+STALL_STEPS = 400_000
+LEARN_STEPS = 100_000  # optimistic Q finds the cheese by 50k steps on every seed tried
 
 
 def build_from_scratch(app: App) -> Level:
@@ -119,23 +120,39 @@ def build_from_scratch(app: App) -> Level:
     return app.level
 
 
+def greedy_end(app: App) -> tuple[tuple[int, int], int]:
+    """Where the greedy run from the start ends, and in how many steps."""
+    env = GridMazeEnv(app.level)
+    run = greedy_rollout(env, app.session.agent, seed=0, max_steps=app.level.max_steps)
+    return divmod(int(run[-1].next_obs) % env.n_cells, env.ncol), len(run)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_a_level_built_in_the_app_learns_to_reach_the_big_cheese(state_dir, seed):
+    """Built from scratch, trained at max speed: the agent settles for the near goal, the app
+    says learning has stalled and what to try; with the optimistic initial Q it suggests
+    (typed into the panel), the greedy run goes to the big cheese."""
     app = App("mouse", size=(1280, 800), seed=seed, offer_recovery=False)
     try:
         app.run_frames(2)
+        app.live.stall_check_s = 0.0  # look at every refresh: independent of the machine's speed
         level = build_from_scratch(app)
-        assert level.problems() == [] and app.valid
+        assert level.problems() == [] and app.valid and level.max_steps >= 2 * 20
         dist = level.distances_from_start()
         assert dist[GOAL] == 14 and dist[BIG_CHEESE] == 20
-        steps = train_until(app, TRAIN_STEPS, max_frames=20_000)
+        assert train_until(app, STALL_STEPS, max_frames=20_000) >= STALL_STEPS
         stop(app)
-        assert steps >= TRAIN_STEPS
-        run = greedy_rollout(GridMazeEnv(app.level), app.session.agent, seed=0,
-                             max_steps=app.level.max_steps)
-        end = GridMazeEnv(app.level).n_cells and run[-1].next_obs % 64
-        assert run[-1].terminated and divmod(int(end), 8) == BIG_CHEESE
-        assert len(run) == 20
+        assert greedy_end(app)[0] == GOAL  # it settled for the goal...
+        assert "Learning has stalled" in app.status.message  # ...and the app says so
+        assert "optimistic initial Q (e.g. 10)" in app.status.message
+        entry = app.controls.value_labels["initial_q"]
+        click(app, entry)
+        entry.set_text("10")
+        press(app, pygame.K_RETURN)
+        assert app.session.agent.initial_q == 10.0 and (app.session.agent.q == 10.0).all()
+        assert train_until(app, LEARN_STEPS, max_frames=20_000) >= LEARN_STEPS
+        stop(app)
+        assert greedy_end(app) == (BIG_CHEESE, 20)
     finally:
         app.close()
 

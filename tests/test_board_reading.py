@@ -210,3 +210,30 @@ def test_rewards_are_written_in_their_cells_and_own_rewards_tinted():
     plain = BoardView(level.grid, overlays=Overlays(trail=False))
     surface, board = draw(plain, (300, 100))
     assert redness((0, 1)) == 0
+
+
+# ---- the stall watch ----------------------------------------------------------------------------
+def test_stall_watch_speaks_only_after_a_window_without_progress_short_of_the_optimum():
+    from app.stallwatch import StallWatch, greedy_value, stall_hint
+    from levels.gridmaze import GridMazeEnv
+
+    watch = StallWatch()
+    watch.reset(n_states=10)
+    assert watch.window == 100_000
+    assert not watch.update(0, greedy=0.5, best=8.0, distance=7.0)
+    assert not watch.update(60_000, greedy=0.5, best=8.0, distance=6.0)  # still improving
+    assert not watch.update(150_000, greedy=0.5, best=8.0, distance=5.99)
+    assert watch.update(160_000, greedy=0.5, best=8.0, distance=5.99)  # 100k steps flat
+    watch.reset(10)
+    watch.update(0, 8.0, 8.0, 1.0)
+    assert not watch.update(500_000, 8.0, 8.0, 1.0)  # flat, but already optimal
+    env = GridMazeEnv(Level.from_text("S.G\n"))
+    arrays = env.transition_arrays()
+    q = np.zeros((3, 4))
+    q[0, 2] = q[1, 2] = 1.0  # right, right: the goal (+1) in two steps
+    start = env.initial_state_distrib
+    assert greedy_value(arrays, q, 0.9, start) == pytest.approx(0.9)
+    q[0, 2], q[0, 0] = 0.0, 1.0  # left into the wall forever: worth nothing
+    assert greedy_value(arrays, q, 0.9, start) == pytest.approx(0.0)
+    hint = stall_hint(0.87, 8.3, initial_q=0.0, top_reward=10.0)
+    assert "optimistic initial Q (e.g. 10)" in hint and "slower \u03b5 decay" in hint
