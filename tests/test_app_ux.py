@@ -11,7 +11,8 @@ from apphelp import click, press, stop, train_until
 from agents.evaluation import greedy_rollout
 from app.app import App
 from levels.gridmaze import GridMazeEnv
-from levels.level import Level, default_max_steps, load_level
+from levels.level import Level, default_max_steps
+from levels.levelfile import load_level
 
 
 @pytest.fixture
@@ -164,3 +165,45 @@ def test_the_built_level_is_the_one_in_the_test_data():
     level = Level(grid=tuple(grid))
     assert level.distances_from_start()[GOAL] == 14
     assert load_level("mouse").max_steps == 5
+
+
+# ---- 4. exact knobs ----------------------------------------------------------------------------
+def type_value(app: App, name: str, text: str) -> None:
+    entry = app.controls.value_labels[name]
+    click(app, entry)
+    entry.set_text(text)
+    press(app, pygame.K_RETURN)
+
+
+def test_typed_values_are_used_exactly_and_checked_like_the_cli(app):
+    type_value(app, "gamma", "0.987")
+    assert app.session.agent.gamma == 0.987
+    assert app.controls.value_labels["gamma"].get_text() == "0.987"
+    assert app.controls.sliders["gamma"].get_current_value() == pytest.approx(0.987)
+    type_value(app, "gamma", "0.99")  # back to exactly 0.99, which a drag could not reach
+    assert app.session.agent.gamma == 0.99
+    type_value(app, "alpha", "2")
+    assert app.session.agent.alpha == pytest.approx(0.1)  # refused, nothing changed
+    assert "alpha" in app.status.message and "2" in app.status.message
+    assert app.controls.value_labels["alpha"].get_text() == "0.1"
+    type_value(app, "epsilon", "lots")
+    assert "not a number" in app.status.message
+
+
+def test_slider_drags_snap_to_round_values(app):
+    slider = app.controls.sliders["gamma"]
+    handle = slider.sliding_button.rect.center
+    pygame.mouse.set_pos(handle)
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=handle, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=handle, button=1)])
+    for dx in (-5, -11, -17):
+        pos = (handle[0] + dx, handle[1])
+        pygame.mouse.set_pos(pos)
+        app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
+                                              buttons=(1, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+    app.run_frames(2)
+    gamma = app.session.agent.gamma
+    assert gamma < 0.99 and round(gamma / 0.005, 6) == round(gamma / 0.005)
+    assert app.controls.value_labels["gamma"].get_text() == f"{gamma:g}"
