@@ -88,7 +88,7 @@ class ViewState:
     stall: StallWatch = field(default_factory=StallWatch)
     stall_time: float = -1e9
     stall_generation: int = -1
-    stalled: bool = False  # the last check found learning stalled (the hint is shown)
+    stall_hint: str | None = None  # what the last check said: learning stalled, what to try
 
 
 class LiveView:
@@ -116,6 +116,11 @@ class LiveView:
         self._v = ViewState()
 
     # -- what others read ----------------------------------------------------------------------
+    @property
+    def stall_hint(self) -> str | None:
+        """The stalled-learning line of the last check (None: learning is not stalled)."""
+        return self._v.stall_hint
+
     @property
     def snap(self) -> Snapshot | None:
         return self._v.snap
@@ -270,18 +275,19 @@ class LiveView:
         if v.stall_generation != training.generation:
             v.stall_generation = training.generation
             v.stall.reset(snap.q.shape[0])
+            v.stall_hint = None
         start = np.asarray(session.env.unwrapped.initial_state_distrib, dtype=np.float64)
         greedy = greedy_value(opt.arrays, snap.q, gamma, start)
         best = float(np.dot(start, opt.q_star.max(axis=1)))
         distance = opt.distance(snap.q)
         stalled = v.stall.update(snap.total_steps, greedy, best,
                                  distance if distance is not None else float("inf"))
-        v.stalled = stalled
+        v.stall_hint = None
         if stalled:
             top = float(np.max(opt.arrays["reward"]))
             initial_q = float(getattr(session.agent, "initial_q", 0.0))
-            self.status.notify(stall_hint(greedy, best, initial_q, top), "warn",
-                               self.stall_check_s + 4)
+            v.stall_hint = stall_hint(greedy, best, initial_q, top)
+            self.status.notify(v.stall_hint, "warn", max(self.stall_check_s, 1.0) + 4)
 
     def _update_learning_curves(self, snap: Snapshot) -> None:
         returns = snap.returns

@@ -47,6 +47,8 @@ def test_dqn_on_a_maze_draws_the_arrows_of_its_q_values(app):
     stop(app)
     assert app.session.agent.num_updates > 0
     app.board.arrow_interval = 0.0  # no redraw throttling: the board shows the newest values
+    app.state.overlays.update(arrows=True, policy=False)  # the four Q arrows, unobscured
+    app.controls.sync()
     press(app, pygame.K_n)  # one more step, then the view re-reads the network
     app.run_frames(2)
     session, grid = app.session, app.session.grid

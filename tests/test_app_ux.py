@@ -4,6 +4,8 @@ with synthetic events through the same paths as a user's."""
 
 from __future__ import annotations
 
+import time
+
 import pygame
 import pytest
 from apphelp import click, press, stop, train_until
@@ -141,11 +143,17 @@ def test_a_level_built_in_the_app_learns_to_reach_the_big_cheese(state_dir, seed
         assert level.problems() == [] and app.valid and level.max_steps >= 2 * 20
         dist = level.distances_from_start()
         assert dist[GOAL] == 14 and dist[BIG_CHEESE] == 20
+        app.optimal.request(app.session.env, app.session.agent.gamma)  # what the watch needs,
+        deadline = time.monotonic() + 60  # planned in the background: wait for it, so the
+        while not app.optimal.ready and time.monotonic() < deadline:  # steps are all watched
+            time.sleep(0.01)
+        assert app.optimal.ready
         assert train_until(app, STALL_STEPS, max_frames=20_000) >= STALL_STEPS
         stop(app)
         assert greedy_end(app)[0] == GOAL  # it settled for the goal...
-        assert "Learning has stalled" in app.status.message  # ...and the app says so
-        assert "optimistic initial Q (e.g. 10)" in app.status.message
+        hint = app.live.stall_hint  # ...and the app says so, and what to try
+        assert hint is not None and hint.startswith("Learning has stalled")
+        assert "optimistic initial Q (e.g. 10)" in hint
         entry = app.controls.value_labels["initial_q"]
         click(app, entry)
         entry.set_text("10")
