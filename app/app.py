@@ -58,6 +58,7 @@ from app.gymview import GymView
 from app.input import InputRouting
 from app.leveledits import LevelEdits
 from app.levelflow import LevelFlow
+from app.levelsettings import describe_changes
 from app.liveview import Charts, LiveView
 from app.optimal import OptimalValues
 from app.recovery import RecoveryStore
@@ -69,6 +70,7 @@ from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
 from levels.level import Level
 from levels.levelfile import bundled_level_names
+from levels.settings import get_setting, with_setting
 
 FIRST_FRAME_ENV = "RL_SANDBOX_EXIT_AFTER_FIRST_FRAME"
 FRAME_BUDGET_S = 1.0 / 60.0
@@ -225,6 +227,7 @@ class App:
             cmd.RebuildDQN: lambda c: self._rebuild_dqn(c.name, c.value),
             cmd.SetHyperparameter: lambda c: self._set_hyperparameter(c.name, c.value),
             cmd.ShowNotice: lambda c: self.status.notify(c.text, c.kind, 10),
+            cmd.OpenLevelSettings: lambda _c: self.open_level_settings(),
             cmd.SetSpeed: lambda _c: training.set_speed(),
             cmd.SetOverlay: lambda _c: self.live.invalidate(),
             cmd.DynamicProgrammingStep: lambda c: self.dp.run(c.kind),
@@ -262,6 +265,27 @@ class App:
             self.status.notify(f"Learning starts over with every Q-value at {value:g}"
                                + (" (optimistic: every untried action looks worth a try)"
                                   if value > 0 else ""), "info", 10)
+
+    def open_level_settings(self) -> None:
+        """The level settings window (a level only: a Gymnasium env brings its own)."""
+        if self.worlds.world is not None:
+            self.status.notify("A Gymnasium env has its own settings: open a level to change "
+                               "its rewards and step limit", "info")
+            return
+        self.dialogs.level_settings(self.editor.level, self._apply_level_settings)
+
+    def _apply_level_settings(self, values: dict[str, Any]) -> None:
+        """Settings from the window, as one undoable edit; the session keeps its Q-table (the
+        states are the same)."""
+        old = level = self.editor.level
+        changed = [key for key, value in values.items() if get_setting(old, key) != value]
+        if not changed:
+            self.status.notify("Level settings unchanged", "info")
+            return
+        for key in changed:
+            level = with_setting(level, key, values[key])
+        self.editor.edit(level, "settings")
+        self.status.notify("Level settings: " + describe_changes(old, level, changed), "info", 8)
 
     def _rebuild_dqn(self, name: str, value: cmd.HyperValue) -> None:
         if self.training.rebuild_dqn(name, value):
@@ -323,6 +347,7 @@ class App:
         self.layout.resize(self.screen.get_size())
 
     def _update_caption(self) -> None:
+        self.dialogs.settings_follow(self.editor.level)
         world = self.worlds.world
         if world is not None:
             pygame.display.set_caption(f"RL Sandbox \u2014 {world.title}")

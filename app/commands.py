@@ -168,6 +168,11 @@ class OpenStudy:
 
 
 @dataclass(frozen=True)
+class OpenLevelSettings:
+    """The level settings window (name, step limit, slippery, rewards)."""
+
+
+@dataclass(frozen=True)
 class ShowNotice:
     """A sentence for the status bar (a typed value the panel refused, ...)."""
 
@@ -178,5 +183,6 @@ class ShowNotice:
 Command = (Play | Step | ResetLearning | GreedyRun | Drive | ChooseAgent | SetHyperparameter
            | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel
            | NewLevel | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker
-           | Compare | RecordGif | SaveAgent | LoadAgent | OpenStudy | ShowNotice)
+           | Compare | RecordGif | SaveAgent | LoadAgent | OpenStudy | ShowNotice
+           | OpenLevelSettings)
 CommandSink = Callable[[Command], None]

@@ -17,6 +17,9 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UITextBox, UIWindow
 from pygame_gui.windows import UIFileDialog, UIMessageWindow
 
+from app.levelsettings import WIDTH, ApplySettings, LevelSettingsWindow
+from levels.level import Level
+
 LEVEL_SUFFIXES = {".txt"}
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -114,6 +117,7 @@ class Dialogs:
         self._choice_callbacks: dict[ChoiceDialog, Callable[[str], None]] = {}
         self.messages: list[UIMessageWindow] = []
         self.help_window: UIMessageWindow | None = None
+        self.settings_window: LevelSettingsWindow | None = None
 
     # -- opening -------------------------------------------------------------------------------
     def _screen_size(self) -> tuple[int, int]:
@@ -205,6 +209,25 @@ class Dialogs:
             always_on_top=True,
         )
 
+    def level_settings(self, level: Level, on_apply: ApplySettings) -> LevelSettingsWindow:
+        """The level settings window (brought back to the front if it is open)."""
+        window = self.settings_window
+        if window is not None and window.alive():
+            window.show(level)
+            window.change_layer(window.layer)
+            return window
+        size = (WIDTH, LevelSettingsWindow.height())
+        screen = self._screen_size()
+        rect = pygame.Rect((max(0, screen[0] - size[0] - 470), 40), size)
+        self.settings_window = LevelSettingsWindow(self.manager, rect, level, on_apply)
+        return self.settings_window
+
+    def settings_follow(self, level: Level) -> None:
+        """The level changed (an edit, undo, another level): the open settings window shows it."""
+        window = self.settings_window
+        if window is not None and window.alive():
+            window.show(level)
+
     # -- state ---------------------------------------------------------------------------------
     def modal_open(self) -> bool:
         """True while a dialog that needs an answer is on screen: the app ignores shortcuts then."""
@@ -249,6 +272,9 @@ class Dialogs:
     # -- events --------------------------------------------------------------------------------
     def process_event(self, event: pygame.event.Event) -> bool:
         """Turn a dialog's pygame_gui event into its callback; True when the event was ours."""
+        window = self.settings_window
+        if window is not None and window.alive() and window.handle(event):
+            return True
         if event.type == pygame_gui.UI_FILE_DIALOG_PATH_PICKED:
             callback = self._file_callbacks.pop(event.ui_element, None)
             if callback is not None:

@@ -20,10 +20,11 @@ from app.commands import (
     NewLevel,
     OpenEnvPicker,
     OpenLevel,
+    OpenLevelSettings,
     ResizeLevel,
     SaveLevel,
 )
-from app.panelbase import GAP, MARGIN, ROW, PanelKit, PanelState
+from app.panelbase import GAP, HEADING, MARGIN, ROW, PanelKit, PanelState
 
 LEVEL_MENU_W = 142  # the drop-down; the env button and the size entries share the rest
 
@@ -49,11 +50,17 @@ class LevelSection:
         self.rows_entry: UITextEntryLine | None = None
         self.cols_entry: UITextEntryLine | None = None
         self.file_buttons: dict[str, UIButton] = {}
+        self.settings_button: UIButton | None = None
         self._level_menu_rect = pygame.Rect(0, 0, 0, 0)
 
     def build(self, y: int) -> int:
         kit, s = self.kit, self.state
-        y = kit.heading(y, "LEVEL OR ENVIRONMENT")
+        top, y = y, kit.heading(y, "LEVEL OR ENVIRONMENT")
+        self.settings_button = kit.button(
+            pygame.Rect(MARGIN + kit.inner_width - 150, top, 150, HEADING + 2),
+            "Level settings\u2026 (L)",
+            "Name, step limit, slippery ice and every reward of this level (L)",
+            lambda: self.emit(OpenLevelSettings()))
         self._level_menu_rect = pygame.Rect(MARGIN, y, LEVEL_MENU_W, ROW)
         self._make_level_menu()
         self.env_button = kit.button(
@@ -84,9 +91,11 @@ class LevelSection:
                                  "Resize this level to the size above (keeps what fits)",
                                  lambda: self.emit(ResizeLevel(self.size()))),
         }
-        if not s.editable:
-            for key in ("save", "resize"):
-                self.file_buttons[key].disable()
+        if not s.editable:  # a Gymnasium env: nothing here applies until a level is open
+            for button in (*self.file_buttons.values(), self.settings_button,
+                           self.rows_entry, self.cols_entry):
+                if button is not self.file_buttons["open"]:
+                    button.disable()
         return y + ROW + GAP + 2
 
     def _size_entry(self, rect: pygame.Rect, value: int, what: str) -> UITextEntryLine:

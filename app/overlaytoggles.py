@@ -31,7 +31,7 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("dyna", "Dyna", "Dyna's learnt model: faint blue on cells it knows, bright blue where the "
      "last step's planning updates landed (set planning n above 0)"),
 )
-PER_ROW = 4
+PER_ROW = 5
 BOX_ROW_H = 24
 READOUT_X = 60  # after the heading's text
 
