@@ -37,6 +37,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+O / Ctrl+S", "open / save a level file"),
     ("Ctrl+Shift+S", "save the level under a new name"),
     ("E", "open a Gymnasium environment (FrozenLake, Taxi, CartPole, ...) or a level"),
+    ("L", "level settings: name, step limit, slippery, every reward"),
     ("P / I", "dynamic programming: one sweep of policy evaluation / one policy improvement"),
     ("V / C", "dynamic programming: one sweep of value iteration / run it to convergence"),
     ("F12", "save a screenshot (PNG); the status bar shows where"),

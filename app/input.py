@@ -25,6 +25,7 @@ from app.commands import (
     NewLevel,
     OpenEnvPicker,
     OpenLevel,
+    OpenLevelSettings,
     Play,
     ResetLearning,
     Step,
@@ -167,7 +168,7 @@ class InputRouting:
         if key == pygame.K_m:
             return Drive(not training.drive)
         simple = {pygame.K_n: Step(), pygame.K_r: ResetLearning(), pygame.K_g: GreedyRun(),
-                  pygame.K_e: OpenEnvPicker()}
+                  pygame.K_e: OpenEnvPicker(), pygame.K_l: OpenLevelSettings()}
         if key in simple:
             return simple[key]
         if self.controls.state.board and key in DP_KEYS:  # dynamic programming on the model

@@ -215,3 +215,47 @@ def test_slider_drags_snap_to_round_values(app):
     gamma = app.session.agent.gamma
     assert gamma < 0.99 and round(gamma / 0.005, 6) == round(gamma / 0.005)
     assert app.controls.value_labels["gamma"].get_text() == f"{gamma:g}"
+
+
+# ---- level settings in the app -----------------------------------------------------------------
+def test_level_settings_window_changes_the_running_level_undoably_and_saves(app, tmp_path):
+    new_level(app, 6, 6)
+    press(app, pygame.K_l)
+    window = app.dialogs.settings_window
+    assert window is not None and window.alive()
+    assert window.entries["max_steps"].get_text() == str(app.level.max_steps)
+    q_before = app.session.agent.q.copy()
+    q_before[3, 1] = 0.5
+    app.session.agent.q[3, 1] = 0.5  # something learnt: the same states, so it is kept
+    window.entries["reward.big_cheese"].set_text("25")
+    window.entries["max_steps"].set_text("77")
+    window.entries["name"].set_text("my level")
+    click(app, window.slippery)
+    click(app, window.apply_button)
+    level = app.level
+    assert (level.rewards.big_cheese, level.max_steps, level.name, level.slippery) == \
+        (25.0, 77, "my level", True)
+    env = app.session.env.unwrapped
+    assert env.level.max_steps == 77 and env.level.slippery  # the running env follows at once
+    assert app.session.agent.q[3, 1] == 0.5
+    assert "max_steps" in app.status.message and "77" in app.status.message
+    window.entries["max_steps"].set_text("0")  # a bad value: named, nothing changes
+    click(app, window.apply_button)
+    assert app.level.max_steps == 77 and "Max steps" in window.message.text
+    press(app, pygame.K_z, pygame.KMOD_CTRL)  # one undo takes the whole change back
+    assert app.level.max_steps == default_max_steps(app.level) and not app.level.slippery
+    assert window.entries["max_steps"].get_text() == str(app.level.max_steps)
+    press(app, pygame.K_y, pygame.KMOD_CTRL)
+    app.files.save_to(tmp_path / "mine.txt")
+    text = (tmp_path / "mine.txt").read_text()
+    assert "max_steps: 77\n" in text and "reward.big_cheese: 25\n" in text
+    assert "slippery: true\n" in text
+
+
+def test_grid_only_controls_are_disabled_on_a_gymnasium_env(app):
+    app.worlds.open_spec("CartPole-v1")
+    app.run_frames(2)
+    buttons = app.controls.level_section.file_buttons
+    assert not buttons["new"].is_enabled and not buttons["generate"].is_enabled
+    assert not app.controls.level_section.settings_button.is_enabled
+    assert buttons["open"].is_enabled
