@@ -70,41 +70,10 @@ class EnvPicker(UIWindow):
         self.error_text = ""
         self.chosen: str | None = None
         inner = self.get_container().get_rect()
-        w = inner.width - 2 * PAD
-        y = PAD
-        UILabel(pygame.Rect(PAD, y, w, 24), "Environments", manager, container=self,
-                object_id=ObjectID(class_id="@section_heading"))
-        y += 26
         initial = next((e.label for e in self.envs.values() if e.spec == initial_spec), None)
-        below_list = 8 + ROW + 26 + ROW + 6 + ERROR_H + 6 + ROW + PAD  # toggle .. buttons
-        list_h = max(96, inner.height - y - below_list)
-        self.env_list = UISelectionList(pygame.Rect(PAD, y, w, list_h), list(self.envs), manager,
-                                        container=self, default_selection=initial)
-        y += list_h + 8
-        self.slippery = UICheckBox(pygame.Rect(PAD, y + 4, 20, 20), "Slippery ice", manager,
-                                   container=self, initial_state=True,
-                                   tool_tip_text="FrozenLake and CliffWalking: moves may slip "
-                                                 "sideways (is_slippery)")
-        y += ROW
-        UILabel(pygame.Rect(PAD, y, w, 24), "Or type any Gymnasium id, level name or file:",
-                manager, container=self)
-        y += 26
-        self.entry = UITextEntryLine(pygame.Rect(PAD, y, w, ROW), manager, container=self,
-                                     initial_text=initial_spec)
-        self.entry.set_tooltip("e.g. CartPole-v1, FrozenLake-v1:map_name='8x8', mouse, "
-                               "levels/my_maze.txt")
-        y += ROW + 6
-        buttons_y = inner.height - PAD - ROW
-        self.error_box = UITextBox("", pygame.Rect(PAD, y, w, max(ERROR_H, buttons_y - y - 6)),
-                                   manager, container=self, object_id="#env_picker_error")
-        self.error_box.hide()
-        self.cancel_button = UIButton(pygame.Rect(inner.width - PAD - 2 * 110 - 8, buttons_y,
-                                                  110, ROW), "Cancel", manager, container=self,
-                                      tool_tip_text="Keep the current world (Esc)")
-        self.open_button = UIButton(pygame.Rect(inner.width - PAD - 110, buttons_y, 110, ROW),
-                                    "Open", manager, container=self,
-                                    object_id=ObjectID(class_id="@primary_button"),
-                                    tool_tip_text="Open the world (Enter)")
+        y = self._build_list(manager, inner, initial)
+        y = self._build_entry(manager, inner, y, initial_spec)
+        self._build_buttons(manager, inner, y)
         self._handlers: dict[tuple[int, object], Callable[[pygame.event.Event], None]] = {
             (pygame_gui.UI_BUTTON_PRESSED, self.open_button): lambda e: self.choose(),
             (pygame_gui.UI_BUTTON_PRESSED, self.cancel_button): lambda e: self.cancel(),
@@ -118,6 +87,54 @@ class EnvPicker(UIWindow):
             self._select(self.envs[initial])
         else:
             self._text_changed()
+
+    def _build_list(self, manager: pygame_gui.UIManager, inner: pygame.Rect,
+                    initial: str | None) -> int:
+        """The heading, the list of envs (as tall as the window allows) and the slippery
+        switch; returns the y below them."""
+        w = inner.width - 2 * PAD
+        y = PAD
+        UILabel(pygame.Rect(PAD, y, w, 24), "Environments", manager, container=self,
+                object_id=ObjectID(class_id="@section_heading"))
+        y += 26
+        below_list = 8 + ROW + 26 + ROW + 6 + ERROR_H + 6 + ROW + PAD  # toggle .. buttons
+        list_h = max(96, inner.height - y - below_list)
+        self.env_list = UISelectionList(pygame.Rect(PAD, y, w, list_h), list(self.envs), manager,
+                                        container=self, default_selection=initial)
+        y += list_h + 8
+        self.slippery = UICheckBox(pygame.Rect(PAD, y + 4, 20, 20), "Slippery ice", manager,
+                                   container=self, initial_state=True,
+                                   tool_tip_text="FrozenLake and CliffWalking: moves may slip "
+                                                 "sideways (is_slippery)")
+        return y + ROW
+
+    def _build_entry(self, manager: pygame_gui.UIManager, inner: pygame.Rect, y: int,
+                     initial_spec: str) -> int:
+        """The free-text entry for any id, level name or file; returns the y below it."""
+        w = inner.width - 2 * PAD
+        UILabel(pygame.Rect(PAD, y, w, 24), "Or type any Gymnasium id, level name or file:",
+                manager, container=self)
+        y += 26
+        self.entry = UITextEntryLine(pygame.Rect(PAD, y, w, ROW), manager, container=self,
+                                     initial_text=initial_spec)
+        self.entry.set_tooltip("e.g. CartPole-v1, FrozenLake-v1:map_name='8x8', mouse, "
+                               "levels/my_maze.txt")
+        return y + ROW + 6
+
+    def _build_buttons(self, manager: pygame_gui.UIManager, inner: pygame.Rect, y: int) -> None:
+        """The error box (hidden until a spec fails) and Cancel / Open at the bottom."""
+        w = inner.width - 2 * PAD
+        buttons_y = inner.height - PAD - ROW
+        self.error_box = UITextBox("", pygame.Rect(PAD, y, w, max(ERROR_H, buttons_y - y - 6)),
+                                   manager, container=self, object_id="#env_picker_error")
+        self.error_box.hide()
+        self.cancel_button = UIButton(pygame.Rect(inner.width - PAD - 2 * 110 - 8, buttons_y,
+                                                  110, ROW), "Cancel", manager, container=self,
+                                      tool_tip_text="Keep the current world (Esc)")
+        self.open_button = UIButton(pygame.Rect(inner.width - PAD - 110, buttons_y, 110, ROW),
+                                    "Open", manager, container=self,
+                                    object_id=ObjectID(class_id="@primary_button"),
+                                    tool_tip_text="Open the world (Enter)")
 
     # -- what the user chose -------------------------------------------------------------------
     @property
