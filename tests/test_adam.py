@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import torch
 
 from agents.adam import AdamSteps, make_adam
@@ -21,6 +22,7 @@ def _grads(params: list[torch.Tensor], step: int) -> tuple[torch.Tensor, ...]:
     return tuple(torch.randn(p.shape, generator=gen) for p in params)
 
 
+@pytest.mark.slow
 def test_direct_steps_equal_optimizer_steps_bit_for_bit():
     mine, reference = _params(0), _params(0)
     steps = AdamSteps(make_adam(mine, lr=1e-2, eps=3e-4), mine)

@@ -206,6 +206,7 @@ def test_unexpected_failure_exits_1_without_a_file(tmp_path: Path, capsys, monke
     assert err.strip().count("\n") == 0 and files_in(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_main_py_as_a_program(tmp_path: Path) -> None:
     """The real entry point: exit codes, and ``--help`` imports neither torch nor pygame."""
     def main_py(*argv: str) -> subprocess.CompletedProcess:

@@ -436,6 +436,7 @@ def _lake_sweeps(agent: DQN, sweeps: int, seed: int) -> None:
 LAKE_LIVE = [s for s in range(16) if s not in (5, 7, 11, 12, 15)]  # not a hole, not the goal
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_dqn_learns_the_optimal_policy_of_the_deterministic_lake(seed):
     """Every lake transition replayed through ``update``: the greedy policy becomes optimal in
@@ -505,6 +506,7 @@ def test_building_an_agent_leaves_torch_global_rng_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
+@pytest.mark.slow
 def test_cli_trains_saves_and_evaluates_a_dqn(tmp_path, capsys):
     """The CLI's train -> file -> eval round trip (what the net learnt in 300 steps does not
     matter: eval must report exactly what the saved agent's greedy policy scores)."""

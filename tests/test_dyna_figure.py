@@ -25,6 +25,7 @@ def curves() -> dict[int, np.ndarray]:
     return {n: steps_per_episode(n, runs=20, seed=0).mean(axis=0) for n in PLANNING_STEPS}
 
 
+@pytest.mark.slow
 def test_more_planning_learns_the_maze_in_fewer_episodes(curves) -> None:
     early = {n: curves[n][2:5].mean() for n in PLANNING_STEPS}  # episodes 3-5
     assert early[50] <= 25 < early[5] < 100 < 150 <= early[0]
@@ -34,6 +35,7 @@ def test_more_planning_learns_the_maze_in_fewer_episodes(curves) -> None:
         assert curves[n][-10:].mean() <= 25
 
 
+@pytest.mark.slow
 def test_the_figure_is_written(tmp_path, curves) -> None:
     path = tmp_path / "fig.png"
     plot(curves, 20, str(path))

@@ -114,6 +114,7 @@ _PIECES = list(TILES) + list(":;\n\r \t.xé") + ["max_steps", "name", "reward.go
 _LEVELISH = st.lists(st.sampled_from(_PIECES), max_size=120).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=300), _LEVELISH))
 def test_arbitrary_text_gives_level_or_level_error(text):
@@ -152,6 +153,7 @@ def valid_levels(draw):
                  slippery=draw(st.booleans()), rewards=rewards, cell_rewards=cell_rewards)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(valid_levels())
 def test_round_trip(lv):

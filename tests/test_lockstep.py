@@ -42,6 +42,7 @@ def session_returns(spec: str, kind: str, hp: dict, seed: int, episodes: int):
     return report.episodes.returns(), report.episodes.lengths(), agent.q
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("spec", "kw", "episodes"), CASES, ids=[c[0] for c in CASES])
 def test_every_run_equals_its_training_session(spec: str, kw: dict, episodes: int) -> None:
     hp = settings(**kw)

@@ -110,6 +110,7 @@ def figure(seed: int, agents: list[str], alphas: list[float], runs: int, episode
     return np.nanmean(run_study(spec).scores, axis=2)  # [agent, alpha]
 
 
+@pytest.mark.slow
 def test_figure_6_3_interim() -> None:
     """First 100 episodes, 100 runs: Expected SARSA above Q-learning and SARSA at every alpha.
 
@@ -120,6 +121,7 @@ def test_figure_6_3_interim() -> None:
     assert (es - sarsa > 1).all(), es - sarsa
 
 
+@pytest.mark.slow
 def test_figure_6_3_asymptotic() -> None:
     """Episodes 2001-3000 of 50 runs: Expected SARSA >= SARSA at every alpha, far above at 1.0.
 

@@ -2,6 +2,7 @@
 
 import gymnasium as gym
 import numpy as np
+import pytest
 
 import levels  # noqa: F401  (registers GridMaze-v0)
 from agents.evaluation import evaluate
@@ -49,6 +50,7 @@ def _cliff_session(turbo: bool) -> TrainingSession:
     return TrainingSession(env, agent, seed=3, turbo=turbo)
 
 
+@pytest.mark.slow
 def test_turbo_and_python_paths_count_cliff_successes_the_same_way():
     for turbo in (True, False):
         session = _cliff_session(turbo)

@@ -20,6 +20,7 @@ def model_of(spec: str) -> TabularModel:
     return TabularModel.from_env(make_env(spec)[0])
 
 
+@pytest.mark.slow
 def test_greedy_value_is_the_exact_expected_return() -> None:
     mouse = model_of("mouse")  # Sc. / .PC, 5 steps: right, right (small cheese), down: 11
     assert optimal_value(mouse) == planned_value(mouse) == 11.0
@@ -50,6 +51,7 @@ def _monte_carlo(model: TabularModel, q: np.ndarray, episodes: int) -> float:
     return total / episodes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("env", "trials", "episodes"), [("mouse", 5, 100),
                                                          ("FrozenLake-v1", 12, 10_000)])
 def test_tune_finds_settings_whose_greedy_policy_is_optimal(tmp_path: Path, capsys, env: str,
@@ -130,6 +132,7 @@ def test_tune_refuses_bad_input(tmp_path: Path, capsys) -> None:
     assert rc == 2 and "cannot open Optuna storage" in err and "secret" not in err
 
 
+@pytest.mark.slow
 def test_dqn_tuning_writes_a_preset_train_reads(tmp_path: Path, capsys) -> None:
     """The mechanism only (a DQN learns nothing reliable in 300 steps)."""
     out = tmp_path / "dqn.json"
