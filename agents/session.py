@@ -10,10 +10,10 @@ what happened; ``snapshot`` gives a view what it needs to draw. Two paths run th
   steps, the time budget checked between chunks.
 
 The episode bookkeeping (state, step in episode, SARSA's chosen next action, schedule counters,
-the path ring) lives in one int64 array both paths read and write, so they hand over mid-episode.
-Agents satisfy :class:`agents.protocol.Agent`; the agent owns its epsilon schedule and the session
-counts the learning steps and episodes it is evaluated at. What a view reads (snapshots, frames)
-is in ``agents.sessionviews``.
+the path ring, visits, history) is a :class:`agents.sessionbook.SessionBook` both paths read and
+write, so they hand over mid-episode. Agents satisfy :class:`agents.protocol.Agent`; the agent
+owns its epsilon schedule and the session counts the learning steps and episodes it is evaluated
+at. What a view reads is built from the book by ``agents.sessionviews``.
 """
 
 from __future__ import annotations
@@ -28,23 +28,12 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from agents.fast import (
-    I_CUR_START,
-    I_DIVERGED,
-    I_EP_STEP,
-    I_EPISODE,
-    I_LAST_END,
-    I_LAST_START,
-    I_NEXT_ACTION,
-    I_RPOS,
-    I_STATE,
-    I_STEP,
-    N_ISTATE,
-)  # fmt: skip
+from agents.fast import I_DIVERGED, I_EP_STEP, I_EPISODE, I_NEXT_ACTION, I_STATE, I_STEP, place_env
 from agents.protocol import Agent, TrainingDiverged
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
 from agents.schedules import Schedule
-from agents.sessionviews import PATH_RING, SessionViews
+from agents.sessionbook import HISTORY, PATH_RING, SessionBook
+from agents.sessionviews import state_q, take_snapshot
 from agents.tabular import TDUpdate
 from agents.turbodrive import TurboDriver
 from levels.gridinfo import grid_info
@@ -52,10 +41,9 @@ from levels.gridmaze import GridMazeEnv
 from levels.level import Level, changed_cells
 from levels.success import success_judge
 
-__all__ = ["AdvanceReport", "EpisodeResult", "LevelChange", "PATH_RING", "Snapshot",
+__all__ = ["HISTORY", "AdvanceReport", "EpisodeResult", "LevelChange", "PATH_RING", "Snapshot",
            "TrainingSession", "Transition"]
 
-HISTORY = 10_000  # finished episodes kept for charts and the "recent returns" statistics
 _DIVERGED = ("Q-values diverged (a value became infinite or NaN) at step {step}; "
              "lower alpha or gamma and reset the agent.")
 
@@ -79,7 +67,7 @@ class LevelChange:
     old_env: gymnasium.Env
 
 
-class TrainingSession(SessionViews):
+class TrainingSession:
     """Owns one env and one agent; the caller decides when and how much to step.
 
     Args:
@@ -99,9 +87,6 @@ class TrainingSession(SessionViews):
         self.env_spec = env_spec
         self.mode = "learn"
         self.agent_notice: str | None = None
-        self._istate = np.zeros(N_ISTATE, dtype=np.int64)
-        self._ep_return = np.zeros(1)
-        self._ring = np.zeros(PATH_RING, dtype=np.int64)
         self._bind_env(env)
         self._seed_everything(seed)
         self._clear_history()
@@ -125,48 +110,89 @@ class TrainingSession(SessionViews):
         self._turbo.discard_uniforms()
 
     def _clear_history(self) -> None:
-        self._istate[:] = 0
-        self._istate[I_NEXT_ACTION] = -1
-        self._episode = 0
-        self._total_steps = 0
-        # Steps and finished episodes of greedy demonstrations (mode "greedy"): included in
-        # total_steps / episode; training_steps / training_episodes leave them out.
-        self.greedy_steps = 0
-        self.greedy_episodes = 0
-        self.history = EpisodeHistory(HISTORY)
+        self.book = SessionBook(self.n_states, int(self.env.action_space.n))
         self.error: str | None = None
-        self.last_action: int | None = None
-        n_actions = int(self.env.action_space.n)
-        self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
-        self._last_td = np.full((self.n_states or 0, n_actions), np.nan)
 
     def _start_episode(self, seed: int | None = None) -> None:
         obs, _ = self.env.reset(seed=seed)
         self.agent.start_episode()
         self._env_stale = False
-        self._set_obs(obs)
-        st = self._istate
-        st[I_EP_STEP] = 0
-        st[I_NEXT_ACTION] = -1
-        self._ep_return[0] = 0.0
-        st[I_CUR_START] = st[I_RPOS]
-        self._ring_write(obs)
+        self.book.begin_episode(obs)
 
-    def _set_obs(self, obs: Any) -> None:
-        if self.discrete:
-            self._istate[I_STATE] = int(obs)
-        self._obs = obs
+    def _sync_env(self) -> None:
+        """After compiled steps, put the Gymnasium env where the session is."""
+        st = self.book.istate
+        place_env(self.env, int(st[I_STATE]), int(st[I_EP_STEP]))
+        self.book.obs = int(st[I_STATE])
+        self._env_stale = False
 
     @property
     def state(self) -> Any:
         """The current observation (an int for Discrete envs)."""
-        return int(self._istate[I_STATE]) if self.discrete else self._obs
+        return self.book.state
 
-    def _ring_write(self, obs: Any) -> None:
-        if self.discrete:
-            st = self._istate
-            self._ring[st[I_RPOS] % PATH_RING] = int(obs)
-            st[I_RPOS] += 1
+    @property
+    def history(self) -> EpisodeHistory:
+        """Returns, lengths and successes of the last finished episodes."""
+        return self.book.history
+
+    @property
+    def last_action(self) -> int | None:
+        """The action of the last Python-path step (None after compiled steps)."""
+        return self.book.last_action
+
+    @property
+    def episode(self) -> int:
+        """Finished episodes so far (learning and greedy)."""
+        return self.book.episode
+
+    @property
+    def total_steps(self) -> int:
+        """Env steps so far."""
+        return self.book.total_steps
+
+    @property
+    def greedy_episodes(self) -> int:
+        """Finished episodes that were greedy demonstrations (mode "greedy")."""
+        return self.book.greedy_episodes
+
+    @property
+    def greedy_steps(self) -> int:
+        """Env steps that were greedy demonstrations."""
+        return self.book.greedy_steps
+
+    @property
+    def training_episodes(self) -> int:
+        """Finished episodes that were training, not greedy demonstrations."""
+        return self.book.episode - self.book.greedy_episodes
+
+    @property
+    def training_steps(self) -> int:
+        """Env steps that were training, not greedy demonstrations."""
+        return self.book.total_steps - self.book.greedy_steps
+
+    def recent_returns(self, n: int = 100) -> np.ndarray:
+        """Returns of the last ``n`` finished episodes."""
+        return self.book.history.recent_returns(n)
+
+    # ---- views ----------------------------------------------------------------------------------
+    def snapshot(self, include_q: bool = True) -> Snapshot:
+        """Copies of what a view draws (see :func:`agents.sessionviews.take_snapshot`)."""
+        return take_snapshot(self.book, self.agent, grid=self.grid, n_states=self.n_states,
+                             epsilon=self.epsilon, mode=self.mode, error=self.error,
+                             include_q=include_q)
+
+    def state_q(self) -> np.ndarray:
+        """Q-values of the current state, one per action (a table row, or one forward pass of a
+        network)."""
+        return state_q(self.book, self.agent)
+
+    def render_frame(self) -> Any:
+        """``env.render()`` of where the session is (after compiled steps the env is moved there
+        first, so the picture is never a stale one)."""
+        if self._env_stale:
+            self._sync_env()
+        return self.env.render()
 
     # ---- epsilon --------------------------------------------------------------------------------
     @property
@@ -182,13 +208,13 @@ class TrainingSession(SessionViews):
         """Exploration rate of the next step (0 in greedy mode)."""
         if self.mode != "learn":
             return 0.0
-        return self._eps(int(self._istate[I_STEP]), int(self._istate[I_EPISODE]))
+        return self._eps(int(self.book.istate[I_STEP]), int(self.book.istate[I_EPISODE]))
 
     # ---- turbo ----------------------------------------------------------------------------------
     @property
     def turbo_available(self) -> bool:
         """True when the compiled path can run this agent on this env."""
-        return self._turbo.available(self.agent, self.discrete, self._last_td.shape)
+        return self._turbo.available(self.agent, self.discrete, self.book.last_td.shape)
 
     # ---- stepping -------------------------------------------------------------------------------
     def advance(self, max_steps: int, time_budget_s: float | None = None, record: bool = False,
@@ -207,7 +233,7 @@ class TrainingSession(SessionViews):
         eps_left = max_episodes if max_episodes is not None else sys.maxsize
         if self.turbo and self.mode == "learn" and not record and self.turbo_available:
             report.turbo = True
-            self.last_action = None  # the compiled path does not report its actions
+            self.book.last_action = None  # the compiled path does not report its actions
             self._advance_turbo(int(max_steps), deadline, eps_left, report)
         else:
             learn = self.mode == "learn"
@@ -231,19 +257,16 @@ class TrainingSession(SessionViews):
         def on_chunk(steps: int, rets: np.ndarray, lengths: np.ndarray,
                      successes: np.ndarray) -> None:
             report.steps += steps
-            self._total_steps += steps
             if steps:
                 self._env_stale = True
+            first = self.book.book_chunk(steps, rets, lengths, successes)
             if len(rets):  # arrays all the way: no per-episode Python object (records.EpisodeLog)
-                report.episodes.add_arrays(self._episode, rets, lengths, successes)
-                self._episode += len(rets)
-                self.history.extend(rets, lengths, successes)
+                report.episodes.add_arrays(first, rets, lengths, successes)
 
-        buffers = (self._istate, self._ep_return, self._visits, self._last_td, self._ring)
-        self._turbo.run(self.agent, self.schedule, max_steps, deadline, eps_left, buffers,
-                        on_chunk)
-        if self._istate[I_DIVERGED]:
-            self.error = _DIVERGED.format(step=self._total_steps)
+        self._turbo.run(self.agent, self.schedule, max_steps, deadline, eps_left,
+                        self.book.buffers(), on_chunk)
+        if self.book.istate[I_DIVERGED]:
+            self.error = _DIVERGED.format(step=self.book.total_steps)
 
     def _python_step(self, learn: bool, forced: int | None = None
                      ) -> tuple[Transition, EpisodeResult | None]:
@@ -261,7 +284,7 @@ class TrainingSession(SessionViews):
     def _choose_action(self, s: Any, learn: bool, forced: int | None) -> int:
         """A human's action, the greedy one (demonstration), SARSA's already chosen one, or the
         agent's epsilon-greedy choice at the schedule's epsilon."""
-        agent, st = self.agent, self._istate
+        agent, st = self.agent, self.book.istate
         if learn:
             agent.epsilon = self._eps(int(st[I_STEP]), int(st[I_EPISODE]))
         if forced is not None:
@@ -273,7 +296,7 @@ class TrainingSession(SessionViews):
         else:
             a = int(agent.act(s))
         st[I_NEXT_ACTION] = -1
-        self.last_action = a
+        self.book.last_action = a
         return a
 
     def _learn(self, s: Any, a: int, r: float, obs: Any, term: bool, trunc: bool) -> Any:
@@ -282,7 +305,7 @@ class TrainingSession(SessionViews):
         SARSA's next action is chosen here, at the next step's epsilon, and kept for that step
         (unless the episode was cut short: the next step starts a new episode).
         """
-        agent, st = self.agent, self._istate
+        agent, st = self.agent, self.book.istate
         step, episode = int(st[I_STEP]), int(st[I_EPISODE])
         next_action = None
         if agent.needs_next_action and not term:
@@ -298,35 +321,21 @@ class TrainingSession(SessionViews):
         if next_action is not None and not trunc:
             st[I_NEXT_ACTION] = next_action
         if self.discrete and isinstance(update, TDUpdate):
-            self._last_td[s, a] = update.td_error
+            self.book.last_td[s, a] = update.td_error
         q = agent.q_table
         if self.discrete and q is not None and not math.isfinite(q[s, a]):
-            self.error = _DIVERGED.format(step=self._total_steps + 1)
+            self.error = _DIVERGED.format(step=self.book.total_steps + 1)
         return update
 
     def _book_step(self, s: Any, r: float, obs: Any, term: bool, trunc: bool,
                    learn: bool) -> EpisodeResult | None:
         """Counters, visits, path and return of one step; at an episode's end its result (which
         goes into the history) and a fresh episode."""
-        st = self._istate
-        if self.discrete:
-            self._visits[s] += 1
-        self._ring_write(obs)
-        self._total_steps += 1
-        self.greedy_steps += int(not learn)
-        st[I_EP_STEP] += 1
-        self._ep_return[0] += r
-        if not (term or trunc):
-            self._set_obs(obs)
+        done = term or trunc
+        self.book.book_step(s, r, obs, done, learn)
+        if not done:
             return None
-        finished = EpisodeResult(self._episode, float(self._ep_return[0]), int(st[I_EP_STEP]),
-                                 self._judge(term, trunc, r, obs))
-        self._episode += 1
-        self.greedy_episodes += int(not learn)
-        self.history.add(finished)
-        if learn:
-            st[I_EPISODE] += 1
-        st[I_LAST_START], st[I_LAST_END] = st[I_CUR_START], st[I_RPOS]
+        finished = self.book.end_episode(self._judge(term, trunc, r, obs), learn)
         self._start_episode()
         return finished
 
@@ -422,24 +431,19 @@ class TrainingSession(SessionViews):
         old_env = self.env
         agent = self.agent
         same = keep_q and agent.fits(env.observation_space, env.action_space)
-        visits, last_td = self._visits, self._last_td
         self._bind_env(env)
         self.agent_notice = None
         if same:
             rows = np.asarray([] if changed_states is None else changed_states, dtype=np.int64)
             agent.forget_states(rows)
-            visits[rows] = 0
-            last_td[rows] = np.nan
-            self._visits, self._last_td = visits, last_td
+            self.book.forget_states(rows)
         else:
             self.agent = agent.for_spaces(env.observation_space, env.action_space)
             self.agent_notice = agent.reset_notice
             self.error = None
             if agent.restarts_schedule:
-                self._istate[I_STEP] = self._istate[I_EPISODE] = 0
-            self._visits = np.zeros(self.n_states or 0, dtype=np.int64)
-            self._last_td = np.full((self.n_states or 0, int(env.action_space.n)), np.nan)
-        self._istate[I_RPOS] = self._istate[I_CUR_START] = 0
-        self._istate[I_LAST_START] = self._istate[I_LAST_END] = 0
+                self.book.istate[I_STEP] = self.book.istate[I_EPISODE] = 0
+            self.book.resize(self.n_states, int(env.action_space.n))
+        self.book.clear_path()
         self._start_episode(seed=self._env_seed)
         return old_env
