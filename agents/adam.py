@@ -3,10 +3,11 @@ around the kernel, not arithmetic, is what a step costs.
 
 ``torch.optim.Adam.step`` spends ~90 us on the CPU (optimizer hooks, a profiler record,
 regrouping the state by device and dtype) around a ~25 us fused kernel; the CartPole DQN takes
-one step per four env steps, so that wrapper was a tenth of its training time.  The
+one step per four env steps, so that wrapper would be a tenth of its training time.  The
 ``torch.optim.Adam`` object still owns the moments and the hyperparameters, so its
 ``state_dict`` / ``load_state_dict`` (agent files) and ``param_groups`` (live learning-rate
-changes) work as before; only the call that applies a step is shorter.  Imported only by the DQN.
+changes) behave as with torch's own ``step``; only the call that applies a step is shorter.
+Imported only by the DQN.
 """
 
 from __future__ import annotations

@@ -47,8 +47,8 @@ def pace_for_frames(hp: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
 
     ``train_freq`` F and ``gradient_steps`` G become ``F / G`` and 1 (when G <= F), and the
     target network is refreshed at most once per old burst (``target_update_interval`` >= F), so
-    it stays fixed for as many gradient steps as before. Returns the new settings and a sentence
-    saying what changed (None if nothing did).
+    it stays fixed for as many gradient steps as under the bursty settings. Returns the new
+    settings and a sentence saying what changed (None if nothing did).
     """
     from agents.config import DQNConfig
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the issue-6 app tests (envs, DQN, compare mode, recordings).
+"""Shared helpers for the app tests (envs, DQN, compare mode, recordings).
 
 Synthetic input goes through the same paths as a user's: pygame events into ``App.run_frames``,
 clicks on pygame_gui widgets (hover, press, release), widget events drained for a few frames.
@@ -6,6 +6,7 @@ clicks on pygame_gui widgets (hover, press, release), widget events drained for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pygame
@@ -52,13 +53,16 @@ def train(app: App, frames: int, speed: float | None = None) -> int:
     return app.session.total_steps - before
 
 
-def train_until(app: App, steps: int, max_frames: int = 5000) -> int:
-    """Play at max speed until at least ``steps`` env steps ran (frames, not seconds, bound it).
+def train_until(app: App, steps: int, speed: float | None = None,
+                max_frames: int = 5000) -> int:
+    """Play at ``speed`` (None: max) until at least ``steps`` env steps ran; frames, not
+    seconds, bound it. Returns the steps taken.
 
-    The number of steps one frame gets depends on the machine's speed, so tests that need a
-    minimum amount of training count steps rather than frames: they cannot flake under load.
+    The number of steps one frame gets depends on the machine's speed (each frame's training
+    has a time budget), so tests that need a minimum amount of training count steps rather than
+    frames: they cannot flake under load.
     """
-    app.state.speed = None
+    app.state.speed = speed
     app.controls.sync()
     before = app.session.total_steps
     if not app.playing:
@@ -68,6 +72,16 @@ def train_until(app: App, steps: int, max_frames: int = 5000) -> int:
             break
         app.run_frames(1)
     return app.session.total_steps - before
+
+
+def play_until(app: App, done: Callable[[], bool], max_frames: int = 5000) -> bool:
+    """Run frames until ``done()`` (True) or ``max_frames`` ran (False): a bounded wait for
+    something a number of steps brings, however many steps a frame gets."""
+    for _ in range(max_frames):
+        if done():
+            return True
+        app.run_frames(1)
+    return done()
 
 
 def stop(app: App) -> None:

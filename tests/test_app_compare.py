@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pygame_gui
 import pytest
-from apphelp import choose, click, press, stop, train
+from apphelp import choose, click, press, stop, train, train_until
 
 from app.app import App
 from app.commands import ChooseLevel
@@ -30,7 +30,7 @@ def test_sarsa_vs_q_learning_on_the_cliff_share_one_speed_and_both_learn(app):
     assert lane.session.env is not app.session.env  # its own env, the same level and seed
     assert lane.session.env.unwrapped.level == app.session.env.unwrapped.level
     assert lane.session.seed == app.session.seed
-    steps = train(app, 90, speed=2000.0)  # one speed setting drives both
+    steps = train_until(app, 501, speed=2000.0)  # one speed setting drives both
     stop(app)
     assert steps > 500
     assert lane.session.total_steps == app.session.total_steps

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pygame_gui
 import pytest
-from apphelp import choose, press, small_dqn, stop, train, train_until
+from apphelp import choose, play_until, press, small_dqn, stop, train, train_until
 
 from agents.config import DQNConfig, field_help
 from agents.presets import preset_for
@@ -125,7 +125,7 @@ def test_presets_device_and_charts_on_cartpole(app):
     assert cfg.batch_size == preset["batch_size"] and cfg.hidden == tuple(preset["hidden"])
     assert cfg.threads == 1
     small_dqn(app)
-    train(app, 40)
+    train_until(app, 200)  # past learning_starts, however many steps a frame gets
     from agents.dqn import resolve_device
 
     assert f"DQN on {resolve_device('auto').upper()}" in app.status.stats_text
@@ -148,8 +148,8 @@ def test_a_diverging_dqn_stops_with_a_visible_message_and_the_app_keeps_running(
     to_dqn(app)
     move_slider(app, "learning_rate", KNOBS["learning_rate"].scale.positions)  # 1e6
     assert app.session.agent.learning_rate == pytest.approx(1e6)
-    train(app, 60)
-    assert not app.playing
+    train(app, 1)
+    assert play_until(app, lambda: not app.playing)  # stopped by the divergence
     assert "Training stopped" in app.status.message and "diverged" in app.status.message
     assert "Training stopped" in app.arithmetic_text
     app.run_frames(5)  # the window goes on

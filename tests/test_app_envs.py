@@ -43,9 +43,8 @@ def test_each_listed_env_loads_and_trains_a_few_hundred_steps(app, entry):
     assert app.session.env is world.env
     if app.state.agent_kind == "dqn":
         small_dqn(app)
-        steps = train_until(app, 200)  # steps, not frames: a busy machine trains fewer per frame
-    else:
-        steps = train(app, 30, speed=1200.0)
+    # steps, not frames: a busy machine trains fewer per frame
+    steps = train_until(app, 200, speed=None if app.state.agent_kind == "dqn" else 1200.0)
     stop(app)
     assert steps >= 200, f"only {steps} steps"
     assert app.session.error is None and app.status.message.find("error") < 0

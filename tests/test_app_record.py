@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pygame
 import pygame_gui
 import pytest
-from apphelp import click, press, small_dqn, stop, train
+from apphelp import click, play_until, press, small_dqn, stop, train, train_until
 from PIL import Image
 
 from agents.evaluation import greedy_rollout
@@ -67,7 +66,7 @@ def test_f12_saves_a_screenshot_and_shows_its_path(app, tmp_path):
 
 def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_path):
     app.worlds.open_spec("FrozenLake-v1:is_slippery=False")
-    train(app, 20, speed=None)
+    train_until(app, 50_000)  # enough to learn the six-step path, however fast a frame is
     stop(app)
     session = app.session
     # How far 20 frames train depends on the machine; the film needs a solved lake, so plant one.
@@ -76,10 +75,13 @@ def test_record_gif_films_a_greedy_episode_without_disturbing_training(app, tmp_
     rng_state = session.agent.rng.bit_generator.state
     steps, state = session.total_steps, session.state
     click(app, app.controls.agent_buttons["record"])
-    deadline = time.monotonic() + 30  # the GIF is written on a worker thread
-    while app.agent_files.last_gif is None and time.monotonic() < deadline:
-        app.run_frames(1)
-        time.sleep(0.005)
+    # The episode is filmed a step or more per frame, then the GIF is written on a worker
+    # thread: wait by counting frames and joining the thread, never by the clock.
+    flow = app.agent_files
+    assert play_until(app, lambda: flow.gif_job is not None or flow.last_gif is not None)
+    if flow.gif_job is not None:
+        flow.gif_job.join(timeout=600)  # a hang guard only: writing takes milliseconds
+    assert play_until(app, lambda: flow.last_gif is not None, max_frames=5)
     gif_path = app.agent_files.last_gif
     assert gif_path is not None and str(gif_path) in app.status.message
     with Image.open(gif_path) as gif:
@@ -120,7 +122,7 @@ def test_saved_tabular_agent_reloads_with_its_env_and_the_same_greedy_run(app, t
 def test_saved_dqn_reloads_and_plays_the_same_greedy_episode(app, tmp_path):
     app.worlds.open_spec("CartPole-v1")
     small_dqn(app)
-    train(app, 20)
+    train_until(app, 200)  # past learning_starts, however many steps a frame gets
     stop(app)
     agent = app.session.agent
     assert agent.num_updates > 0
