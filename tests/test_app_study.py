@@ -28,8 +28,9 @@ def study_button(app: App):
     return next(w for w in app.controls.kit.widgets() if getattr(w, "text", "") == "Study...")
 
 
-def run_to_end(app: App, window, max_seconds: float = 120.0) -> int:
-    """Frames until the study thread ends (bounded in time: it runs beside the frame loop)."""
+def run_to_end(app: App, window, max_seconds: float = 900.0) -> int:
+    """Frames until the study thread ends. It runs beside the frame loop, so no frame count
+    bounds it; ``max_seconds`` only guards against a hang, far above a run on a busy machine."""
     frames, start = 0, time.monotonic()
     while window.runner.running and time.monotonic() - start < max_seconds:
         app.run_frames(1)
