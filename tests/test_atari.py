@@ -85,6 +85,7 @@ def test_bad_atari_specs_are_one_sentence():
         make_env("ALE/SpaceInvaders-v5:frameskip=4")
 
 
+@pytest.mark.slow
 def test_dqn_on_space_invaders_trains_with_the_nature_cnn_and_frame_replay():
     from agents.dqn import DQN
     from agents.frame_replay import FrameReplay

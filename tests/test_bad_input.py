@@ -69,6 +69,7 @@ def test_evaluation_of_a_looping_policy_stops_at_the_step_cap():
     assert limited.max_steps == 50 and limited.capped == 0  # the env's own limit ended it
 
 
+@pytest.mark.slow
 def test_eval_and_export_of_a_looping_agent_finish_with_a_notice(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     save_agent("cw.npz", looping_cliff_agent(), {"env": "CliffWalking-v1"})
@@ -238,6 +239,7 @@ def test_npz_header_claiming_32_tib_is_refused_before_allocating(tmp_path):
         load_agent(path)
 
 
+@pytest.mark.slow
 def test_npz_zip_bomb_is_refused_before_decompressing(tmp_path):
     path = tmp_path / "bomb.npz"  # 256 MiB of zeros deflated to a few hundred KiB
     buffer = io.BytesIO()
@@ -323,6 +325,7 @@ def test_rewards_beyond_the_documented_range_are_refused(setting):
         Level.from_text(f"{setting}\nSG\n")
 
 
+@pytest.mark.slow
 def test_rewards_at_the_bounds_train_without_overflow(recwarn):
     """Eight cheeses, the goal and the step at +-1e6, gamma 1: every sum stays finite, for the
     tabular agents and the DQN's float32 replay, and numpy warns about nothing."""

@@ -34,7 +34,7 @@ from app.recovery import RecoveryStore, level_to_dict
 from levels.level import Level, LevelError
 from levels.levelfile import load_level
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = int(os.environ.get("RL_SANDBOX_FUZZ_EXAMPLES", "0"))

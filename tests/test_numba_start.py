@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 import sys
 import agents.fast as fast
@@ -21,6 +23,7 @@ except ImportError:
 """
 
 
+@pytest.mark.slow
 def test_numba_starts_without_scipy_linalg_which_still_imports_later():
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,

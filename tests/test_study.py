@@ -53,6 +53,7 @@ def test_bad_input_is_one_sentence(call, message: str) -> None:
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.slow
 def test_cli_writes_csv_json_png_and_a_line_per_point(tmp_path: Path, capsys) -> None:
     out = tmp_path / "fig"
     rc = cli.main(["study", "--env", "FrozenLake-v1:is_slippery=False", "--agents",
