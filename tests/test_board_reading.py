@@ -88,7 +88,7 @@ def test_heat_map_pixels_tell_near_and_far_cells_apart():
                      overlays=Overlays(heatmap=True, policy=False, trail=False))
     surface, board = draw(view, (800, 100))
     colour = [surface.get_at(board.cell_rect(0, c).center) for c in range(8)]
-    assert colour_distance(colour[1], colour[7]) > 60  # -2 and -8 no longer look alike
+    assert colour_distance(colour[1], colour[7]) > 60  # -2 and -8 are told apart
     assert colour_distance(colour[6], colour[7]) > 5
     assert colour_distance(colour[0], colour[7]) < 3  # the outlier saturates
 
