@@ -53,6 +53,8 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if len(message) > 200:  # "unrecognized arguments: ..." repeats whatever was typed
+            message = message[:197] + "..."
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

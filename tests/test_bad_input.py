@@ -467,3 +467,8 @@ def test_bad_preset_files_exit_2(tmp_path, capsys, monkeypatch, content, message
         rc, out, err = run(capsys, "train", "--preset", "p.json", "--episodes", "1",
                            "--out", "a.npz")
     assert rc == 2 and one_sentence(err) and message in err, err
+
+
+def test_unrecognised_huge_arguments_are_quoted_short(capsys):
+    rc, out, err = run(capsys, "eval", "--agent-file", "a.npz", "--max-steps", "9" * 5000)
+    assert rc == 2 and one_sentence(err) and "unrecognized arguments" in err
