@@ -76,7 +76,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, most: int) -> 
                 raise FileCheckError(f"is refused: its {info.filename} member holds "
                                      f"{dtype} data, not numbers or text")
             count = math.prod(shape)
-            if count * dtype.itemsize > most:
+            # Zero-length dimensions aside: (0, 2**40) holds nothing but cannot be an array.
+            if math.prod(max(d, 1) for d in shape) * max(dtype.itemsize, 1) > most:
                 raise FileCheckError(f"is refused: its {info.filename} member claims shape "
                                      f"{_shape_text(shape)}, more than an agent file holds")
             if member.tell() + count * dtype.itemsize != info.file_size:

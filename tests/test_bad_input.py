@@ -472,3 +472,13 @@ def test_bad_preset_files_exit_2(tmp_path, capsys, monkeypatch, content, message
 def test_unrecognised_huge_arguments_are_quoted_short(capsys):
     rc, out, err = run(capsys, "eval", "--agent-file", "a.npz", "--max-steps", "9" * 5000)
     assert rc == 2 and one_sentence(err) and "unrecognized arguments" in err
+
+
+def test_npz_header_with_an_empty_but_impossible_shape_is_refused(tmp_path):
+    """Found by the fuzzer: (0, 43023542, 26797456719) claims no bytes, yet numpy cannot even
+    describe an array of that shape."""
+    path = tmp_path / "odd.npz"
+    path.write_bytes(npz_bytes({"q.npy": npy_header((0, 43023542, 26797456719)),
+                                "meta.npy": meta_npy()}))
+    with pytest.raises(AgentFileError, match="claims shape"):
+        load_agent(path)
