@@ -373,8 +373,10 @@ class LiveView:
         cheeses = level.small_cheeses if level is not None and self.worlds.world is None else ()
         if not cheeses:
             return ""
-        why = "where the mouse is now" if follow else "the situation it is in most"
-        return f"small cheese eaten: {bin(layer).count('1')} of {len(cheeses)}  \u00b7  {why}"
+        why = ("as for the mouse right now" if follow
+               else "the case the mouse has been in most")
+        return (f"values with {bin(layer).count('1')} of {len(cheeses)} small cheese eaten "
+                f"({why})")
 
     def eaten_cells(self, layer: int) -> frozenset[tuple[int, int]]:
         """The small cheeses eaten in cheeses-eaten situation ``layer`` (drawn as gone)."""

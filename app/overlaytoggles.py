@@ -17,11 +17,11 @@ from app.panelbase import HEADING, MARGIN, PanelKit, PanelState
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("policy", "Policy", "One arrow per cell: what the agent would do now; the longer and "
      "whiter, the more the best action beats the next one"),
-    ("heatmap", "Heat map", "State value V(s) = max over actions of Q(s, a) as a colour, scaled "
-     "to the values on screen (the legend under the board gives the numbers)"),
+    ("heatmap", "Heat", "Heat map of the state value V(s) = max over actions of Q(s, a), "
+     "scaled to the values on screen (the legend under the board gives the numbers)"),
     ("numbers", "Numbers", "Q-values written in each cell's four triangles (the best one bright) "
      "and V in the centre when cells are big enough"),
-    ("arrows", "Q arrows", "Four arrows per cell: length and colour show each action's Q-value"),
+    ("arrows", "Arrows", "Four Q arrows per cell: length and colour show each action's Q-value"),
     ("optimal", "Optimal", "Gold arrows where the agent's greedy action is not optimal (value "
      "iteration's answer)"),
     ("visits", "Visits", "How often the agent has been in each cell"),

@@ -136,16 +136,16 @@ def test_fast_training_shows_the_most_visited_situation_and_says_which(state_dir
         grid = app.session.grid
         assert grid.n_layers == 4
         press(app, pygame.K_n)  # stepping: the mouse's own situation, said so
-        assert "small cheese eaten: 0 of 2" in app.live.layer_caption
-        assert "where the mouse is now" in app.live.layer_caption
+        assert "values with 0 of 2 small cheese eaten" in app.live.layer_caption
+        assert "as for the mouse right now" in app.live.layer_caption
         train(app, 40, speed=None)
         stop(app)
         snap = app.session.snapshot()
         per_layer = np.bincount(grid.layer, weights=snap.visits, minlength=grid.n_layers)
         assert per_layer[app.live.layer] * 1.1 >= per_layer.max()  # (within the 10 % hysteresis)
         eaten = bin(app.live.layer).count("1")
-        assert f"small cheese eaten: {eaten} of 2" in app.live.layer_caption
-        assert "the situation it is in most" in app.live.layer_caption
+        assert f"values with {eaten} of 2 small cheese eaten" in app.live.layer_caption
+        assert "the case the mouse has been in most" in app.live.layer_caption
         view = app.live.board_view()  # the cheeses eaten in that situation are drawn as gone
         cheeses = app.level.small_cheeses
         assert view.eaten == {c for i, c in enumerate(cheeses) if app.live.layer >> i & 1}
