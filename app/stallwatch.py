@@ -17,6 +17,9 @@ import numpy as np
 MIN_WINDOW_STEPS = 100_000  #: at least this many steps without progress before speaking up
 WINDOW_STEPS_PER_STATE = 50  #: ... and this many per state of the env
 EVAL_SWEEPS = 1000  #: policy-evaluation sweeps at most (discounting makes later ones tiny)
+#: the distance to Q* must shrink below this fraction of its best so far to count as progress:
+#: the odd exploratory visit nudging one far-off value is not learning the way to a reward
+DISTANCE_PROGRESS = 0.9
 
 
 def greedy_value(arrays: dict[str, np.ndarray], q: np.ndarray, gamma: float,
@@ -61,7 +64,7 @@ class StallWatch:
     def update(self, steps: int, greedy: float, best: float, distance: float) -> bool:
         """Record the figures at ``steps``; True when stalled short of the optimum."""
         tol = 1e-3 * max(1.0, abs(best))
-        if distance < 0.99 * self._best_distance or greedy > self._best_greedy + tol:
+        if distance < DISTANCE_PROGRESS * self._best_distance or greedy > self._best_greedy + tol:
             self._progress_at = steps
         self._best_distance = min(self._best_distance, distance)
         self._best_greedy = max(self._best_greedy, greedy)

@@ -222,8 +222,8 @@ def test_stall_watch_speaks_only_after_a_window_without_progress_short_of_the_op
     assert watch.window == 100_000
     assert not watch.update(0, greedy=0.5, best=8.0, distance=7.0)
     assert not watch.update(60_000, greedy=0.5, best=8.0, distance=6.0)  # still improving
-    assert not watch.update(150_000, greedy=0.5, best=8.0, distance=5.99)
-    assert watch.update(160_000, greedy=0.5, best=8.0, distance=5.99)  # 100k steps flat
+    assert not watch.update(150_000, greedy=0.5, best=8.0, distance=5.9)  # a nudge: not progress
+    assert watch.update(160_000, greedy=0.5, best=8.0, distance=5.9)  # 100k steps flat
     watch.reset(10)
     watch.update(0, 8.0, 8.0, 1.0)
     assert not watch.update(500_000, 8.0, 8.0, 1.0)  # flat, but already optimal
