@@ -7,7 +7,8 @@ file exists, it is an intact ``.npz``, it is ours, its version is known, and its
 env it is loaded for; each failure is an ``AgentFileError`` with one sentence.
 
 A DQN is a ``.pt`` file (:mod:`agents.dqn_storage`), imported only when such a file is saved or
-loaded, so torch stays out of tabular runs. ``FORMATS`` lists both.
+loaded, so torch stays out of tabular runs. A Stable-Baselines3 / RL Zoo DQN ``.zip`` is read
+(never written) by :mod:`agents.sb3_import`. ``FORMATS`` lists all three.
 
 ``export_hf`` writes the Hugging Face Deep RL course's model folder (``q-learning.pkl``, a model
 card with the evaluation, ``results.json``) so a learner can publish with the course's tools. The
@@ -244,10 +245,23 @@ def _check_pt(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) ->
     check_spaces("this DQN", agent.observation_space, agent.action_space, env)
 
 
+# ---- Stable-Baselines3 DQN: .zip, read only ----------------------------------------------------
+def _save_zip(path: Path, agent: Any, meta: dict) -> None:
+    raise AgentFileError(f"{path}: RL Sandbox reads Stable-Baselines3 .zip models but saves "
+                         f"DQNs as .pt files")
+
+
+def _load_zip(path: Path, device: str = "auto") -> tuple[Any, dict]:
+    from agents.sb3_import import load_sb3_dqn
+
+    return load_sb3_dqn(path, device=device)
+
+
 FORMATS: tuple[AgentFormat, ...] = (
     AgentFormat(".npz", ("q-learning", "sarsa", "expected-sarsa"), _save_npz, _load_npz,
                 _check_npz),
     AgentFormat(".pt", ("dqn",), _save_pt, _load_pt, _check_pt),
+    AgentFormat(".zip", (), _save_zip, _load_zip, _check_pt),
 )
 
 

@@ -50,6 +50,8 @@ from levels.level import Level, LevelError
 from levels.levelfile import bundled_level_names, load_level
 
 AGENT_SUFFIXES = {".npz", ".pt"}
+# A Stable-Baselines3 DQN .zip is read, never written.
+LOADABLE_SUFFIXES = AGENT_SUFFIXES | {".zip"}
 CAPTURE_DIR_ENV = "RL_SANDBOX_CAPTURE_DIR"
 GIF_MAX_FRAMES = 500
 GIF_FPS = {"frame": 30, "taxi": 4}  # frames per second of the GIF, by view kind (else 5)
@@ -157,7 +159,8 @@ class AgentFlow:
         """"Load agent": pick an agent file."""
         if self.dialogs.modal_open():
             return
-        self.dialogs.pick_file("Open agent", user_folder(), AGENT_SUFFIXES, self.load_agent_from,
+        self.dialogs.pick_file("Open agent", user_folder(), LOADABLE_SUFFIXES,
+                               self.load_agent_from,
                                existing_only=True)
 
     def load_agent_from(self, path: Path | str) -> bool:
