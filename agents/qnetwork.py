@@ -126,9 +126,14 @@ class ConvQNetwork(nn.Module):
         self.head = nn.Linear(widths[-1], n_actions)
         self.value = nn.Linear(widths[-1], 1) if dueling else None
 
+        # oneDNN's convolutions run a few percent faster on channels-last (NHWC) tensors; the
+        # parameters keep their logical shapes, so state dicts are unchanged.
+        self.cnn.to(memory_format=torch.channels_last)
+
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Q-values ``[batch, n_actions]`` of a batch of stored (uint8) images."""
-        h = self.cnn(obs.to(torch.float32).mul_(self.scale)).flatten(1)
+        x = obs.to(torch.float32).mul_(self.scale).contiguous(memory_format=torch.channels_last)
+        h = self.cnn(x).flatten(1)
         for layer in self.layers:
             h = F.relu(layer(h))
         q = self.head(h)
