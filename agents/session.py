@@ -101,6 +101,10 @@ class TrainingSession:
         self._turbo = TurboDriver(env)
         self._env_stale = False
         self.grid = grid_info(env)
+        # A grid shown as images (GridMaze in image mode): views still draw cells and Q arrows.
+        pictured = self.grid is not None and not self.discrete
+        self._grid_pictures = getattr(env.unwrapped, "images", None) if pictured else None
+        self._grid_index = getattr(env.unwrapped, "state_of", None) if pictured else None
 
     def _seed_everything(self, seed: int) -> None:
         self.seed = int(seed)
@@ -180,7 +184,8 @@ class TrainingSession:
         """Copies of what a view draws (see :func:`agents.sessionviews.take_snapshot`)."""
         return take_snapshot(self.book, self.agent, grid=self.grid, n_states=self.n_states,
                              epsilon=self.epsilon, mode=self.mode, error=self.error,
-                             include_q=include_q)
+                             include_q=include_q, pictures=self._grid_pictures,
+                             index_of=self._grid_index)
 
     def state_q(self) -> np.ndarray:
         """Q-values of the current state, one per action (a table row, or one forward pass of a
@@ -279,6 +284,8 @@ class TrainingSession:
         r, term, trunc = float(r), bool(term), bool(trunc)
         update = self._learn(s, a, r, obs, term, trunc) if learn else None
         finished = self._book_step(s, r, obs, term, trunc, learn)
+        if self._grid_index is not None:  # views draw grid cells: give them the state's index
+            s, obs = self._grid_index(s), self._grid_index(obs)
         return Transition(s, a, r, obs, term, trunc, update), finished
 
     def _choose_action(self, s: Any, learn: bool, forced: int | None) -> int:

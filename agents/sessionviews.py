@@ -17,10 +17,15 @@ from agents.sessionbook import SessionBook
 
 
 def take_snapshot(book: SessionBook, agent: Agent, *, grid: Any, n_states: int | None,
-                  epsilon: float, mode: str, error: str | None,
-                  include_q: bool = True) -> Snapshot:
+                  epsilon: float, mode: str, error: str | None, include_q: bool = True,
+                  pictures: Any = None, index_of: Any = None) -> Snapshot:
     """Copies of what a view draws. For a DQN, Q-values are computed (one batched forward pass
-    over every state) only for Discrete observations and only when ``include_q``."""
+    over every state) only for Discrete observations, or a grid shown as images, and only when
+    ``include_q``.
+
+    ``pictures(states)`` and ``index_of(obs)`` are a grid env's maps between state indices and
+    image observations (GridMaze in image mode): the network is then evaluated with the agent
+    placed on every cell, and the snapshot's state is the index, so views draw it as a cell."""
     q = None
     if include_q:
         table = agent.q_table
@@ -28,8 +33,11 @@ def take_snapshot(book: SessionBook, agent: Agent, *, grid: Any, n_states: int |
             q = table.copy()
         elif book.discrete:
             q = np.asarray(agent.q_values(np.arange(n_states)), dtype=np.float64)
-    state = book.state
-    position = grid.position(state) if grid is not None and book.discrete else None
+        elif pictures is not None:
+            q = np.asarray(agent.q_values(pictures(np.arange(grid.n_states))), dtype=np.float64)
+    state = book.state if index_of is None else index_of(book.obs)
+    cells = grid is not None and (book.discrete or index_of is not None)
+    position = grid.position(state) if cells else None
     returns, lengths, successes = book.history.arrays()
     traces = model = None
     if book.discrete:

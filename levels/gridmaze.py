@@ -225,6 +225,14 @@ class GridMazeEnv(gym.Env):
             out[rows, EATEN_CHANNEL, self._cheese_cells[cheese]] = 1
         return out.reshape(n, len(IMAGE_CHANNELS), self.nrow, self.ncol)
 
+    def state_of(self, image: np.ndarray) -> int:
+        """The state an image observation shows (the inverse of :meth:`images`)."""
+        image = np.asarray(image)
+        cell = int(np.argmax(image[AGENT_CHANNEL]))
+        eaten = image[EATEN_CHANNEL].reshape(-1)[self._cheese_cells] if self.n_cheeses else ()
+        mask = sum(1 << i for i, bit in enumerate(eaten) if bit)
+        return cell + self.n_cells * mask
+
     def _observe(self, state: int) -> int | np.ndarray:
         return self.images([state])[0] if self.observation == "image" else state
 

@@ -136,3 +136,22 @@ def test_eval_device_flag_refuses_a_missing_gpu(tmp_path, capsys, monkeypatch):
     assert "torch sees no CUDA GPU" in err and len(err.strip().splitlines()) == 1
     assert cli.main(["eval", "--agent-file", str(path), "--episodes", "2", "--device", "cpu",
                      "--json"]) == 0
+
+
+def test_an_image_maze_snapshot_has_the_networks_q_on_every_cell():
+    from agents.session import TrainingSession
+    from levels.envs import make_env
+
+    env, _ = make_env("GridMaze-v0:level=maze_small,observation=image")
+    agent = DQN(env.observation_space, env.action_space, device="cpu", seed=0,
+                learning_starts=10, batch_size=8)
+    session = TrainingSession(env, agent, seed=0)
+    report = session.advance(40, record=True)
+    snap = session.snapshot()
+    base = env.unwrapped
+    assert snap.q.shape == (base.n_states, 4)
+    np.testing.assert_allclose(snap.q[17], agent.q_values(base.images([17]))[0], atol=1e-6)
+    assert snap.state == base.s and snap.position == divmod(base.s % base.n_cells, base.ncol)
+    last = report.transitions[-1]
+    assert isinstance(last.next_state, int) and last.next_state == base.s
+    assert base.state_of(base.images([base.n_cells * 3 + 40])[0]) == base.n_cells * 3 + 40
