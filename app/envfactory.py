@@ -74,6 +74,9 @@ def _app_envs() -> list[AppEnv]:
         AppEnv("CartPole", "CartPole-v1"),
         AppEnv("MountainCar", "MountainCar-v0"),
         AppEnv("Acrobot", "Acrobot-v1"),
+        AppEnv("Space Invaders (Atari)", "ALE/SpaceInvaders-v5"),
+        AppEnv("Pong (Atari)", "ALE/Pong-v5"),
+        AppEnv("Breakout (Atari)", "ALE/Breakout-v5"),
     ]
     envs += [AppEnv(f"Level: {name}", name) for name in bundled_level_names()]
     return envs

@@ -84,6 +84,7 @@ class GymView:
         self.chosen: int | None = None
         self.action_names: tuple[str, ...] = ()
         self._text: dict[tuple[str, C.RGB], pygame.Surface] = {}
+        self._inputs: pygame.Surface | None = None
 
     # -- content -------------------------------------------------------------------------------
     def set_rect(self, rect: pygame.Rect | tuple[int, int, int, int]) -> None:
@@ -131,6 +132,33 @@ class GymView:
         n = len(self.action_names)
         self.chosen = int(chosen) if chosen is not None and 0 <= int(chosen) < n else None
 
+    def set_inputs(self, obs: np.ndarray | None) -> None:
+        """"What the network sees": stacked grayscale frames (``[k, H, W]`` uint8, k <= 8, as an
+        Atari DQN gets them) drawn small, side by side under the game frame, oldest first.
+        Anything else (a vector, a grid image) clears the strip."""
+        if not (isinstance(obs, np.ndarray) and obs.ndim == 3 and obs.dtype == np.uint8
+                and obs.shape[0] <= 8 and min(obs.shape[1:]) >= 36):
+            self._inputs = None
+            return
+        strip = np.concatenate([np.pad(f, ((0, 0), (0, 4))) for f in obs], axis=1)[:, :-4]
+        pixels = np.repeat(strip.T[:, :, None], 3, axis=2)  # [x, y, rgb] for surfarray
+        if self._inputs is not None and self._inputs.get_size() == pixels.shape[:2]:
+            pygame.surfarray.blit_array(self._inputs, pixels)
+        else:
+            self._inputs = pygame.surfarray.make_surface(pixels)
+
+    @property
+    def inputs_rect(self) -> pygame.Rect:
+        """Where the network's input strip goes: the bottom of the frame area (empty without)."""
+        if self._inputs is None:
+            return pygame.Rect(self.rect.left, self.bars_rect.top, 0, 0)
+        bars = self.bars_rect
+        width, height = self._inputs.get_size()
+        scale = min(1.0, (self.rect.width - 2 * PAD) / width)
+        size = (int(width * scale), int(height * scale))
+        return pygame.Rect(self.rect.centerx - size[0] // 2, bars.top - size[1] - ROW_HEIGHT,
+                           *size)
+
     def set_caption(self, text: str) -> None:
         """One line above the bars (e.g. "step 42 · return 41.0" or a Taxi situation)."""
         self.caption = str(text)
@@ -147,8 +175,9 @@ class GymView:
     def frame_rect(self) -> pygame.Rect:
         """Where the (scaled, letterboxed) frame goes: everything above the bars."""
         bars = self.bars_rect
+        strip = self.inputs_rect.height + ROW_HEIGHT + PAD if self._inputs is not None else 0
         return pygame.Rect(self.rect.left, self.rect.top, self.rect.width,
-                           self.rect.height - bars.height)
+                           self.rect.height - bars.height - strip)
 
     @property
     def image_rect(self) -> pygame.Rect:
@@ -175,6 +204,12 @@ class GymView:
                 self._scaled = self._scale(self._frame, target.size)
                 self._scaled_rect = target
             surface.blit(self._scaled, target)
+        if self._inputs is not None:
+            strip = self.inputs_rect
+            label = self._render("what the network sees: the stacked frames, oldest first",
+                                 C.TEXT_DIM)
+            surface.blit(label, (strip.left, strip.top - ROW_HEIGHT + 2))
+            surface.blit(pygame.transform.scale(self._inputs, strip.size), strip)
         self._draw_bars(surface, self.bars_rect)
 
     # -- drawing -------------------------------------------------------------------------------

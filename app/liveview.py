@@ -323,6 +323,7 @@ class LiveView:
             self.gym_view.set_frame(session.render_frame())
         except Exception as exc:  # third-party render code: keep the last picture, say why
             self.status.notify(f"The env failed to render: {exc}", "warn")
+        self.gym_view.set_inputs(session.state if not session.discrete else None)
         names = world.action_names if world is not None else ()
         q = session.state_q()
         if q is not None and q.size != len(names):

@@ -167,3 +167,21 @@ def test_component_protocol(surface):
     view.update(0.016)
     view.draw(surface)
     assert surface.get_at((50, 50))[:3] in (C.PANEL, C.BACKGROUND)
+
+
+def test_the_networks_input_strip_shows_each_stacked_frame(surface):
+    view = GymView((0, 0, 640, 480))
+    view.set_frame(np.zeros((210, 160, 3), np.uint8))
+    view.set_q([0.1, 0.2], 0, ("noop", "fire"))
+    frames = np.stack([np.full((84, 84), v, np.uint8) for v in (0, 80, 160, 240)])
+    view.set_inputs(frames)
+    view.draw(surface)
+    strip = view.inputs_rect
+    assert strip.width > 0 and strip.bottom <= view.bars_rect.top
+    assert view.frame_rect.bottom <= strip.top
+    step = strip.width / 4
+    for i, value in enumerate((0, 80, 160, 240)):
+        centre = (int(strip.left + step * (i + 0.5)), strip.centery)
+        assert tuple(surface.get_at(centre))[:3] == (value, value, value)
+    view.set_inputs(np.zeros(4, np.float32))  # a vector observation: no strip
+    assert view.inputs_rect.width == 0
