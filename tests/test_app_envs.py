@@ -35,7 +35,9 @@ def test_every_listed_env_is_offered():
             "MountainCar", "Acrobot"} <= labels
 
 
-@pytest.mark.parametrize("entry", GYM_ENVS, ids=[e.label for e in GYM_ENVS])
+@pytest.mark.parametrize("entry", [
+    pytest.param(e, marks=pytest.mark.slow) if e.spec.startswith("ALE/") else e for e in GYM_ENVS
+], ids=[e.label for e in GYM_ENVS])  # an Atari game trains a CNN: seconds per step here
 def test_each_listed_env_loads_and_trains_a_few_hundred_steps(app, entry):
     app.worlds.open_spec(entry.spec)
     world = app.world
