@@ -25,6 +25,7 @@ pygame; the CLI keeps stepping its session directly.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -39,6 +40,7 @@ from agents.records import AdvanceReport, Snapshot
 from agents.session import TrainingSession
 
 CHUNK_SECONDS = 0.004  # one advance() call at full speed: commands wait at most about this long
+SWITCH_INTERVAL = 0.0005  # the interpreter's thread switch interval while a worker runs
 BACKLOG_SECONDS = 0.1  # a paced run catches up at most this much lost time
 OUTBOX = 512  # reports kept for the watcher; the oldest go first when it does not drain
 
@@ -91,6 +93,8 @@ class Call:
 class _Publish:
     """Build and publish a snapshot now (queued by ``request_snapshot``)."""
 
+    include_q: bool = True
+
 
 @dataclass(frozen=True)
 class _Stop:
@@ -116,6 +120,38 @@ class WorkerSnapshot:
     playing: bool
     steps_per_second: float
     serial: int
+
+
+class _SwitchInterval:
+    """Shortens the interpreter's thread switch interval while any worker runs.
+
+    The turbo kernel releases the GIL, but between two kernel calls the worker needs it back, and
+    a thread that wants the GIL waits up to the switch interval (5 ms by default) for a busy
+    thread, such as one drawing frames, to let go: with ~1 ms kernel calls the worker then spent
+    most of its time waiting.  Half a millisecond keeps that wait short; the cost is a few more
+    thread switches.  The previous interval comes back when the last worker stops.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = sys.getswitchinterval()
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, SWITCH_INTERVAL))
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_switch_interval = _SwitchInterval()
 
 
 class SessionWorker:
@@ -155,6 +191,8 @@ class SessionWorker:
         """Start the thread (once); returns self."""
         if self._thread is not None:
             raise RuntimeError("this worker was started already")
+        self._publish()  # on the caller's thread, which still owns the session: never None
+        _switch_interval.acquire()
         self._thread = threading.Thread(target=self._run, name="session-worker", daemon=True)
         self._thread.start()
         return self
@@ -204,15 +242,19 @@ class SessionWorker:
         self._commands.put(command)
         return command.result
 
-    def request_snapshot(self) -> None:
-        """Ask for a fresh snapshot, built after the current chunk (at most one is queued)."""
+    def request_snapshot(self, include_q: bool = True) -> None:
+        """Ask for a fresh snapshot, built after the current chunk (at most one is queued).
+
+        ``include_q=False`` leaves the Q-values out (``TrainingSession.snapshot``): a DQN then
+        skips its forward pass over every state.
+        """
         if not self._publish_queued.is_set():
             self._publish_queued.set()
-            self._commands.put(_Publish())
+            self._commands.put(_Publish(include_q))
 
     @property
     def latest(self) -> WorkerSnapshot | None:
-        """The newest published snapshot (None before the first)."""
+        """The newest published snapshot (``start`` publishes the first; None before it)."""
         return self._latest
 
     def take_reports(self) -> list[AdvanceReport]:
@@ -239,6 +281,7 @@ class SessionWorker:
             self._cancel_pending()
             if self._failure is None:
                 self._publish()  # the final state, for a watcher that reads it after stop()
+            _switch_interval.release()
 
     def _wait_time(self) -> float | None:
         """How long the loop may block on the command queue: forever when idle, 0 when busy,
@@ -272,7 +315,7 @@ class SessionWorker:
     def _apply(self, command: Any) -> None:
         if isinstance(command, _Publish):
             self._publish_queued.clear()
-            self._publish()
+            self._publish(command.include_q)
         elif isinstance(command, Play):
             self._pace = command.pace
             self._credit, self._last_tick = 0.0, time.perf_counter()
@@ -348,11 +391,11 @@ class SessionWorker:
         into.error = report.error
         into.turbo = into.turbo or report.turbo
 
-    def _publish(self) -> None:
+    def _publish(self, include_q: bool = True) -> None:
         session = self.session
         self._serial += 1
         self._latest = WorkerSnapshot(
-            session=session.snapshot(), state_q=session.state_q(),
+            session=session.snapshot(include_q=include_q), state_q=session.state_q(),
             view=self._view(session) if self._view is not None else None,
             playing=self._pace is not None, steps_per_second=self._rate, serial=self._serial,
         )

@@ -13,8 +13,10 @@ SB3 is optional (``pip install -r requirements-bench.txt``); without it only our
 
 Measured here (2 shared cores, torch 2.13 CPU), seed 0 on a quiet machine before the gradient step
 was slimmed (direct fused Adam, the MLP's gradient written out, numpy acting): ours 15.4 s, SB3
-49.5 s, ratio 0.31.  After, old and new code alternated on 20,000 steps under a load of ~9: our
-CPU time per run fell to 0.69 of the old (train step ~1,400 -> ~990 us there).
+49.5 s, ratio 0.31.  After, seeds 0-4 with the machine busy (load average 13 falling to 6): ours
+reached 475 on 5/5 and ended at 475 or more on 5/5 in 67.3 s of CPU (363.9 s wall); SB3 5/5 and
+3/5 in 290.5 s of CPU (1236.4 s wall); CPU-time ratio 0.23, wall-time ratio 0.29 (the load
+changed between the runs).
 """
 
 from __future__ import annotations
@@ -212,11 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         runs.append(run_ours(seed, args.steps, args.eval_every, args.eval_episodes, overrides))
         print(f"  ours seed {seed}: final {runs[-1].final:.1f}, "
-              f"{runs[-1].train_seconds:.1f} s", flush=True)
+              f"{runs[-1].train_seconds:.1f} s ({runs[-1].train_cpu:.1f} s CPU)", flush=True)
         if have_sb3:
             runs.append(run_sb3(seed, args.steps, args.eval_every, args.eval_episodes))
             print(f"  sb3  seed {seed}: final {runs[-1].final:.1f}, "
-                  f"{runs[-1].train_seconds:.1f} s", flush=True)
+                  f"{runs[-1].train_seconds:.1f} s ({runs[-1].train_cpu:.1f} s CPU)",
+                  flush=True)
     report(runs, args.steps)
     print("load average after: {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
     return 0

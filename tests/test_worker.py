@@ -209,3 +209,16 @@ def test_stop_joins_cleanly_while_training_at_full_speed():
     assert all(f.done() for f in pending)  # run or cancelled, none left hanging
     assert worker.latest is not None  # the final state was published
     worker.stop()  # a second stop is a no-op
+
+
+def test_a_started_worker_has_a_snapshot_and_gives_back_the_switch_interval():
+    import sys
+
+    before = sys.getswitchinterval()
+    worker = SessionWorker(_maze_session()).start()
+    try:
+        assert worker.latest is not None and worker.latest.session.total_steps == 0
+        assert sys.getswitchinterval() <= before
+    finally:
+        worker.stop()
+    assert sys.getswitchinterval() == before
