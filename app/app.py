@@ -82,6 +82,18 @@ DEFAULT_SPEED = 5.0
 DP_OVERLAYS = {"heatmap": True, "policy": True, "numbers": True, "arrows": False}
 
 
+_PASSIVE_EVENTS = frozenset((pygame.WINDOWENTER, pygame.WINDOWLEAVE, pygame.WINDOWFOCUSGAINED,
+                             pygame.WINDOWFOCUSLOST, pygame.WINDOWEXPOSED, pygame.WINDOWMOVED,
+                             pygame.ACTIVEEVENT, pygame.VIDEOEXPOSE))
+
+
+def _passive(event: pygame.event.Event) -> bool:
+    """Events no part answers by touching the session: hovering, the window moving or showing."""
+    if event.type == pygame.MOUSEMOTION:
+        return not any(getattr(event, "buttons", (0,)))
+    return event.type in _PASSIVE_EVENTS
+
+
 def _second_largest(values: collections.deque[float], default: float) -> float:
     """A cautious estimate that one freak sample (the OS took the CPU away) does not ruin."""
     if len(values) < 2:
@@ -247,7 +259,8 @@ class App:
         }
 
     def command(self, command: cmd.Command) -> None:
-        """Do what the panel (or a test, or a shortcut) asks."""
+        """Do what the panel (or a test, or a shortcut) asks (between two training steps)."""
+        self.training.quiesce()
         self._handlers[type(command)](command)
 
     def _choose_agent(self, kind: str) -> None:
@@ -384,7 +397,8 @@ class App:
                 break
 
     def close(self) -> None:
-        """Finish the last autosave and release the window."""
+        """Stop training, finish the last autosave and release the window."""
+        self.training.close()
         self.recovery.close()
         self.study.close()
         self.optimal.close()
@@ -399,6 +413,8 @@ class App:
     def _frame(self, events: list[pygame.event.Event], dt: float) -> None:
         t0 = time.perf_counter()
         for event in events:
+            if not _passive(event):  # the session is this thread's while the event is handled
+                self.training.quiesce()
             self.input.process_event(event)
         self.manager.update(dt)
         self.board.update(dt)
@@ -415,6 +431,7 @@ class App:
         frame_s, safety_s = self.frame_plan()
         budget = max(frame_s - (now - t0) - draw_est - safety_s, 0.0005)
         if self.agent_files.busy():
+            self.training.quiesce()
             self.agent_files.tick_recording(budget)
         self.training.train(dt, budget, frame_view=self.worlds.view_kind == "frame",
                             hold=self.agent_files.recording is not None)
@@ -442,7 +459,9 @@ class App:
     # ==== for tests and benchmarks ================================================================
     @property
     def session(self) -> TrainingSession | None:
-        """The session on screen."""
+        """The session on screen, for the caller to use: training on the worker thread stops
+        between two steps first (the next frame starts it again if it is still meant to run)."""
+        self.training.quiesce()
         return self.training.session
 
     @property

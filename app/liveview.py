@@ -19,7 +19,6 @@ Q-values as bars (``state_q``), the last action highlighted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,14 +35,12 @@ from app.leveledits import LevelEdits
 from app.optimal import OptimalValues
 from app.qview import CellValues, cell_values, per_cell, states_to_cells
 from app.screen import ScreenLayout
+from app.sessionread import DQNReadout, SessionReadout
 from app.stallwatch import StallWatch, greedy_value, stall_hint
 from app.statusbar import ARROWS, InfoStrip, RateMeter, StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow
 from levels.gridinfo import GridInfo
-
-if TYPE_CHECKING:  # torch loads only when a DQN is chosen
-    from agents.dqn import DQN
 
 STALL_CHECK_S = 1.0  # how often the stall watch looks (policy evaluation costs a few ms)
 STALL_MAX_STATES = 100_000  # beyond this, planning on the model is too slow to watch live
@@ -179,15 +176,19 @@ class LiveView:
         if v.seen_revision == training.revision or (fast and now - v.snap_time < FAST_REFRESH_S):
             self._refresh_hover(now)
             return False
-        v.seen_revision = training.revision
-        v.snap_time = now
         dqn = session.agent.kind == "dqn"
         kind = self.worlds.view_kind
         with_q = not dqn or not training.playing or now - v.q_time >= DQN_REFRESH_S
-        if dqn and with_q:
+        readout = training.readout(include_q=with_q and kind != "frame",
+                                   frame=kind in ("taxi", "frame"), dqn=dqn and with_q)
+        if readout is None:  # training moved to its worker, which has not published yet
+            return False
+        v.seen_revision = training.revision
+        v.snap_time = now
+        if readout.dqn is not None:
             v.q_time = now
-            self._show_dqn_stats(session.agent)
-        snap = session.snapshot(include_q=with_q and kind != "frame")
+            self._show_dqn_stats(readout.dqn)
+        snap = readout.snap
         v.snap = snap
         self.rate.add(snap.total_steps, now)
         grid = session.grid
@@ -196,7 +197,7 @@ class LiveView:
         elif with_q or not dqn:  # a DQN between two forward passes keeps its last arrows
             v.values = None
         if kind in ("taxi", "frame"):
-            self._show_frame(snap)
+            self._show_frame(readout)
         lane = training.lane
         if lane is not None:
             world = self.worlds.world
@@ -314,18 +315,19 @@ class LiveView:
         """Compare mode's name for the first (0) or second (1) agent."""
         return lane_label(self.training, self.layout, i)
 
-    def _show_frame(self, snap: Snapshot) -> None:
+    def _show_frame(self, readout: SessionReadout) -> None:
         """The env's own picture and the Q-value bars of the current state."""
-        session = self.training.session
-        assert session is not None
+        snap = readout.snap
         world = self.worlds.world
-        try:
-            self.gym_view.set_frame(session.render_frame())
-        except Exception as exc:  # third-party render code: keep the last picture, say why
-            self.status.notify(f"The env failed to render: {exc}", "warn")
-        self.gym_view.set_inputs(session.state if not session.discrete else None)
+        if readout.frame_error is not None:  # keep the last picture, say why
+            self.status.notify(readout.frame_error, "warn")
+        elif readout.frame is not None:
+            self.gym_view.set_frame(readout.frame)
+        session = self.training.session  # the observation strip: a reference read, no stepping
+        if session is not None:
+            self.gym_view.set_inputs(session.state if not session.discrete else None)
         names = world.action_names if world is not None else ()
-        q = session.state_q()
+        q = readout.state_q
         if q is not None and q.size != len(names):
             q = None
         self.gym_view.set_q(q, snap.last_action, names)
@@ -334,14 +336,14 @@ class LiveView:
                                       f"{snap.episode_return:g} · Q-values now; amber: "
                                       "the action just taken")
 
-    def _show_dqn_stats(self, agent: DQN) -> None:
+    def _show_dqn_stats(self, dqn: DQNReadout) -> None:
         """The DQN's loss and mean-Q charts and its numbers in the info strip."""
-        stats = agent.stats_history()
+        stats = dqn.stats
         steps = stats["step"]
         self.charts.loss.set_series([Series("TD loss", stats["loss"], steps, C.SERIES[4])])
         self.charts.meanq.set_series([Series("mean Q", stats["mean_q"], steps, C.SERIES[2])])
-        cfg = agent.config
-        self.info.set_title(f"DQN ON {str(agent.device).upper()}")
+        cfg = dqn.config
+        self.info.set_title(f"DQN ON {dqn.device.upper()}")
         error = self.training.session.error if self.training.session is not None else None
         if error:  # the stop message stays until the agent is reset
             self.info.set_arithmetic([], f"Training stopped: {error}. Press R to "
@@ -350,11 +352,11 @@ class LiveView:
         if steps.size:
             line1 = (f"loss {stats['loss'][-1]:.4g}   mean Q {stats['mean_q'][-1]:.4g}   "
                      f"|TD error| {stats['td_error'][-1]:.4g}   learning rate "
-                     f"{agent.current_learning_rate:.3g}")
+                     f"{dqn.learning_rate:.3g}")
         else:
             line1 = (f"collecting experience: training starts after {cfg.learning_starts:,} "
-                     f"steps (now {agent.num_steps:,})")
-        line2 = (f"{agent.num_updates:,} gradient steps   replay {agent.buffer.size:,} / "
+                     f"steps (now {dqn.num_steps:,})")
+        line2 = (f"{dqn.num_updates:,} gradient steps   replay {dqn.replay_size:,} / "
                  f"{cfg.buffer_size:,}   target every {cfg.target_update_interval:,} steps   "
                  f"batch {cfg.batch_size}")
         self.info.set_arithmetic([line1, line2, self.training.dqn_note])

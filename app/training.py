@@ -22,12 +22,14 @@ from agents import Agent
 from agents.config import ConfigError
 from agents.records import EpisodeResult
 from agents.session import LevelChange, TrainingSession, Transition
+from agents.worker import Pace, SessionWorker
 from app.agentfactory import dqn_settings, env_id_of, label, make_agent
 from app.agentsettings import AgentSettings
 from app.commands import HyperValue
 from app.compare import CompareLane
 from app.controls import Controls
 from app.optimal import OptimalValues
+from app.sessionread import SessionReadout, read_extras, read_session
 from app.statusbar import STEP_NOTE, InfoStrip, StatusBar, format_td_update
 from levels.level import Level
 
@@ -91,6 +93,8 @@ class TrainingControl:
         self.revision = 0
         self.generation = 0
         self._step_acc = 0.0
+        self.worker: SessionWorker | None = None  # steps the session while playing flat out
+        self._want = (False, False)  # what the worker's snapshots carry: (frame, dqn stats)
 
     # ==== what views read =========================================================================
     def sessions(self) -> list[TrainingSession]:
@@ -120,11 +124,81 @@ class TrainingControl:
             self.move = None if move.t + dt >= move.duration else \
                 Move(move.start, move.end, move.t + dt, move.duration, move.state)
 
+    def readout(self, include_q: bool, frame: bool, dqn: bool) -> SessionReadout | None:
+        """What the views draw of the session: read directly while this thread owns it, from the
+        worker's latest snapshot while the worker trains (None until it published one)."""
+        session = self.session
+        assert session is not None
+        worker = self.worker
+        if worker is None:
+            return read_session(session, include_q, frame, dqn)
+        self._want = (frame, dqn)
+        worker.request_snapshot(include_q)
+        latest = worker.latest
+        if latest is None:
+            return None
+        extras = latest.view
+        return SessionReadout(latest.session, latest.state_q, extras.frame, extras.frame_error,
+                              extras.dqn)
+
+    # ==== the training worker =====================================================================
+    def _worker_wanted(self, hold: bool) -> bool:
+        """Training flat out on the main session alone: that runs on the worker thread.
+
+        A set speed is what the frame loop paces (in frame time, so a paused or slow frame never
+        makes the agent rush to catch up), and it needs a small share of the CPU; single steps,
+        driving, greedy demos and compare mode show every step, which the loop paces anyway.
+        """
+        session = self.session
+        return (session is not None and self.valid and self.playing and not self.demo
+                and not hold and self.lane is None and session.error is None
+                and self.controls.state.speed is None)
+
+    def _run_worker(self) -> None:
+        """Start the worker flat out and take in what it did since the last frame."""
+        session = self.session
+        assert session is not None
+        if self.worker is None:
+            self.worker = SessionWorker(
+                session, view=lambda s: read_extras(s, *self._want)).start()
+            self.worker.play(Pace())
+        reports = self.worker.take_reports()
+        if any(report.steps for report in reports):
+            self.changed()
+        errors = [r.error for r in reports if r.error] + ([session.error] if session.error
+                                                          else [])
+        if errors:
+            self._stop_on_error(errors[0])
+
+    def quiesce(self) -> None:
+        """Stop the worker between two steps and join it: the session is this thread's again.
+
+        Every command of the app that touches the session comes here first (the input router
+        calls it before handling an event), so a command always lands between two steps; the
+        next frame starts the worker again if training is still meant to run fast.
+        """
+        worker = self.worker
+        if worker is None:
+            return
+        self.worker = None
+        worker.stop()
+        for report in worker.take_reports():
+            if report.error:
+                self.status.notify(report.error, "error", 15)
+        if worker.failure is not None:
+            self.pause()
+        self.changed()
+
+    def close(self) -> None:
+        """The window is closing: the worker stops and is joined."""
+        self.quiesce()
+
     # ==== training commands =======================================================================
     def _show_training(self) -> None:
         self.controls.show_training(playing=self.playing, demo=self.demo, drive=self.drive)
 
     def pause(self, notice: str | None = None) -> None:
+        self.quiesce()
         if self.playing and notice:
             self.status.notify(notice, "info")
         self.playing = False
@@ -165,6 +239,7 @@ class TrainingControl:
 
     def step_once(self) -> None:
         """One recorded step (N / Right arrow): pauses training and shows the arithmetic."""
+        self.quiesce()
         if not self.can_train():
             return
         self.pause()
@@ -190,6 +265,7 @@ class TrainingControl:
 
     def reset_learning(self) -> None:
         """R: forget everything learnt (fresh Q-table, episode 0)."""
+        self.quiesce()
         if self.session is None:
             return
         self.pause()
@@ -247,6 +323,7 @@ class TrainingControl:
 
     def set_hyperparameter(self, name: str, value: HyperValue) -> None:
         """A live change for every agent on screen; refused values are the agent's sentence."""
+        self.quiesce()
         if self.session is None:
             self.settings.set_tabular(name, value)
             return
@@ -318,6 +395,7 @@ class TrainingControl:
 
     def install_session(self, session: TrainingSession, note: str | None = None) -> None:
         """Make ``session`` the one the app trains and shows (views start over)."""
+        self.quiesce()
         self.session = session
         self.settings.follow(session.agent)
         self.valid = True
@@ -346,6 +424,7 @@ class TrainingControl:
 
     def drop_session(self) -> None:
         """No session (an invalid level replaced a Gymnasium env)."""
+        self.quiesce()
         self.session = None
         self.settings.follow(None)
         self.changed()
@@ -359,6 +438,7 @@ class TrainingControl:
 
     def set_level(self, level: Level) -> LevelChange:
         """Both agents go on learning on the edited ``level`` (what they keep: the result)."""
+        self.quiesce()
         assert self.session is not None
         change = self.session.set_level(level)
         change.old_env.close()
@@ -370,6 +450,7 @@ class TrainingControl:
 
     # ==== compare mode's second agent =============================================================
     def open_lane(self, lane: CompareLane) -> None:
+        self.quiesce()
         self.close_lane()
         self.lane = lane
         self._restarted()
@@ -390,6 +471,10 @@ class TrainingControl:
     def train(self, dt: float, budget_s: float, *, frame_view: bool, hold: bool) -> None:
         """Run this frame's steps within ``budget_s`` (``hold``: a recording holds it still)."""
         session = self.session
+        if self._worker_wanted(hold):
+            self._run_worker()
+            return
+        self.quiesce()
         if session is None or not self.valid or not (self.playing or self.demo) or hold:
             return
         demo_speed = DEMO_SPEED_FRAME if frame_view else DEMO_SPEED

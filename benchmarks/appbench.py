@@ -8,9 +8,12 @@ repository on ``sys.path``, so the benchmarks run as ``python benchmarks/x.py`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +52,24 @@ def headless_rate(session: Any, seconds: float, budget_s: float) -> float:
     while time.perf_counter() - t0 < seconds:
         session.advance(10**9, time_budget_s=budget_s)
     return (session.total_steps - steps0) / (time.perf_counter() - t0)
+
+
+@contextlib.contextmanager
+def busy_neighbour(on: bool = True) -> Iterator[None]:
+    """One CPU-bound process beside the benchmark while the block runs (``on``), like a second
+    program a person runs while watching the app; it is killed, by its own pid, on the way out."""
+    if not on:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # let it get going
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
+
+
+def load_note() -> str:
+    """The machine's 1-minute load average, printed beside each figure (2 cores here)."""
+    return f"load average {os.getloadavg()[0]:.1f}"

@@ -1,0 +1,97 @@
+"""Training flat out runs on the worker thread: off the frame loop, drawn from its snapshots,
+stopped between two steps for every command, and joined when the window closes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pygame
+import pytest
+
+from app import commands as cmd
+from app.app import App
+from tests.apphelp import press
+
+WAIT = 30.0  # seconds at most (a busy machine is slow, not stuck)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("RL_SANDBOX_STATE_DIR", str(tmp_path / "state"))
+    app = App("frozenlake8x8")
+    app.run_frames(2)
+    yield app
+    app.close()
+
+
+def _workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "session-worker"]
+
+
+def _flat_out(app: App, frames: int = 3) -> None:
+    app.state.speed = None
+    app.controls.sync()
+    press(app, pygame.K_SPACE, frames=frames)
+    assert app.training.worker is not None and app.training.worker.alive
+
+
+def _steps_without_frames(app: App) -> int:
+    """Steps the session takes while no frame runs (read without taking the session over)."""
+    session = app.training.session
+    before = session.total_steps
+    deadline = time.monotonic() + WAIT
+    while session.total_steps == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return session.total_steps - before
+
+
+def test_flat_out_training_runs_off_the_frame_loop_and_is_drawn_from_snapshots(app):
+    _flat_out(app)
+    assert _steps_without_frames(app) > 0  # no frame ran meanwhile
+    first = None
+    for _ in range(200):
+        app.run_frames(1)
+        snap = app.live.snap
+        if snap is not None and first is None:
+            first = snap.total_steps
+        elif snap is not None and snap.total_steps > first:
+            break
+    assert snap.total_steps > first  # the board follows the worker's snapshots
+    assert np.isfinite(snap.q).all()
+
+
+def test_commands_stop_the_worker_between_steps_and_land(app):
+    _flat_out(app)
+    app.command(cmd.SetHyperparameter("alpha", 0.25))  # a slider while training flat out
+    assert app.training.session.agent.alpha == 0.25
+    app.run_frames(2)
+    assert app.training.worker is not None  # training went on
+    press(app, pygame.K_SPACE, frames=1)  # pause
+    assert app.training.worker is None and not app.playing
+    session = app.training.session
+    paused_at = session.total_steps
+    time.sleep(0.05)
+    assert session.total_steps == paused_at  # nothing runs behind the pause
+    press(app, pygame.K_n, frames=1)  # one recorded step, its arithmetic shown
+    assert session.total_steps == paused_at + 1
+    assert "Q(" in app.arithmetic_text or "=" in app.arithmetic_text
+
+
+def test_reset_while_training_flat_out_starts_learning_over(app):
+    _flat_out(app)
+    app.run_frames(5)
+    press(app, pygame.K_r, frames=1)
+    session = app.training.session
+    assert app.training.worker is None and session.total_steps == 0
+    assert (session.agent.q == session.agent.q.flat[0]).all()  # a fresh table
+
+
+def test_closing_the_window_mid_training_exits_cleanly(app):
+    _flat_out(app)
+    assert _workers()
+    app.run_frames(1, [pygame.event.Event(pygame.QUIT)])
+    assert not app.running
+    app.close()
+    assert not _workers()  # joined, not left running behind a closed window
