@@ -207,6 +207,7 @@ class TrainingControl:
         self._show_training()
 
     def play(self, on: bool) -> None:
+        self.quiesce()
         if on and not self.can_train():
             return
         if self.demo:
@@ -279,6 +280,7 @@ class TrainingControl:
 
     def toggle_demo(self) -> None:
         """G: run one greedy episode at a watchable speed (no exploration, no learning)."""
+        self.quiesce()
         if self.demo:
             self.end_demo(None)
             return
@@ -297,6 +299,7 @@ class TrainingControl:
 
     def end_demo(self, result: EpisodeResult | None) -> None:
         """The greedy run is over (``result``: its last episode, None when it was cut short)."""
+        self.quiesce()
         self.demo = False
         self._show_training()
         if self.session is not None and self.session.mode != "learn":

@@ -79,6 +79,19 @@ def test_commands_stop_the_worker_between_steps_and_land(app):
     assert "Q(" in app.arithmetic_text or "=" in app.arithmetic_text
 
 
+def test_stopping_play_from_code_stops_the_worker_at_once(app):
+    """A benchmark or a test that stops playing and then steps the session itself must find it
+    idle: no frame runs in between."""
+    _flat_out(app)
+    app.training.play(False)
+    assert app.training.worker is None
+    session = app.training.session
+    before = session.total_steps
+    time.sleep(0.05)
+    assert session.total_steps == before
+    assert session.advance(10).steps == 10
+
+
 def test_reset_while_training_flat_out_starts_learning_over(app):
     _flat_out(app)
     app.run_frames(5)
