@@ -159,10 +159,15 @@ class LiveView:
             v.seen_moves = training.moves_started
             v.layer_follows_agent = True
 
+    def _fast_refresh_s(self) -> float:
+        """Seconds between re-reads while training fast: at least as often as the stall watch
+        wants to look (tests set it to 0 so that every frame is looked at)."""
+        return min(FAST_REFRESH_S, self.stall_check_s)
+
     def refresh_due(self, now: float) -> bool:
         self._catch_up()
         if self.training.training_fast():
-            return now - self._v.snap_time >= FAST_REFRESH_S
+            return now - self._v.snap_time >= self._fast_refresh_s()
         return self._v.seen_revision != self.training.revision
 
     def refresh(self, now: float) -> bool:
@@ -173,7 +178,8 @@ class LiveView:
         if session is None:
             return False
         fast = training.training_fast()
-        if v.seen_revision == training.revision or (fast and now - v.snap_time < FAST_REFRESH_S):
+        if v.seen_revision == training.revision or (
+                fast and now - v.snap_time < self._fast_refresh_s()):
             self._refresh_hover(now)
             return False
         dqn = session.agent.kind == "dqn"
