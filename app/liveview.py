@@ -43,7 +43,7 @@ from app.worldflow import WorldFlow
 from levels.gridinfo import GridInfo
 
 STALL_CHECK_S = 1.0  # how often the stall watch looks (policy evaluation costs a few ms)
-STALL_MAX_STATES = 100_000  # beyond this, planning on the model is too slow to watch live
+STALL_MAX_STATES = 2_000  # policy evaluation stays within a few ms; bigger worlds are not watched
 FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
 DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a second
 DIRS = ("left", "down", "right", "up")
