@@ -123,6 +123,26 @@ def build_from_scratch(app: App) -> Level:
     return app.level
 
 
+def train_paced(app: App, steps: int, per_frame: int = 5_000) -> int:
+    """Play at a set speed (``per_frame`` steps per 1/60 s frame) until ``steps`` ran.
+
+    At full speed a fast machine trains hundreds of thousands of steps between two looks of
+    the stall watch (which looks when the view re-reads the session, ~15 times a second); a
+    set speed makes how much learning it sees between looks the same on any machine.
+    """
+    app.state.speed = per_frame * 60.0
+    app.controls.sync()
+    before = app.session.total_steps
+    if not app.playing:
+        press(app, pygame.K_SPACE, frames=1)
+    for _ in range(4 * steps // per_frame):
+        if app.session.total_steps - before >= steps:
+            break
+        app.run_frames(1)
+        time.sleep(0.002)  # let the view's refresh clock move on
+    return app.session.total_steps - before
+
+
 def greedy_end(app: App) -> tuple[tuple[int, int], int]:
     """Where the greedy run from the start ends, and in how many steps."""
     env = GridMazeEnv(app.level)
@@ -148,7 +168,7 @@ def test_a_level_built_in_the_app_learns_to_reach_the_big_cheese(state_dir, seed
         while not app.optimal.ready and time.monotonic() < deadline:  # steps are all watched
             time.sleep(0.01)
         assert app.optimal.ready
-        assert train_until(app, STALL_STEPS, max_frames=20_000) >= STALL_STEPS
+        assert train_paced(app, STALL_STEPS) >= STALL_STEPS
         stop(app)
         assert greedy_end(app)[0] == GOAL  # it settled for the goal...
         hint = app.live.stall_hint  # ...and the app says so, and what to try
