@@ -57,7 +57,8 @@ class AppEnv:
     Attributes:
         label: what the list shows.
         spec: what :func:`open_world` receives.
-        slippery: the slippery toggle's default for envs that have one (FrozenLake), else None.
+        slippery: the slippery toggle's state for this entry; None leaves it to the env's own
+            default (:func:`default_slippery`).
     """
 
     label: str
@@ -122,9 +123,19 @@ class World:
 
     @property
     def title(self) -> str:
-        """A short name for window titles and the status bar."""
+        """A short name for window titles and the status bar, with the slippery variant when it
+        is not the env's plain default ("CliffWalking-v1 \u00b7 slippery")."""
         level = self.resolved.level
-        return level.name if level is not None else self.resolved.env_id
+        if level is not None:
+            return level.name
+        env_id = self.resolved.env_id
+        default = default_slippery(env_id)
+        slippery = self.resolved.kwargs.get("is_slippery", default)
+        if default is None or not isinstance(slippery, bool):
+            return env_id
+        if slippery:
+            return f"{env_id} \u00b7 slippery"
+        return f"{env_id} \u00b7 not slippery" if default else env_id
 
     def supports(self, agent_kind: str) -> bool:
         """True when an agent of ``agent_kind`` can learn this world."""
@@ -220,6 +231,21 @@ def accepts_slippery(spec: str) -> bool:
         return "is_slippery" in inspect.signature(creator).parameters
     except (ImportError, AttributeError, TypeError, ValueError, gym.error.Error):
         return False
+
+
+def default_slippery(spec: str) -> bool | None:
+    """The ``is_slippery`` value ``spec``'s env gets when the spec does not set it (its
+    registration's, else its constructor's default), or None for envs without the argument."""
+    env_id = str(spec).strip().partition(":")[0].strip()
+    if not accepts_slippery(env_id):
+        return None
+    registered = gym.spec(env_id)
+    if "is_slippery" in registered.kwargs:
+        return bool(registered.kwargs["is_slippery"])
+    entry = registered.entry_point
+    creator = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
+    default = inspect.signature(creator).parameters["is_slippery"].default
+    return default if isinstance(default, bool) else None
 
 
 def with_slippery(spec: str, slippery: bool) -> str:

@@ -34,7 +34,14 @@ from pygame_gui.elements import (
 )  # fmt: skip
 
 from app import colors as C
-from app.envfactory import APP_ENVS, AppEnv, accepts_slippery, slippery_of, with_slippery
+from app.envfactory import (
+    APP_ENVS,
+    AppEnv,
+    accepts_slippery,
+    default_slippery,
+    slippery_of,
+    with_slippery,
+)
 
 SIZE = (500, 540)
 PAD = 12
@@ -69,6 +76,7 @@ class EnvPicker(UIWindow):
         self.envs = {entry.label: entry for entry in (APP_ENVS if envs is None else envs)}
         self.error_text = ""
         self.chosen: str | None = None
+        self._slippery_env = ""  #: the env id the slippery box was last set for
         inner = self.get_container().get_rect()
         initial = next((e.label for e in self.envs.values() if e.spec == initial_spec), None)
         y = self._build_list(manager, inner, initial)
@@ -207,18 +215,25 @@ class EnvPicker(UIWindow):
 
     def _select(self, entry: AppEnv) -> None:
         self.entry.set_text(entry.spec)
+        self._text_changed()
         if entry.slippery is not None:
             self.slippery.set_state(entry.slippery)
-        self._text_changed()
 
     def _text_changed(self) -> None:
-        """Enable the slippery box only where it means something; follow a typed is_slippery."""
+        """Enable the slippery box only where it means something. It follows a typed
+        is_slippery, and starts at the env's own default whenever the text names another env, so
+        one entry's choice never carries over to the next."""
         text = self.entry.get_text().strip()
+        env_id = text.partition(":")[0].strip()
         if accepts_slippery(text):
             self.slippery.enable()
-            typed = slippery_of(text)
-            if typed is not None and typed != self.slippery.get_state():
-                self.slippery.set_state(typed)
+            wanted = slippery_of(text)
+            if wanted is None and env_id != self._slippery_env:
+                wanted = default_slippery(env_id)
+            if wanted is not None and wanted != self.slippery.get_state():
+                self.slippery.set_state(wanted)
+            self._slippery_env = env_id
         else:
             self.slippery.disable()
+            self._slippery_env = ""
         self.show_error("")

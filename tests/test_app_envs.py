@@ -168,3 +168,17 @@ def test_start_up_and_tabular_envs_stay_torch_free_until_a_dqn_is_chosen(tmp_pat
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-800:]
     assert out.stdout.split()[-3:] == ["False", "True", "dqn"]
+
+
+def test_picker_entries_do_not_share_slippery_and_the_title_names_the_variant(app):
+    press(app, pygame.K_e)
+    picker = app.worlds.picker
+    for label in ("FrozenLake 8x8", "CliffWalking"):
+        item = next(i for i in picker.env_list.item_list if i["text"] == label)
+        click(app, item["button_element"])
+    click(app, picker.open_button)
+    assert app.world.spec == "CliffWalking-v1:is_slippery=False"
+    assert pygame.display.get_caption()[0] == "RL Sandbox \u2014 CliffWalking-v1"
+    app.worlds.open_spec("CliffWalking-v1:is_slippery=True")
+    assert pygame.display.get_caption()[0] == "RL Sandbox \u2014 CliffWalking-v1 \u00b7 slippery"
+    assert "Opened CliffWalking-v1 \u00b7 slippery" in app.status.message

@@ -15,6 +15,7 @@ from app.envfactory import (
     WorldError,
     accepts_slippery,
     close_env,
+    default_slippery,
     open_world,
     slippery_of,
     with_slippery,
@@ -349,3 +350,43 @@ def test_picker_preselects_the_current_world(manager):
     assert picker.env_list.get_single_selection() == "Taxi"
     assert picker.entry.get_text() == "Taxi-v4" and not picker.slippery.is_enabled
     picker.kill()
+
+
+def pick(manager, picker, label):
+    item = next(i for i in picker.env_list.item_list if i["text"] == label)
+    click(manager, item["button_element"].rect.center)
+
+
+def test_each_picker_entry_opens_with_its_own_slippery_default(manager):
+    chosen = []
+    picker = EnvPicker(manager, chosen.append)
+    pump(manager)
+    pick(manager, picker, "FrozenLake 8x8")
+    assert picker.slippery.get_state() is True
+    pick(manager, picker, "CliffWalking")
+    assert picker.entry.get_text() == "CliffWalking-v1" and picker.slippery.get_state() is False
+    click(manager, picker.slippery.rect.center)
+    pick(manager, picker, "FrozenLake 4x4")
+    assert picker.slippery.get_state() is True
+    click(manager, picker.slippery.rect.center)
+    pick(manager, picker, "Taxi")
+    assert not picker.slippery.is_enabled
+    pick(manager, picker, "CliffWalking")
+    assert picker.slippery.is_enabled and picker.slippery.get_state() is False
+    click(manager, picker.open_button.rect.center)
+    assert chosen == ["CliffWalking-v1:is_slippery=False"]
+
+
+def test_title_names_the_slippery_variant():
+    assert default_slippery("CliffWalking-v1") is False
+    assert default_slippery("FrozenLake8x8-v1") is True and default_slippery("Taxi-v4") is None
+    for spec, title in (("CliffWalking-v1", "CliffWalking-v1"),
+                        ("CliffWalking-v1:is_slippery=True", "CliffWalking-v1 \u00b7 slippery"),
+                        ("FrozenLake-v1", "FrozenLake-v1 \u00b7 slippery"),
+                        ("FrozenLake-v1:is_slippery=False", "FrozenLake-v1 \u00b7 not slippery"),
+                        ("Taxi-v4", "Taxi-v4")):
+        world = open_world(spec)
+        try:
+            assert world.title == title
+        finally:
+            world.close()
