@@ -51,6 +51,7 @@ from app.charts import LineChart
 from app.compare import CompareMode
 from app.controls import PANEL_WIDTH, Controls, PanelState
 from app.dialogs import Dialogs
+from app.display import APP_NAME, name_the_window_class
 from app.dynprog import DynamicProgrammingControl
 from app.editor import TOOLS, Editor
 from app.envfactory import World, close_env
@@ -139,9 +140,11 @@ class App:
 
     # ==== start-up ================================================================================
     def _open_window(self, size: tuple[int, int]) -> None:
+        name_the_window_class()
         pygame.display.init()
         pygame.font.init()
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        pygame.display.set_caption(APP_NAME)
         self.manager = pygame_gui.UIManager(size, load_theme(TOOLS),
                                             enable_live_theme_updates=False)
         fonts = load_fonts()
@@ -363,10 +366,10 @@ class App:
         self.dialogs.settings_follow(self.editor.level)
         world = self.worlds.world
         if world is not None:
-            pygame.display.set_caption(f"RL Sandbox \u2014 {world.title}")
+            pygame.display.set_caption(f"{APP_NAME} \u2014 {world.title}")
             return
         star = " *" if self.editor.dirty else ""
-        pygame.display.set_caption(f"RL Sandbox \u2014 {self.files.level_label}{star}")
+        pygame.display.set_caption(f"{APP_NAME} \u2014 {self.files.level_label}{star}")
 
     def _quit(self) -> None:
         self.running = False

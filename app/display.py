@@ -14,14 +14,23 @@ import sys
 from collections.abc import Callable
 
 OFF_SCREEN_DRIVERS = ("offscreen", "dummy")
+APP_NAME = "RL Sandbox"  #: the window's title and its X11 class (what docks and taskbars group by)
+WM_CLASS_HINT = "SDL_VIDEO_X11_WMCLASS"
 NO_DISPLAY = ("there is no display to open the app's window on (no X11 or Wayland session); "
               "run it on a desktop, or use the command line: python main.py --help lists "
               "train, eval, levels and study")
 
 
+def name_the_window_class() -> None:
+    """Ask SDL to give the window the X11 class "RL Sandbox" (unless the user set one); SDL reads
+    the hint when the display is initialised, so this must run before that."""
+    os.environ.setdefault(WM_CLASS_HINT, APP_NAME)
+
+
 def missing_display() -> str | None:
     """One sentence saying why no window can be shown, or None when one can (or one was asked
     for off-screen on purpose)."""
+    name_the_window_class()
     if os.environ.get("SDL_VIDEODRIVER"):
         return None
     import pygame

@@ -27,3 +27,26 @@ def test_an_off_screen_driver_asked_for_is_honoured(monkeypatch):
 
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # what the tests (and screenshots) ask for
     assert missing_display() is None
+
+
+def test_the_window_is_titled_and_classed_rl_sandbox(tmp_path, monkeypatch):
+    import pygame
+
+    from app.app import App
+    from app.display import WM_CLASS_HINT
+
+    monkeypatch.delenv(WM_CLASS_HINT, raising=False)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("RL_SANDBOX_STATE_DIR", str(tmp_path))
+    app = App("mouse", offer_recovery=False)
+    try:
+        assert os.environ[WM_CLASS_HINT] == "RL Sandbox"
+        assert pygame.display.get_caption()[0] == "RL Sandbox \u2014 mouse"
+    finally:
+        app.close()
+    monkeypatch.setenv(WM_CLASS_HINT, "mine")  # a class the user chose is kept
+    app = App("mouse", offer_recovery=False)
+    try:
+        assert os.environ[WM_CLASS_HINT] == "mine"
+    finally:
+        app.close()
