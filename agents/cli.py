@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.config import ConfigError, TabularConfig, number_text, shorten
+from agents.argtypes import positive_int, seed
+from agents.config import ConfigError, TabularConfig
 from agents.factory import KINDS, build
 from agents.presetfile import expand_preset_argv
 from agents.presets import add_dqn_arguments, check_dqn_arguments, dqn_hyperparameters
@@ -42,7 +43,6 @@ class BadInput(ValueError):
 # only knows "-1" and "-.5", so "--alpha -inf" was "expected one argument").
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
                               re.IGNORECASE)
-MAX_SEED = 2**63 - 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,29 +56,6 @@ class _Parser(argparse.ArgumentParser):
         if len(message) > 200:  # "unrecognized arguments: ..." repeats whatever was typed
             message = message[:197] + "..."
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {shorten(text)}") from None
-
-
-def _positive_int(text: str) -> int:
-    value = _whole_number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive whole number, got {number_text(value)}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = _whole_number(text)
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**63-1, got "
-                                         f"{number_text(value)}")
-    return value
 
 
 def _add_config_flags(parser: argparse.ArgumentParser, cls: type, seen: set[str]) -> None:
@@ -148,13 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "e.g. FrozenLake-v1:is_slippery=False,map_name=8x8")
     train.add_argument("--agent", choices=list(KINDS), default="q-learning")
     length = train.add_mutually_exclusive_group(required=True)
-    length.add_argument("--episodes", type=_positive_int, help="train this many episodes")
-    length.add_argument("--steps", type=_positive_int, help="train this many env steps")
+    length.add_argument("--episodes", type=positive_int, help="train this many episodes")
+    length.add_argument("--steps", type=positive_int, help="train this many env steps")
     _add_config_flags(train, TabularConfig, set())
     add_dqn_arguments(train)
-    train.add_argument("--max-steps", type=_positive_int, default=None,
+    train.add_argument("--max-steps", type=positive_int, default=None,
                        help="episode step limit (default: the env's own)")
-    train.add_argument("--seed", type=_seed, default=0, help="seed of agent and env (default 0)")
+    train.add_argument("--seed", type=seed, default=0, help="seed of agent and env (default 0)")
     train.add_argument("--turbo", action=argparse.BooleanOptionalAction, default=True,
                        help="compiled stepping when the env has a tabular model (default on)")
     train.add_argument("--out", required=True,
@@ -166,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="evaluate a saved agent greedily")
     ev.add_argument("--agent-file", required=True)
     ev.add_argument("--env", default=None, help="env to evaluate on (default: the one trained on)")
-    ev.add_argument("--episodes", type=_positive_int, default=100)
-    ev.add_argument("--seed", type=_seed, default=None,
+    ev.add_argument("--episodes", type=positive_int, default=100)
+    ev.add_argument("--seed", type=seed, default=None,
                     help="episode i is seeded seed+i (default: the course's 100 evaluation seeds)")
     ev.add_argument("--device", default="auto",
                     help="torch device for a DQN: auto (cuda if torch sees a GPU), cpu, cuda or "

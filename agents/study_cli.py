@@ -16,20 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agents.argtypes import positive_int
 from agents.config import ConfigError
 from levels.atomic import atomic_write_text
 
 OUT_FILES = ("returns.csv", "study.json", "study.png")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
-    return value
 
 
 def add_study_parser(sub: Any) -> None:
@@ -47,16 +38,16 @@ def add_study_parser(sub: Any) -> None:
                    help="the swept hyperparameter: name=lo:hi:count (evenly spaced, add :log for "
                         "log spacing) or name=v1,v2,...; any of alpha, gamma, epsilon, "
                         "epsilon_min, epsilon_decay (decay), initial_q")
-    p.add_argument("--runs", type=_positive_int, default=100, help="runs per point (default 100)")
-    p.add_argument("--episodes", type=_positive_int, default=100,
+    p.add_argument("--runs", type=positive_int, default=100, help="runs per point (default 100)")
+    p.add_argument("--episodes", type=positive_int, default=100,
                    help="episodes per run (default 100)")
-    p.add_argument("--last", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--last", type=positive_int, default=None, metavar="K",
                    help="score a run by its last K episodes (default: all of them)")
     p.add_argument("--fixed", default="", metavar="NAME=V,...",
                    help="other settings, e.g. epsilon=0.1,gamma=1,schedule=exponential; a study "
                         "defaults to TabularConfig's values except a constant epsilon of 0.1")
     p.add_argument("--seed", type=int, default=0, help="run i of every point uses seed+i")
-    p.add_argument("--max-steps", type=_positive_int, default=None,
+    p.add_argument("--max-steps", type=positive_int, default=None,
                    help="episode step limit (default: the env's own, else 10000)")
     p.add_argument("--out", default="study", metavar="DIR",
                    help="folder for returns.csv, study.json, study.png (default ./study)")

@@ -14,19 +14,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from agents.argtypes import positive_int
 from agents.config import ConfigError
 
 KINDS = ("q-learning", "sarsa", "expected-sarsa", "dqn")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
-    return value
 
 
 def add_tune_parser(sub: Any) -> None:
@@ -39,22 +30,22 @@ def add_tune_parser(sub: Any) -> None:
                     "an agent trained on them beside it.")
     p.add_argument("--env", required=True, help="bundled level, level file or Gymnasium id")
     p.add_argument("--agent", choices=KINDS, default="q-learning")
-    p.add_argument("--trials", type=_positive_int, required=True,
+    p.add_argument("--trials", type=positive_int, required=True,
                    help="finished (complete or pruned) trials the whole study should reach")
     p.add_argument("--storage", default=None, metavar="URL",
                    help="Optuna storage: default an SQLite file beside --out; "
                         "postgresql://user:password@host/db to share one study between machines")
     p.add_argument("--study-name", default=None, help="default: <agent>-<env>")
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--episodes", type=_positive_int, default=None,
+    budget.add_argument("--episodes", type=positive_int, default=None,
                         help="episodes per run, tabular agents (default 2000)")
-    budget.add_argument("--steps", type=_positive_int, default=None,
+    budget.add_argument("--steps", type=positive_int, default=None,
                         help="env steps per run, DQN (default: the env's DQN preset's)")
-    p.add_argument("--seeds", type=_positive_int, default=3, help="runs per trial (default 3)")
+    p.add_argument("--seeds", type=positive_int, default=3, help="runs per trial (default 3)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed and base of run seeds")
-    p.add_argument("--checkpoints", type=_positive_int, default=5,
+    p.add_argument("--checkpoints", type=positive_int, default=5,
                    help="points of the learning curve where a trial may be pruned (default 5)")
-    p.add_argument("--heartbeat", type=_positive_int, default=None, metavar="SECONDS",
+    p.add_argument("--heartbeat", type=positive_int, default=None, metavar="SECONDS",
                    help="worker heartbeat; a trial silent for twice this is retried (default 10)")
     p.add_argument("--device", default="auto", help="torch device for DQN (default auto)")
     p.add_argument("--out", default=None, metavar="FILE.json",
