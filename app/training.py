@@ -408,6 +408,8 @@ class TrainingControl:
         self.controls.sync()
         if session.agent.kind != "dqn":
             self.info.set_title("LAST UPDATE")
+        self.info.set_arithmetic([], STEP_NOTE)  # the last update was another agent's
+        self.explain_speed()
         self.move = None
         self._restarted()
 

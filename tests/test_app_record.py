@@ -169,3 +169,24 @@ def test_agent_files_that_do_not_fit_are_refused_in_one_sentence(app, tmp_path):
     junk.write_bytes(b"not a torch file")
     assert not app.agent_files.load_agent_from(junk)
     assert "junk.pt" in app.status.message and app.session is session
+
+
+def test_the_last_update_box_is_cleared_when_the_world_or_agent_changes(app, tmp_path):
+    from app.statusbar import STEP_NOTE
+
+    def stepped() -> None:
+        press(app, pygame.K_n)
+        assert app.arithmetic_text != STEP_NOTE and "Q(" in app.arithmetic_text
+
+    stepped()
+    app.worlds.open_spec("FrozenLake-v1:is_slippery=False")
+    assert app.arithmetic_text == STEP_NOTE
+    stepped()
+    assert app.agent_files.save_agent_to(tmp_path / "lake")
+    app.worlds.open_spec("CliffWalking-v1")
+    stepped()
+    assert app.agent_files.load_agent_from(tmp_path / "lake.npz")
+    assert app.world.resolved.env_id == "FrozenLake-v1" and app.arithmetic_text == STEP_NOTE
+    stepped()
+    assert app.training.change_agent("sarsa")
+    assert "Q(" not in app.arithmetic_text
