@@ -51,7 +51,7 @@ from app.charts import LineChart
 from app.compare import CompareMode
 from app.controls import PANEL_WIDTH, Controls, PanelState
 from app.dialogs import Dialogs
-from app.display import APP_NAME, name_the_window_class
+from app.display import APP_NAME, name_the_window_class, set_window_mode
 from app.dynprog import DynamicProgrammingControl
 from app.editor import TOOLS, Editor
 from app.envfactory import World, close_env
@@ -143,9 +143,9 @@ class App:
         name_the_window_class()
         pygame.display.init()
         pygame.font.init()
-        self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.screen = set_window_mode(size)
         pygame.display.set_caption(APP_NAME)
-        self.manager = pygame_gui.UIManager(size, load_theme(TOOLS),
+        self.manager = pygame_gui.UIManager(self.screen.get_size(), load_theme(TOOLS),
                                             enable_live_theme_updates=False)
         fonts = load_fonts()
         self.font, self.small_bold = fonts["font"], fonts["small_bold"]
@@ -357,7 +357,7 @@ class App:
         """Follow the window: pygame resizes the display surface, the UI and layout follow."""
         surface = pygame.display.get_surface()
         if surface is None or surface.get_size() != tuple(size):
-            surface = pygame.display.set_mode(size, pygame.RESIZABLE)  # synthetic resize (tests)
+            surface = set_window_mode(size)  # a synthetic resize (tests)
         self.screen = surface
         self.manager.set_window_resolution(self.screen.get_size())
         self.layout.resize(self.screen.get_size())

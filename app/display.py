@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pygame
 
 OFF_SCREEN_DRIVERS = ("offscreen", "dummy")
 APP_NAME = "RL Sandbox"  #: the window's title and its X11 class (what docks and taskbars group by)
 WM_CLASS_HINT = "SDL_VIDEO_X11_WMCLASS"
+#: The smallest window where nothing is cut off: the side panel (440 px wide, up to 580 px tall
+#: while editing a level) above the status bar with room for the learning curve below it, and a
+#: world area wide enough for a DQN's longest status line in the box under it.
+MIN_WINDOW_SIZE = (1120, 700)
 NO_DISPLAY = ("there is no display to open the app's window on (no X11 or Wayland session); "
               "run it on a desktop, or use the command line: python main.py --help lists "
               "train, eval, levels and study")
@@ -25,6 +34,19 @@ def name_the_window_class() -> None:
     """Ask SDL to give the window the X11 class "RL Sandbox" (unless the user set one); SDL reads
     the hint when the display is initialised, so this must run before that."""
     os.environ.setdefault(WM_CLASS_HINT, APP_NAME)
+
+
+def set_window_mode(size: tuple[int, int]) -> pygame.Surface:
+    """The resizable window at ``size`` (at least :data:`MIN_WINDOW_SIZE`), which the user
+    cannot shrink below that size."""
+    import pygame
+
+    size = (max(int(size[0]), MIN_WINDOW_SIZE[0]), max(int(size[1]), MIN_WINDOW_SIZE[1]))
+    surface = pygame.display.set_mode(size, pygame.RESIZABLE)
+    with warnings.catch_warnings():  # pygame-ce nudges towards Window-only rendering here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pygame.Window.from_display_module().minimum_size = MIN_WINDOW_SIZE
+    return surface
 
 
 def missing_display() -> str | None:

@@ -50,3 +50,36 @@ def test_the_window_is_titled_and_classed_rl_sandbox(tmp_path, monkeypatch):
         assert os.environ[WM_CLASS_HINT] == "mine"
     finally:
         app.close()
+
+
+def test_the_window_has_a_minimum_size_where_nothing_is_cut_off(tmp_path, monkeypatch):
+    import warnings
+
+    import pygame
+
+    from app.app import App
+    from app.controls import PANEL_WIDTH
+    from app.display import MIN_WINDOW_SIZE
+    from app.statusbar import StatusBar
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("RL_SANDBOX_STATE_DIR", str(tmp_path))
+    app = App("mouse", offer_recovery=False)
+    try:
+        app.run_frames(2, [pygame.event.Event(pygame.VIDEORESIZE, size=(600, 400), w=600, h=400)])
+        assert app.screen.get_size() == MIN_WINDOW_SIZE
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            assert pygame.Window.from_display_module().minimum_size == MIN_WINDOW_SIZE
+        for spec in (None, "FrozenLake-v1", "CartPole-v1"):
+            if spec is not None:
+                app.worlds.open_spec(spec)
+                app.run_frames(2)
+            panel = app.controls.rect
+            assert panel.height == app.controls.content_height  # the whole side panel shows
+            assert panel.bottom <= app.screen.get_height() - StatusBar.HEIGHT
+            assert panel.left >= PANEL_WIDTH  # a world area at least as wide as the panel
+            assert app.layout.show_returns_chart
+    finally:
+        app.close()
+
