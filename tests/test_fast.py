@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.envs.toy_text.utils import categorical_sample
+from kernelref import ScriptedRandom, reference_act
 
 from agents.fast import (
     I_DIVERGED,
@@ -86,24 +87,6 @@ def test_outcomes_are_drawn_like_gymnasium() -> None:
         assert _sample(cdf[s, a], u) == categorical_sample(probs, Fixed(u))
 
 
-class ScriptedRandom:
-    """Hands out a fixed stream of uniform numbers; the reference consumes it as the kernel does."""
-
-    def __init__(self, uniforms: np.ndarray) -> None:
-        self.u, self.pos = uniforms, 0
-
-    def random(self) -> float:
-        self.pos += 1
-        return float(self.u[self.pos - 1])
-
-
-def _ref_act(row: np.ndarray, eps: float, u1: float, u2: float) -> int:
-    if u1 < eps:
-        return min(int(u2 * len(row)), len(row) - 1)
-    ties = [i for i, v in enumerate(row.tolist()) if v == max(row.tolist())]
-    return ties[int(u2 * len(ties))]
-
-
 def _reference(env: gym.Env, agent, eps: float, uniforms: np.ndarray, n_steps: int):
     """The same run through gymnasium's own ``step`` and ``agents.tabular``'s ``update``."""
     stream = ScriptedRandom(uniforms)
@@ -116,14 +99,14 @@ def _reference(env: gym.Env, agent, eps: float, uniforms: np.ndarray, n_steps: i
     ret = 0.0
     for _ in range(n_steps):
         if a_next is None:
-            a = _ref_act(agent.q[s], eps, stream.random(), stream.random())
+            a = reference_act(agent.q[s], eps, stream.random(), stream.random())
         else:
             a = a_next
         s2, r, term, trunc, _ = env.step(a)
         ret += r
         a_next = na = None
         if agent.needs_next_action and not term:
-            na = _ref_act(agent.q[s2], eps, stream.random(), stream.random())
+            na = reference_act(agent.q[s2], eps, stream.random(), stream.random())
             a_next = None if trunc else na
         agent.update(s, a, r, s2, term, next_action=na, truncated=trunc)
         if term or trunc:

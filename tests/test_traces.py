@@ -6,6 +6,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from kernelref import ScriptedRandom, reference_act
 
 from agents.config import ConfigError, TabularConfig
 from agents.fast import I_NEXT_ACTION, I_STATE, I_UPOS, N_ISTATE, TabularModel, TurboRunner
@@ -167,24 +168,6 @@ def test_dyna_with_no_planning_steps_is_plain_q_learning() -> None:
 
 
 # ---- the compiled kernel is the Python agent ----------------------------------------------
-class ScriptedRandom:
-    """Hands out a fixed stream of uniforms; the reference consumes it as the kernel does."""
-
-    def __init__(self, uniforms: np.ndarray) -> None:
-        self.u, self.pos = uniforms, 0
-
-    def random(self) -> float:
-        self.pos += 1
-        return float(self.u[self.pos - 1])
-
-
-def _act(row: np.ndarray, eps: float, u1: float, u2: float) -> int:
-    if u1 < eps:
-        return min(int(u2 * len(row)), len(row) - 1)
-    ties = [i for i, v in enumerate(row.tolist()) if v == max(row.tolist())]
-    return ties[int(u2 * len(ties))]
-
-
 def _reference(env: gym.Env, agent, eps: float, uniforms: np.ndarray, n_steps: int) -> int:
     """``n_steps`` through gymnasium's ``step`` and the agent's ``update``, every random number
     (actions, outcomes, resets, planning) from one stream in the kernel's order."""
@@ -198,11 +181,13 @@ def _reference(env: gym.Env, agent, eps: float, uniforms: np.ndarray, n_steps: i
     agent.epsilon = eps
     s, a_next = 0, None
     for _ in range(n_steps):
-        a = _act(agent.q[s], eps, stream.random(), stream.random()) if a_next is None else a_next
+        a = a_next
+        if a is None:
+            a = reference_act(agent.q[s], eps, stream.random(), stream.random())
         s2, r, term, trunc, _ = env.step(a)
         a_next = na = None
         if agent.needs_next_action and not term:
-            na = _act(agent.q[s2], eps, stream.random(), stream.random())
+            na = reference_act(agent.q[s2], eps, stream.random(), stream.random())
             a_next = None if trunc else na
         agent.update(s, a, r, s2, term, next_action=na, truncated=trunc)
         if term or trunc:
