@@ -19,7 +19,8 @@ def play(args: argparse.Namespace) -> int:
     if args.device is not None:
         check_device_name(args.device)  # before a window opens
     return int(run_app(args.env, device=args.device,
-                       agent_file=getattr(args, "agent_file", None)))
+                       agent_file=getattr(args, "agent_file", None),
+                       watch=bool(getattr(args, "watch", False))))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,3 +37,15 @@ def seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**63-1, got "
                                          f"{number_text(value)}")
     return value
+
+
+def unit_interval(text: str) -> float:
+    """A probability such as an evaluation epsilon: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {shorten(text)}") \
+            from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {shorten(text)}")
+    return value

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.argtypes import positive_int, seed
+from agents.argtypes import positive_int, seed, unit_interval
 from agents.config import ConfigError, TabularConfig
 from agents.factory import KINDS, build
 from agents.presetfile import expand_preset_argv
@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--agent-file", default=None,
                       help="open with this agent (a file saved by train, tune or the app); "
                            "--preset FILE.json opens the agent tune saved")
+    play.add_argument("--watch", action="store_true",
+                      help="start watching: the agent plays greedily and learns nothing (T in "
+                           "the app trains it)")
 
     train = sub.add_parser("train", help="train an agent headless and save it")
     train.add_argument("--env", required=True,
@@ -146,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--episodes", type=positive_int, default=100)
     ev.add_argument("--seed", type=seed, default=None,
                     help="episode i is seeded seed+i (default: the course's 100 evaluation seeds)")
+    ev.add_argument("--epsilon", type=unit_interval, default=0.0,
+                    help="evaluation epsilon: the chance of a random action each step "
+                         "(default 0: greedy); nothing is learnt either way")
     ev.add_argument("--device", default="auto",
                     help="torch device for a DQN: auto (cuda if torch sees a GPU), cpu, cuda or "
                          "cuda:N (default auto)")
@@ -179,7 +185,7 @@ def main(argv: list[str] | None = None, play: PlayCommand | None = None) -> int:
         return int(exc.code or 0)
     command = args.command or "play"
     if args.command is None:
-        args.env, args.device = "mouse", None
+        args.env, args.device, args.watch = "mouse", None, False
     from agents.storage import AgentFileError
 
     bad_input: tuple[type[BaseException], ...] = (BadInput, ConfigError, AgentFileError)
@@ -354,11 +360,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(resolved.notice, file=sys.stderr)
     check_fits(args.agent_file, agent, meta, env)
     seeds = eval_seeds(args.episodes, args.seed)
-    result = evaluate(env, agent, seeds)
+    result = evaluate(env, agent, seeds, epsilon=args.epsilon)
     _notice_capped(result)
     summary = {
         "agent": meta.get("kind"), "env": resolved.spec, "agent_file": str(args.agent_file),
-        "greedy": True, "mean_reward": result.mean_reward, "std_reward": result.std_reward,
+        "greedy": args.epsilon == 0.0, "epsilon": args.epsilon,
+        "mean_reward": result.mean_reward, "std_reward": result.std_reward,
         "success_rate": result.success_rate, "mean_length": result.mean_length,
         "episodes": result.episodes,
         "seeds": "course" if args.seed is None else f"{args.seed}..{args.seed + args.episodes - 1}",

@@ -228,12 +228,8 @@ class DQN(DQNTraining):
         self._numpy_greedy = numpy_greedy_for(self.q_net)
         self.optimizer = make_adam(self._params, cfg.learning_rate, cfg.adam_eps)
         self._adam = AdamSteps(self.optimizer, self._params)
-        if self.uses_frame_replay:
-            self.buffer: ReplayBuffer | FrameReplay = FrameReplay(
-                cfg.buffer_size, self._obs_shape, self._device, self._sample_gen)
-        else:
-            self.buffer = ReplayBuffer(cfg.buffer_size, self._obs_shape, self._obs_dtype,
-                                       self._device, self._sample_gen)
+        self.buffer: ReplayBuffer | FrameReplay | None = None  # see _replay
+        self._replay_start = 0  # num_steps when the ring was allocated
         self.nstep = NStepAccumulator(cfg.n_step, cfg.gamma)
         self.num_steps = 0
         self.num_updates = 0
@@ -242,6 +238,30 @@ class DQN(DQNTraining):
         self._schedule_key: tuple | None = None
         self.epsilon = cfg.epsilon_start
         self.history = new_history()
+
+    def _replay(self) -> ReplayBuffer | FrameReplay:
+        """The replay ring, allocated by the first transition stored.
+
+        An agent loaded to be evaluated or watched never learns, and an Atari-sized ring is
+        about a gigabyte (on a GPU, device memory): it is claimed only when learning starts.
+        Its size was checked when the agent was built (:meth:`_check_size`). Training waits for
+        ``learning_starts`` transitions in this ring, also when a loaded agent's step count is
+        past that already: batches are never drawn from a handful of transitions.
+        """
+        if self.buffer is None:
+            self._replay_start = self.num_steps
+            if self.uses_frame_replay:
+                self.buffer = FrameReplay(self.config.buffer_size, self._obs_shape, self._device,
+                                          self._sample_gen)
+            else:
+                self.buffer = ReplayBuffer(self.config.buffer_size, self._obs_shape,
+                                           self._obs_dtype, self._device, self._sample_gen)
+        return self.buffer
+
+    @property
+    def replay_size(self) -> int:
+        """Transitions in replay now (0 before the first one: no ring is allocated yet)."""
+        return 0 if self.buffer is None else int(self.buffer.size)
 
     @property
     def uses_frame_replay(self) -> bool:
@@ -421,19 +441,21 @@ class DQN(DQNTraining):
             self._max_abs_reward = abs(float(reward))
         if self._obs_start is not None:  # checked here: a bad index on a GPU poisons its context
             state, next_state = self._index(state), self._index(next_state)
-        elif self.uses_frame_replay:
-            state, next_state = self.buffer.register(state, next_state)
+        buffer = self._replay()
+        if isinstance(buffer, FrameReplay):
+            state, next_state = buffer.register(state, next_state)
         if cfg.n_step == 1:
-            self.buffer.add(state, action, reward, next_state, 0.0 if terminated else cfg.gamma)
+            buffer.add(state, action, reward, next_state, 0.0 if terminated else cfg.gamma)
         else:
             for row in self.nstep.push(state, action, reward, next_state, terminated, truncated):
-                self.buffer.add(*row)
+                buffer.add(*row)
         self.num_steps += 1
         if self.num_steps % cfg.target_update_interval == 0:
             self.sync_target()
         self.epsilon = self.epsilon_at(self.num_steps)
-        if (self.num_steps > cfg.learning_starts and self.num_steps % cfg.train_freq == 0
-                and self.buffer.size > 0):
+        if (self.num_steps - self._replay_start > cfg.learning_starts
+                and self.num_steps % cfg.train_freq == 0
+                and buffer.size > 0):
             return self.train(cfg.gradient_steps)
         return None
 
@@ -446,7 +468,9 @@ class DQN(DQNTraining):
         return index
 
     def start_episode(self) -> None:
-        """Nothing to do: n-step returns are cut by the transitions' own end flags."""
+        """Drop n-step leftovers: an episode that ended flushed them all, so any left belong to
+        one the session abandoned (switching to a greedy run or to watching and back)."""
+        self.nstep.clear()
 
     def end_episode(self) -> None:
         """Drop n-step leftovers of an episode the caller abandons (reset without an ending)."""

@@ -1,6 +1,7 @@
 """Greedy evaluation on seeded episodes, the way the Hugging Face Deep RL course scores agents.
 
-Used by ``main.py eval``, the course export and the benchmark; any agent with ``greedy`` and an
+Used by ``main.py eval``, the course export and the benchmark; :func:`play_action` is also how
+a ``TrainingSession`` watching (mode ``"watch"``) acts. Any agent with ``greedy`` and an
 ``rng`` attribute (tabular or DQN) can be evaluated. :func:`greedy_rollout` plays one greedy
 episode on a second env (the app records GIFs with it) without disturbing training.
 
@@ -40,14 +41,42 @@ class EvalResult:
     """Episodes stopped by ``max_steps`` rather than by the env (counted as failures)."""
 
 
-def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int],
-             max_steps: int | None = None) -> EvalResult:
-    """Play one greedy episode per seed (``env.reset(seed=...)``), as the course evaluates.
+def play_action(agent: Agent, obs: Any, action_space: gymnasium.spaces.Discrete,
+                epsilon: float, rng: np.random.Generator) -> int:
+    """The action of an agent that plays without learning (evaluation, watching in the app).
 
-    An episode ends when the env ends it or after ``max_steps`` steps (default: the env's own
-    time limit, else :data:`DEFAULT_MAX_STEPS`). Greedy tie-breaks draw from a Generator seeded
-    with the first seed (the agent's own is restored afterwards), so the result is reproducible.
+    Its greedy action, or with probability ``epsilon`` (an evaluation epsilon, usually 0) a
+    uniformly random one drawn from ``rng``; ``rng`` is not drawn from at all when ``epsilon``
+    is 0, so a greedy run is the same whatever ``rng`` is. Nothing is learnt.
     """
+    if epsilon > 0.0 and rng.random() < epsilon:
+        return int(action_space.start) + int(rng.integers(int(action_space.n)))
+    return int(agent.greedy(obs))
+
+
+def check_play_epsilon(epsilon: float) -> float:
+    """``epsilon`` as a float in [0, 1].
+
+    Raises:
+        ValueError: anything else, in one sentence.
+    """
+    value = float(epsilon)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"the evaluation epsilon must be between 0 and 1, got {epsilon!r}")
+    return value
+
+
+def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int],
+             max_steps: int | None = None, epsilon: float = 0.0) -> EvalResult:
+    """Play one episode per seed (``env.reset(seed=...)``), as the course evaluates.
+
+    Actions are :func:`play_action`'s: greedy, or random with probability ``epsilon``. An
+    episode ends when the env ends it or after ``max_steps`` steps (default: the env's own time
+    limit, else :data:`DEFAULT_MAX_STEPS`). Greedy tie-breaks and the epsilon draws come from a
+    Generator seeded with the first seed (the agent's own is restored afterwards), so the result
+    is reproducible.
+    """
+    epsilon = check_play_epsilon(epsilon)
     cap = max_steps or step_cap(env)
     rets, lengths, wins, capped = [], [], 0, 0
     judge = success_judge(env)
@@ -58,7 +87,8 @@ def evaluate(env: gymnasium.Env, agent: Agent, seeds: list[int],
             obs, _ = env.reset(seed=int(seed))
             total, n, term, trunc = 0.0, 0, False, False
             while not (term or trunc) and n < cap:
-                obs, r, term, trunc, _ = env.step(int(agent.greedy(obs)))
+                action = play_action(agent, obs, env.action_space, epsilon, agent.rng)
+                obs, r, term, trunc, _ = env.step(action)
                 total += float(r)
                 n += 1
             rets.append(total)

@@ -4,8 +4,8 @@
 what happened; ``snapshot`` gives a view what it needs to draw. Two paths run the same MDP:
 
 * the Python path (``env.step`` + ``agent.update``): used for recording the update arithmetic,
-  for greedy demonstration, for a human driving (``manual_step``), for DQN and whenever turbo is
-  off or the env has no tabular model;
+  for greedy demonstration and watching (no update at all), for a human driving
+  (``manual_step``), for DQN and whenever turbo is off or the env has no tabular model;
 * the turbo path (``agents.fast``, driven by ``agents.turbodrive``): chunks of ~1 ms of compiled
   steps, the time budget checked between chunks.
 
@@ -28,6 +28,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from agents.evaluation import check_play_epsilon, play_action
 from agents.fast import I_DIVERGED, I_EP_STEP, I_EPISODE, I_NEXT_ACTION, I_STATE, I_STEP, place_env
 from agents.protocol import Agent, TrainingDiverged
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
@@ -43,6 +44,10 @@ from levels.success import success_judge
 
 __all__ = ["HISTORY", "AdvanceReport", "EpisodeResult", "LevelChange", "PATH_RING", "Snapshot",
            "TrainingSession", "Transition"]
+
+MODES = ("learn", "greedy", "watch")
+"""What a step does: learn (explore, update), a greedy demonstration, or watching (greedy or
+at the watch epsilon, no update); the last two are not training and are counted apart."""
 
 _DIVERGED = ("Q-values diverged (a value became infinite or NaN) at step {step}; "
              "lower alpha or gamma and reset the agent.")
@@ -86,6 +91,7 @@ class TrainingSession:
         self.turbo = bool(turbo)
         self.env_spec = env_spec
         self.mode = "learn"
+        self.watch_epsilon = 0.0
         self.agent_notice: str | None = None
         self._bind_env(env)
         self._seed_everything(seed)
@@ -108,8 +114,9 @@ class TrainingSession:
 
     def _seed_everything(self, seed: int) -> None:
         self.seed = int(seed)
-        agent_seq, env_seq = np.random.SeedSequence(self.seed).spawn(2)
+        agent_seq, env_seq, watch_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.agent.reseed(agent_seq)
+        self._watch_rng = np.random.default_rng(watch_seq)  # the watch epsilon's draws
         self._env_seed = int(env_seq.generate_state(1)[0])
         self._turbo.discard_uniforms()
 
@@ -157,22 +164,22 @@ class TrainingSession:
 
     @property
     def greedy_episodes(self) -> int:
-        """Finished episodes that were greedy demonstrations (mode "greedy")."""
+        """Finished episodes that were not training (modes "greedy" and "watch")."""
         return self.book.greedy_episodes
 
     @property
     def greedy_steps(self) -> int:
-        """Env steps that were greedy demonstrations."""
+        """Env steps that were not training (greedy demonstrations and watching)."""
         return self.book.greedy_steps
 
     @property
     def training_episodes(self) -> int:
-        """Finished episodes that were training, not greedy demonstrations."""
+        """Finished episodes that were training, not greedy demonstrations or watching."""
         return self.book.episode - self.book.greedy_episodes
 
     @property
     def training_steps(self) -> int:
-        """Env steps that were training, not greedy demonstrations."""
+        """Env steps that were training, not greedy demonstrations or watching."""
         return self.book.total_steps - self.book.greedy_steps
 
     def recent_returns(self, n: int = 100) -> np.ndarray:
@@ -210,7 +217,9 @@ class TrainingSession:
 
     @property
     def epsilon(self) -> float:
-        """Exploration rate of the next step (0 in greedy mode)."""
+        """Exploration rate of the next step (0 in greedy mode, the watch epsilon watching)."""
+        if self.mode == "watch":
+            return self.watch_epsilon
         if self.mode != "learn":
             return 0.0
         return self._eps(int(self.book.istate[I_STEP]), int(self.book.istate[I_EPISODE]))
@@ -289,7 +298,8 @@ class TrainingSession:
         return Transition(s, a, r, obs, term, trunc, update), finished
 
     def _choose_action(self, s: Any, learn: bool, forced: int | None) -> int:
-        """A human's action, the greedy one (demonstration), SARSA's already chosen one, or the
+        """A human's action, the one of an agent playing without learning (greedy demonstration,
+        watching: :func:`agents.evaluation.play_action`), SARSA's already chosen one, or the
         agent's epsilon-greedy choice at the schedule's epsilon."""
         agent, st = self.agent, self.book.istate
         if learn:
@@ -297,7 +307,7 @@ class TrainingSession:
         if forced is not None:
             a = forced
         elif not learn:
-            a = int(agent.greedy(s))
+            a = play_action(agent, s, self.env.action_space, self.epsilon, self._watch_rng)
         elif st[I_NEXT_ACTION] >= 0:
             a = int(st[I_NEXT_ACTION])
         else:
@@ -358,15 +368,27 @@ class TrainingSession:
 
     # ---- commands -------------------------------------------------------------------------------
     def set_mode(self, mode: str) -> None:
-        """"learn" (explore and update) or "greedy" (demonstrate: no exploration, no updates).
+        """One of :data:`MODES`: "learn" (explore and update), "greedy" (demonstrate: no
+        exploration, no updates) or "watch" (play at :attr:`watch_epsilon`, no updates).
 
-        Switching starts a fresh episode, so a demonstration starts from the start.
+        Neither "greedy" nor "watch" changes the agent's parameters, Q-table, replay or counters,
+        so going back to "learn" resumes learning where it stopped. Switching starts a fresh
+        episode, so a demonstration starts from the start (and no learnt transition spans two
+        modes).
         """
-        if mode not in ("learn", "greedy"):
-            raise ValueError(f"mode must be 'learn' or 'greedy', got {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if mode != self.mode:
             self.mode = mode
             self._start_episode()
+
+    def set_watch_epsilon(self, epsilon: float) -> None:
+        """The exploration rate while watching (0: greedy), in [0, 1].
+
+        Raises:
+            ValueError: a value outside [0, 1] (nothing is changed).
+        """
+        self.watch_epsilon = check_play_epsilon(epsilon)
 
     def set_hyperparameters(self, **kw: Any) -> None:
         """Change the agent's hyperparameters live (validated by the agent, all or nothing);

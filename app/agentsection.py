@@ -1,15 +1,16 @@
 """The panel's agent section: which agent learns, and the buttons that drive its training.
 
-Agent drop-down, Drive and Greedy; Play, Step and Reset; agent files, GIF recording and the
-compare menu (a second agent learning the same world side by side). While the level is invalid
-the training buttons are greyed out (:meth:`AgentSection.set_training_enabled`).
+Agent drop-down, Drive and Greedy; Play, Step, Reset and Watch; agent files, GIF recording and
+the compare menu (a second agent learning the same world side by side). While the agent is
+watched (it plays and learns nothing) the section's heading line says so. While the level is
+invalid the training buttons are greyed out (:meth:`AgentSection.set_training_enabled`).
 """
 
 from __future__ import annotations
 
 import pygame
-from pygame_gui.core import UIElement
-from pygame_gui.elements import UIButton, UIDropDownMenu
+from pygame_gui.core import ObjectID, UIElement
+from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel
 
 from app.commands import (
     ChooseAgent,
@@ -23,14 +24,16 @@ from app.commands import (
     ResetLearning,
     SaveAgent,
     Step,
+    Watch,
 )
-from app.panelbase import AGENTS, GAP, MARGIN, ROW, PanelKit, PanelState, show_selected
+from app.panelbase import AGENTS, GAP, HEADING, MARGIN, ROW, PanelKit, PanelState, show_selected
 
 COMPARE_OFF = "compare: off"
 AGENT_MENU_W = 170
 PLAY_H = 32  # Play / Step / Reset: the buttons used most are the biggest
 SMALL_H = 26
 SMALL_W = 88  # Save agent / Load agent / Record GIF; the compare menu takes the rest
+WATCHING = "Watching (not learning)"
 
 
 class AgentSection:
@@ -47,18 +50,24 @@ class AgentSection:
         self.play_button: UIButton | None = None
         self.step_button: UIButton | None = None
         self.reset_button: UIButton | None = None
+        self.watch_button: UIButton | None = None
+        self.watch_banner: UILabel | None = None  # "Watching (not learning)" by the heading
         self.agent_buttons: dict[str, UIButton] = {}
         self.training_widgets: list[UIElement] = []
 
     def build(self, y: int) -> int:
         """The section at ``y``: agent row, training row, files-and-compare row."""
+        self.watch_banner = UILabel(
+            pygame.Rect(MARGIN, y, self.kit.inner_width, HEADING), WATCHING.upper(),
+            self.kit.manager, container=self.kit.container,
+            object_id=ObjectID(object_id="#watch_banner"), visible=int(self.state.watching))
         y = self.kit.heading(y, "AGENT")
         offered = [(label, kind) for label, kind in AGENTS if kind in self.state.agent_options]
         y = self._build_agent_row(y, offered)
         y = self._build_training_row(y)
         y = self._build_files_row(y, offered)
         self.training_widgets = [self.play_button, self.step_button, self.reset_button,
-                                 self.greedy_button, self.drive_button,
+                                 self.watch_button, self.greedy_button, self.drive_button,
                                  self.agent_buttons["record"], self.agent_buttons["save_agent"]]
         return y
 
@@ -92,9 +101,9 @@ class AgentSection:
         return y + ROW + GAP
 
     def _build_training_row(self, y: int) -> int:
-        """Play, Step and Reset: the buttons used most are the biggest."""
+        """Play, Step, Reset and Watch: the buttons used most are the biggest."""
         kit = self.kit
-        cells = kit.row(y, 3, PLAY_H)
+        cells = kit.row(y, 4, PLAY_H)
         self.play_button = kit.button(cells[0], "Play", "Start / pause training (Space)",
                                         lambda: self.emit(Play(not self.state.playing)),
                                         "@primary_button")
@@ -103,6 +112,11 @@ class AgentSection:
         self.reset_button = kit.button(cells[2], "Reset", "Forget everything learnt: fresh "
                                          "Q-table, episode 0 (R)",
                                          lambda: self.emit(ResetLearning()))
+        self.watch_button = kit.button(cells[3], "Watch (T)", "Watch: the agent plays its "
+                                         "greedy policy at the set speed and learns nothing "
+                                         "(a loaded agent, say). Press again (T) to train on "
+                                         "from where it stopped",
+                                         lambda: self.emit(Watch(not self.state.watching)))
         return y + PLAY_H + GAP
 
     def _build_files_row(self, y: int, offered: list[tuple[str, str]]) -> int:
@@ -139,13 +153,20 @@ class AgentSection:
             else:
                 widget.disable()
         show_selected(self.drive_button, self.state.drive)
+        show_selected(self.watch_button, self.state.watching)
 
     def sync(self) -> None:
         s = self.state
         self.play_button.set_text("Pause" if s.playing else "Play")
         self.drive_button.set_text("Driving (M)" if s.drive else "Drive (M)")
         self.greedy_button.set_text("Stop run (G)" if s.demo else "Greedy (G)")
+        self.watch_button.set_text("Train (T)" if s.watching else "Watch (T)")
         show_selected(self.drive_button, s.drive)
+        show_selected(self.watch_button, s.watching)
+        if s.watching:
+            self.watch_banner.show()
+        else:
+            self.watch_banner.hide()
 
     # -- event handlers ------------------------------------------------------------------------
     def _on_agent(self, event: pygame.event.Event) -> None:

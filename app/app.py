@@ -238,6 +238,7 @@ class App:
             cmd.ResetLearning: lambda _c: training.reset_learning(),
             cmd.GreedyRun: lambda _c: training.toggle_demo(),
             cmd.Drive: lambda c: training.set_drive(c.on),
+            cmd.Watch: lambda c: training.watch(c.on),
             cmd.ChooseAgent: lambda c: self._choose_agent(c.kind),
             cmd.RebuildDQN: lambda c: self._rebuild_dqn(c.name, c.value),
             cmd.SetHyperparameter: lambda c: self._set_hyperparameter(c.name, c.value),

@@ -37,6 +37,14 @@ class GreedyRun:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """Watch (``on``): the agent plays greedily at the set speed and learns nothing; off: it
+    trains again from where it stopped."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Drive:
     """Drive mode on or off (arrow keys move the agent)."""
 
@@ -180,7 +188,7 @@ class ShowNotice:
     kind: str = "info"
 
 
-Command = (Play | Step | ResetLearning | GreedyRun | Drive | ChooseAgent | SetHyperparameter
+Command = (Play | Step | ResetLearning | GreedyRun | Watch | Drive | ChooseAgent | SetHyperparameter
            | RebuildDQN | SetSpeed | SetOverlay | DynamicProgrammingStep | ChooseTool | ChooseLevel
            | NewLevel | GenerateLevel | ResizeLevel | OpenLevel | SaveLevel | OpenEnvPicker
            | Compare | RecordGif | SaveAgent | LoadAgent | OpenStudy | ShowNotice

@@ -235,10 +235,12 @@ class Controls:
         self.overlay_toggles.sync()
 
     # -- what the app tells the panel to show ----------------------------------------------------
-    def show_training(self, *, playing: bool, demo: bool, drive: bool) -> None:
-        """Play / greedy run / drive mode as the app now has them."""
+    def show_training(self, *, playing: bool, demo: bool, drive: bool,
+                      watching: bool = False) -> None:
+        """Play / greedy run / drive mode / watching as the app now has them."""
         s = self._state
         s.playing, s.demo, s.drive = bool(playing), bool(demo), bool(drive)
+        s.watching = bool(watching)
         self.agent_section.sync()
 
     def show_tool(self, key: str) -> None:

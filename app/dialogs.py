@@ -27,6 +27,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Right arrow or N", "one training step (shows the update as arithmetic)"),
     ("R", "reset learning (fresh Q-table)"),
     ("G", "greedy demonstration run (no exploration, no learning)"),
+    ("T", "watch: the agent plays greedily at the set speed, learning nothing; T again trains"),
     ("W A S D", "move the agent by hand; it learns from your moves"),
     ("M", "drive mode: the arrow keys move the agent instead of stepping"),
     ("1 - 9", "choose an editing tool (start, floor, wall, hole, goal, cheeses, poison, eraser)"),

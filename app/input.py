@@ -29,6 +29,7 @@ from app.commands import (
     Play,
     ResetLearning,
     Step,
+    Watch,
 )
 from app.controls import Controls
 from app.dialogs import Dialogs
@@ -167,6 +168,8 @@ class InputRouting:
             return Play(not training.playing)
         if key == pygame.K_m:
             return Drive(not training.drive)
+        if key == pygame.K_t:
+            return Watch(not training.watching)
         simple = {pygame.K_n: Step(), pygame.K_r: ResetLearning(), pygame.K_g: GreedyRun(),
                   pygame.K_e: OpenEnvPicker(), pygame.K_l: OpenLevelSettings()}
         if key in simple:

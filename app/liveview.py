@@ -361,7 +361,10 @@ class LiveView:
                      f"{dqn.learning_rate:.3g}")
         else:
             line1 = (f"collecting experience: training starts after {cfg.learning_starts:,} "
-                     f"steps (now {dqn.num_steps:,})")
+                     f"steps in replay (now {dqn.replay_size:,})")
+        if self.training.watching:
+            line1 = ("watching (not learning): nothing goes into replay, no gradient steps; "
+                     "T trains again")
         line2 = (f"{dqn.num_updates:,} gradient steps   replay {dqn.replay_size:,} / "
                  f"{cfg.buffer_size:,}   target every {cfg.target_update_interval:,} steps   "
                  f"batch {cfg.batch_size}")

@@ -11,9 +11,10 @@ import sys
 
 
 def run_app(spec: str = "mouse", device: str | None = None,
-            agent_file: str | None = None) -> int:
+            agent_file: str | None = None, watch: bool = False) -> int:
     """Open the sandbox window on ``spec`` (a bundled level name, a level file or a Gymnasium id
-    such as ``CartPole-v1``) and run it; ``agent_file`` is loaded first (its world opens).
+    such as ``CartPole-v1``) and run it; ``agent_file`` is loaded first (its world opens), and
+    with ``watch`` the agent starts out watched (playing greedily, learning nothing).
 
     Returns the process exit code: 0 after a normal close, 2 when ``spec`` cannot be opened (one
     sentence on stderr, also when there is no display to open a window on), 1 when the display
@@ -33,8 +34,13 @@ def run_app(spec: str = "mouse", device: str | None = None,
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    loaded = True
     if agent_file is not None:
-        app.agent_files.load_agent_from(agent_file)  # a bad file: a dialog, the app runs on
+        loaded = app.agent_files.load_agent_from(agent_file)  # a bad file: a dialog, runs on
+    if watch and loaded:
+        from app.commands import Watch
+
+        app.command(Watch(True))
     return app.run()
 
 

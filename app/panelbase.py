@@ -67,6 +67,7 @@ class PanelState:
     playing: bool = False
     drive: bool = False
     demo: bool = False
+    watching: bool = False  # the agent plays without learning
     agent_options: tuple[str, ...] = tuple(kind for _label, kind in AGENTS)
     editable: bool = True  # a level (paint tools) rather than a Gymnasium env
     board: bool = True  # a board to draw overlays on (not CartPole & co.)

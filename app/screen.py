@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from agents.records import Snapshot
 from app import colors as C
 from app.agentfactory import label
 from app.board import Board
@@ -255,13 +256,26 @@ class ScreenLayout:
             name = f"DQN on {str(agent.device).upper()}"
         if recording:
             mode = "recording a GIF"
+        elif training.watching and not training.demo:
+            mode = watch_caption(snap, training.watch_start, training.playing)
         else:
             mode = "greedy run" if training.demo else ("training" if training.playing else
                                                        "paused")
         if training.lane is not None:
             name = f"{name} vs {label(training.lane.session.agent.kind)}"
-        # Greedy demonstrations (G) are not training: their steps and episodes are not counted.
+        # Greedy demonstrations (G) and watching are not training: their steps and episodes
+        # are not counted.
         self.status.set_stats(episode=session.training_episodes,
                               steps=session.training_steps,
                               steps_per_s=live.rate.rate if training.playing else 0.0,
                               epsilon=snap.epsilon, extra=f"{name} \u00b7 {mode}")
+
+
+def watch_caption(snap: Snapshot, watch_start: int, playing: bool) -> str:
+    """The status bar's words while the agent is watched: that it does not learn, the return of
+    the episode being played (the game's own score on Atari) and of the last one watched."""
+    text = "Watching (not learning)" + ("" if playing else ", paused")
+    text += f" \u00b7 return {snap.episode_return:g}"
+    if snap.episode > watch_start and len(snap.returns):
+        text += f" \u00b7 last episode {float(snap.returns[-1]):g}"
+    return text

@@ -71,7 +71,7 @@ def read_extras(session: Any, frame: bool, dqn: bool) -> Extras:
     if dqn and agent.kind == "dqn":
         stats = DQNReadout(agent.stats_history(), str(agent.device), agent.config,
                            float(agent.current_learning_rate), int(agent.num_steps),
-                           int(agent.num_updates), int(agent.buffer.size))
+                           int(agent.num_updates), agent.replay_size)
     return Extras(picture, error, stats)
 
 

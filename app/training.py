@@ -1,9 +1,10 @@
 """Training, seen from the app: the object that owns the session and drives it.
 
 :class:`TrainingControl` owns the session on screen (and compare mode's second one), whether it
-plays, runs a greedy demonstration or is driven by hand, the step accumulator that turns a speed
-into steps per frame, and the agent's move being animated. It is handed the panel, status bar,
-info strip and optimal-values service it reports to; it never draws. Views learn that something
+plays, runs a greedy demonstration, is watched (plays without learning) or is driven by hand,
+the step accumulator that turns a speed into steps per frame, and the agent's move being
+animated. It is handed the panel, status bar, info strip and optimal-values service it reports
+to; it never draws. Views learn that something
 changed by reading :attr:`TrainingControl.revision` (anything new to show) and
 :attr:`TrainingControl.generation` (learning started over: curves and rates restart).
 
@@ -87,6 +88,8 @@ class TrainingControl:
         self.playing = False
         self.demo = False
         self.drive = False
+        self.watching = False  # the agent plays (greedy, at the set speed) and learns nothing
+        self.watch_start = 0  # the session's episode count when watching began
         self.move: Move | None = None
         self.moves_started = 0  # views follow the agent's situation when a new glide starts
         self.dqn_note = ""  # where a DQN's settings came from (preset, file, the user)
@@ -195,7 +198,12 @@ class TrainingControl:
 
     # ==== training commands =======================================================================
     def _show_training(self) -> None:
-        self.controls.show_training(playing=self.playing, demo=self.demo, drive=self.drive)
+        self.controls.show_training(playing=self.playing, demo=self.demo, drive=self.drive,
+                                    watching=self.watching)
+
+    def _mode(self) -> str:
+        """The session's mode outside a greedy run: watching, or learning."""
+        return "watch" if self.watching else "learn"
 
     def pause(self, notice: str | None = None) -> None:
         self.quiesce()
@@ -221,7 +229,7 @@ class TrainingControl:
         """Fast training records no steps: say so where the arithmetic of a step would show."""
         speed = self.controls.state.speed
         fast = speed is None or speed > SLOW_SPEED
-        if self.session is None or self.session.agent.kind == "dqn":
+        if self.session is None or self.session.agent.kind == "dqn" or self.watching:
             return  # a DQN's box shows its training statistics instead
         if self.playing and fast:
             self.info.set_arithmetic([], FAST_NOTE)
@@ -259,6 +267,8 @@ class TrainingControl:
         if grid is None or direction not in grid.action_dirs:
             return
         self.pause("Paused: you are driving")
+        if self.watching:
+            self.watch(False)  # a driven agent learns from the moves
         if self.session.mode != "learn":
             self.session.set_mode("learn")
         transition = self.session.manual_step(grid.action_dirs.index(direction))
@@ -302,15 +312,47 @@ class TrainingControl:
         self.quiesce()
         self.demo = False
         self._show_training()
-        if self.session is not None and self.session.mode != "learn":
-            self.session.set_mode("learn")
+        if self.session is not None and self.session.mode != self._mode():
+            self.session.set_mode(self._mode())
         if result is not None:
             outcome = "a success" if result.success else "not a success"
             self.status.notify(f"Greedy run: return {result.ret:g} in {result.length} steps, "
                                f"{outcome}", "info" if result.success else "warn", 10)
         self.changed()
 
+    def watch(self, on: bool) -> None:
+        """T: watch the agent play (greedy, at the speed slider's pace, learning nothing), or
+        train again: parameters, replay and counters are where watching found them."""
+        self.quiesce()
+        if on and not self.can_train():
+            return
+        if self.demo:
+            self.end_demo(None)
+        assert self.session is not None
+        self.watching = bool(on)
+        self.session.set_mode(self._mode())  # a fresh episode either way
+        self.watch_start = self.session.episode
+        self.move = None
+        self._step_acc = 0.0
+        if on:
+            self.drive = False
+            self.playing = True
+            self.info.set_arithmetic([], "Watching (not learning): the agent follows its best "
+                                         "actions at the set speed; nothing is stored or "
+                                         "learnt. T trains again.")
+            self.status.notify("Watching (not learning): the speed slider sets the pace, "
+                               "T trains again", "info", 10)
+        else:
+            self.info.set_arithmetic([], STEP_NOTE)
+            self.status.notify("Training again from where it stopped" if self.playing else
+                               "Back to training: Space plays", "info")
+        self._show_training()
+        self.explain_speed()
+        self.changed()
+
     def set_drive(self, on: bool) -> None:
+        if on and self.watching:
+            self.watch(False)  # a driven agent learns from the moves
         self.drive = bool(on)
         self._show_training()
         if self.drive:
@@ -400,6 +442,9 @@ class TrainingControl:
         """Make ``session`` the one the app trains and shows (views start over)."""
         self.quiesce()
         self.session = session
+        if self.watching:  # watching lasts until switched off: a loaded agent is watched too
+            session.set_mode("watch")
+            self.watch_start = session.episode
         self.settings.follow(session.agent)
         self.valid = True
         if note is not None:
@@ -496,7 +541,7 @@ class TrainingControl:
         if record and self.move is not None:
             self._step_acc += n  # let the current move finish before the next one starts
             return
-        lane = self.lane if not self.demo else None
+        lane = self.lane if not (self.demo or self.watching) else None
         t0 = time.perf_counter()
         if lane is not None:  # the faster agent waits for the slower one
             n = min(n, max(0, lane.session.total_steps + COMPARE_LEAD - session.total_steps))

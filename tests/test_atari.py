@@ -97,12 +97,12 @@ def test_dqn_on_space_invaders_trains_with_the_nature_cnn_and_frame_replay():
               batch_size=4)
     agent = DQN(env.observation_space, env.action_space, device="cpu", seed=0, **hp)
     assert agent.network_kind == "nature_cnn" and agent.config.clip_rewards
-    assert isinstance(agent.buffer, FrameReplay)
+    assert agent.uses_frame_replay and agent.buffer is None
     session = TrainingSession(env, agent, seed=0)
     report = session.advance(60)
     assert report.error is None and agent.num_updates == len(range(32, 61, 4))
     assert len(report.episodes) == 1 and report.episodes[0].ret >= 0
-    assert agent.buffer.size == 60
+    assert isinstance(agent.buffer, FrameReplay) and agent.buffer.size == 60
     assert agent._max_abs_reward <= 1.0  # learning saw clipped rewards only
     q = agent.q_values(session.state[None])
     assert q.shape == (1, 6) and np.isfinite(q).all()

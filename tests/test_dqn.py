@@ -475,7 +475,7 @@ def test_training_session_drives_a_dqn_and_reset_replays_the_run():
     assert session.snapshot().q.shape == (16, 4)
     first = _params(agent.q_net)
     session.reset()
-    assert agent.num_steps == 0 and len(agent.buffer) == 0
+    assert agent.num_steps == 0 and agent.replay_size == 0
     session.advance(300)
     assert all(torch.equal(a, b) for a, b in zip(first, _params(agent.q_net)))
     session.set_hyperparameters(learning_rate=0.01, batch_size=16)

@@ -41,7 +41,7 @@ def test_frames_go_to_the_nature_cnn_as_uint8_and_are_scaled_on_the_device():
     net = agent.q_net
     assert isinstance(net, ConvQNetwork) and net.kind == "nature_cnn"
     assert net.scale == pytest.approx(1 / 255)
-    assert isinstance(agent.buffer, FrameReplay)
+    assert agent.uses_frame_replay and agent.buffer is None  # allocated by the first update
     shapes = {k: tuple(v.shape) for k, v in net.state_dict().items()}
     assert shapes["cnn.0.weight"] == (32, 4, 8, 8) and shapes["cnn.4.weight"] == (64, 64, 3, 3)
     assert shapes["layers.0.weight"] == (512, 3136) and shapes["head.weight"] == (6, 512)
@@ -55,7 +55,8 @@ def test_frames_go_to_the_nature_cnn_as_uint8_and_are_scaled_on_the_device():
 def test_grid_images_use_the_plain_replay_and_unit_scale():
     agent = DQN(GRID, gym.spaces.Discrete(4), device="cpu", seed=0, dueling=True)
     assert agent.network_kind == "grid_cnn" and agent.q_net.scale == 1.0
-    assert not isinstance(agent.buffer, FrameReplay)
+    agent.update(np.zeros((9, 7, 9), np.uint8), 0, 0.0, np.zeros((9, 7, 9), np.uint8), False)
+    assert agent.buffer.size == 1 and not isinstance(agent.buffer, FrameReplay)
     q = agent.q_values(np.zeros((3, 9, 7, 9), np.uint8))
     assert q.shape == (3, 4)
 
@@ -79,7 +80,7 @@ def test_discrete_states_are_checked_before_they_reach_the_device():
     agent = DQN(gym.spaces.Discrete(4, start=2), gym.spaces.Discrete(2), device="cpu", seed=0)
     with pytest.raises(ValueError, match="state 6 is outside this agent's 4 observations"):
         agent.update(2, 0, 0.0, 6, False)
-    assert agent.buffer.size == 0
+    assert agent.replay_size == 0 and agent.buffer is None
 
 
 def test_cuda_device_names_are_normalised_or_refused(monkeypatch):

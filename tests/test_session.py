@@ -310,7 +310,7 @@ def test_a_dqn_follows_an_edit_that_changes_the_state_count() -> None:
     new = s.agent
     assert new is not old and new.kind == "dqn" and "network was reset" in s.agent_notice
     assert new.config == old.config and new.device == old.device and new.seed == old.seed
-    assert new.num_steps == 0 and len(new.buffer) == 0 and new.n_inputs == 32
+    assert new.num_steps == 0 and new.replay_size == 0 and new.n_inputs == 32
     assert s.schedule is new.epsilon_schedule and s.epsilon == new.epsilon_start
     assert s.snapshot().q.shape == (32, 4) and s.state_q().shape == (4,)
     report = s.advance(200)
