@@ -23,7 +23,6 @@ run's result depends on the seed only, never on how it was cut into chunks.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from agents.dyna import C_PLANNED, C_STATES, record_transition, sample_pair
+from agents.numbastart import load_cached_without_refresh
 from agents.schedules import schedule_value
 from agents.traces import clear_traces, trace_update
 from levels.success import SuccessJudge
@@ -385,33 +385,7 @@ def run_steps(
     return done
 
 
-def start_numba() -> None:
-    """Initialise numba for the kernels here, without letting it import SciPy.
-
-    The first call of any compiled function, even one loaded from numba's cache, initialises
-    numba's whole CPU target: every implementation module is imported, and one of them
-    (``numba.np.arraymath``) imports ``scipy.linalg``, when installed, only to learn whether
-    ``np.dot`` can use BLAS.  These kernels use no BLAS.  Blocking that one import while numba
-    initialises took a course-length Taxi CLI run from 1.1 to 0.86 s of CPU here (numba's start
-    from 0.79 to 0.48 s).  A process that imported ``scipy.linalg`` already is left alone;
-    afterwards it imports normally, only numba-compiled linear algebra stays unavailable in this
-    process.
-    """
-    global _numba_started
-    if _numba_started:
-        return
-    blocked = "scipy.linalg" not in sys.modules
-    if blocked:
-        sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
-        _sample(np.ones(1), 0.5)  # the first compiled call initialises numba
-    finally:
-        if blocked and sys.modules.get("scipy.linalg", 0) is None:
-            del sys.modules["scipy.linalg"]
-    _numba_started = True
-
-
-_numba_started = False
+load_cached_without_refresh(run_steps)
 
 
 class TurboRunner:
@@ -426,7 +400,6 @@ class TurboRunner:
 
     def __init__(self, model: TabularModel, capacity: int = 1 << 15,
                  judge: SuccessJudge | None = None) -> None:
-        start_numba()
         judge = judge or SuccessJudge("positive")
         self.model = model
         self.goal = judge.goal_mask(model.initial.shape[0])

@@ -37,6 +37,7 @@ from agents.fast import (
     TabularModel,
     run_steps,
 )  # fmt: skip
+from agents.numbastart import load_cached_without_refresh
 from agents.schedules import make_schedule
 from agents.traces import EligibilityTraces
 
@@ -99,6 +100,9 @@ def _advance_runs(
         if total >= step_budget:
             break
     return total
+
+
+load_cached_without_refresh(_advance_runs)
 
 
 def _stacked(arrays: tuple[np.ndarray, ...], n: int) -> tuple[np.ndarray, ...]:
