@@ -299,15 +299,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_loop(session: Any, episodes: int | None, steps: int | None) -> float:
-    """Advance in ~0.2 s slices so the progress bar moves; returns the training seconds."""
-    from tqdm import tqdm
+    """Advance in ~0.2 s slices so a progress bar can move; returns the training seconds.
 
+    The bar (and tqdm's import) starts only when the first slice did not finish the run: a run
+    shorter than that would only flash an empty bar.
+    """
     total = episodes if episodes is not None else steps
-    unit = "episode" if episodes is not None else "step"
     done = 0
+    bar = None
     start = time.perf_counter()
-    with tqdm(total=total, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
-              leave=False) as bar:
+    try:
         while done < total:
             if episodes is not None:
                 report = session.advance(sys.maxsize, 0.2, max_episodes=total - done)
@@ -318,8 +319,21 @@ def _train_loop(session: Any, episodes: int | None, steps: int | None) -> float:
             if report.error:
                 raise RuntimeError(report.error)
             done += n
-            bar.update(n)
+            if bar is not None:
+                bar.update(n)
+            elif done < total:
+                bar = _progress_bar(total, done, "episode" if episodes is not None else "step")
+    finally:
+        if bar is not None:
+            bar.close()
     return time.perf_counter() - start
+
+
+def _progress_bar(total: int, done: int, unit: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit=unit, file=sys.stderr, mininterval=0.5,
+                dynamic_ncols=True, leave=False)
 
 
 def _export(args: argparse.Namespace, session: Any, resolved: Any, hyper: dict) -> dict:

@@ -175,14 +175,14 @@ def time_limit(env: gymnasium.Env) -> int | None:
     return min(limits) if limits else None
 
 
-_epsilon = njit(cache=True)(schedule_value)
-_trace_update = njit(cache=True)(trace_update)
-_clear_traces = njit(cache=True)(clear_traces)
-_record_transition = njit(cache=True)(record_transition)
-_sample_pair = njit(cache=True)(sample_pair)
+_epsilon = njit(cache=True, _nrt=False)(schedule_value)
+_trace_update = njit(cache=True, _nrt=False)(trace_update)
+_clear_traces = njit(cache=True, _nrt=False)(clear_traces)
+_record_transition = njit(cache=True, _nrt=False)(record_transition)
+_sample_pair = njit(cache=True, _nrt=False)(sample_pair)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sample(cdf_row: np.ndarray, u: float) -> int:
     """gymnasium's categorical_sample: first index whose cumulative probability exceeds u."""
     for k in range(cdf_row.shape[0]):
@@ -191,7 +191,7 @@ def _sample(cdf_row: np.ndarray, u: float) -> int:
     return 0  # np.argmax of an all-False array, as gymnasium does
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _greedy(row: np.ndarray, u: float) -> int:
     """Index of the maximum of ``row``; ties broken by ``u`` like ``tabular.greedy_action``."""
     best = row[0]
@@ -211,7 +211,7 @@ def _greedy(row: np.ndarray, u: float) -> int:
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _act(row: np.ndarray, eps: float, u1: float, u2: float) -> int:
     """Epsilon-greedy: explore when u1 < eps (a uniform action from u2), else greedy."""
     n = row.shape[0]
@@ -221,7 +221,7 @@ def _act(row: np.ndarray, eps: float, u1: float, u2: float) -> int:
     return _greedy(row, u2)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value(q, rule, s2, eps):
     """Q-learning's max or Expected SARSA's epsilon-greedy mean of row ``s2``."""
     n_actions = q.shape[1]
@@ -240,7 +240,7 @@ def _value(q, rule, s2, eps):
     return eps * (total / n_actions) + (1.0 - eps) * best
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos):
     """Dyna: ``n_plan`` one-step updates on remembered transitions; returns the next ``pos``."""
     m_next, m_reward, m_term, states, actions, n_tried, counters, planned = model
@@ -267,7 +267,7 @@ def _plan(q, rule, alpha, gamma, eps, n_plan, model, uniforms, pos):
     return pos
 
 
-@njit(cache=True, nogil=True)  # a worker thread steps while the UI thread draws
+@njit(cache=True, nogil=True, _nrt=False)  # a worker thread steps while the UI thread draws
 def run_steps(
     q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
     rule, alpha, gamma, eps_kind, e0, e1, e2,

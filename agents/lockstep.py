@@ -55,7 +55,7 @@ class RunSpec:
     seed: int
 
 
-@njit(cache=True, nogil=True)  # a study may run on a thread beside the app's frame loop
+@njit(cache=True, nogil=True, _nrt=False)  # a study may run on a thread beside the app's frame loop
 def _advance_runs(
     q, cdf, next_state, reward, terminated, initial_cdf, max_steps,
     rules, alphas, gammas, eps_kinds, e0, e1, e2,

@@ -22,8 +22,8 @@ status = main(sys.argv[1:])
 from agents.fast import run_steps
 print(json.dumps({"status": status, "hits": sum(run_steps.stats.cache_hits.values()),
                   "misses": sum(run_steps.stats.cache_misses.values()),
-                  "refreshed": [m for m in %r if m in sys.modules]}))
-""" % (REFRESH_ONLY,)
+                  "refreshed": [m for m in REFRESH_ONLY if m in sys.modules]}))
+""".replace("REFRESH_ONLY", repr(REFRESH_ONLY))
 
 
 @pytest.mark.slow
