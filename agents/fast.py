@@ -273,19 +273,20 @@ def run_steps(
     rule, alpha, gamma, eps_kind, e0, e1, e2,
     uniforms, n_steps, istate, ep_return, visits, last_td, ring,
     out_return, out_length, out_success, goal, goal_by_reward,
-    lam, replacing, traces, n_plan, model,
+    lam, replacing, tr_index, tr_value, tr_slot, tr_count,
+    n_plan, m_next, m_reward, m_term, m_states, m_actions, m_tried, m_counters, m_planned,
 ):  # fmt: skip
     """Run up to ``n_steps`` learning steps in place; return how many ran.
 
     Stops early when the output arrays are full (one slot per finished episode), when fewer
     uniform numbers remain than a step may use, or after an update makes Q non-finite
     (``istate[I_DIVERGED] = 1``). ``max_steps <= 0`` means no time limit. ``ep_return`` is a
-    1-element float array holding the current episode's return. ``traces`` and ``model`` are
-    the agent's ``EligibilityTraces.arrays()`` and ``DynaModel.arrays()``; ``n_plan`` its
-    planning steps.
+    1-element float array holding the current episode's return. ``tr_*`` are the agent's
+    ``EligibilityTraces.arrays()`` and ``m_*`` its ``DynaModel.arrays()``, ``n_plan`` its
+    planning steps. Every argument is an array or a number, never a tuple: numba types those
+    in C when it dispatches a call, a tuple of arrays in Python (~0.1 ms a call).
     """
-    tr_index, tr_value, tr_slot, tr_count = traces
-    m_next, m_reward, m_term, m_states, m_actions, m_tried, m_counters, _ = model
+    model = (m_next, m_reward, m_term, m_states, m_actions, m_tried, m_counters, m_planned)
     decay = gamma * lam
     per_step = MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * n_plan
     n_u = uniforms.shape[0]
@@ -452,8 +453,8 @@ class TurboRunner:
             self.uniforms, int(n_steps), istate, ep_return, visits, last_td, ring,
             self.out_return[:cap], self.out_length[:cap], self.out_success[:cap],
             self.goal, self.goal_by_reward,
-            float(agent.lam), agent.trace == "replacing", agent.traces.arrays(), n_plan,
-            agent.model.arrays(),
+            float(agent.lam), agent.trace == "replacing", *agent.traces.arrays(), n_plan,
+            *agent.model.arrays(),
         )  # fmt: skip
         return int(steps), int(istate[I_NOUT])
 

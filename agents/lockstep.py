@@ -87,9 +87,9 @@ def _advance_runs(
                 rules[r], alphas[r], gammas[r], eps_kinds[r], e0[r], e1[r], e2[r],
                 uniforms[r], n, istate[r], ep_return[r:r + 1], visits, last_td, ring,
                 out_return[r, :until], out_length[r, :until], out_success[r, :until], goal, False,
-                lams[r], replacing[r], (tr_index[r], tr_value[r], tr_slot[r], tr_count[r]),
-                plans[r], (m_next[r], m_reward[r], m_term[r], m_states[r], m_actions[r],
-                           m_tried[r], m_counters[r], m_planned[r]),
+                lams[r], replacing[r], tr_index[r], tr_value[r], tr_slot[r], tr_count[r],
+                plans[r], m_next[r], m_reward[r], m_term[r], m_states[r], m_actions[r],
+                m_tried[r], m_counters[r], m_planned[r],
             )  # fmt: skip
             total += done
             if istate[r, I_DIVERGED] != 0:
