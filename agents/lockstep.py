@@ -3,7 +3,7 @@
 A study (Sutton & Barto's Figure 6.3: three agents x ten alphas x hundreds of runs) is thousands
 of short, independent training runs on one small MDP. Starting a ``TrainingSession`` per run costs
 more than the run itself; here every run is one row of a ``[R, S, A]`` Q-table array and one
-numba call advances all of them, each through ``agents.fast.run_steps`` - the very kernel the
+numba call advances all of them, each through ``agents.turbokernel.run_steps`` - the very kernel the
 session's turbo path uses, so a lockstep run is the same run, bit for bit, as
 ``TrainingSession(..., seed=seed)`` with the same agent and schedule (``tests/test_lockstep.py``).
 
@@ -35,11 +35,11 @@ from agents.fast import (
     RULES,
     UNIFORMS_PER_PLANNING_STEP,
     TabularModel,
-    run_steps,
 )  # fmt: skip
 from agents.numbastart import load_cached_without_refresh
 from agents.schedules import make_schedule
 from agents.traces import EligibilityTraces
+from agents.turbokernel import run_steps
 
 # Uniform numbers held per run between top-ups (32 KB each).
 UNIFORM_BLOCK = 4096

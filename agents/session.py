@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +29,23 @@ import gymnasium
 import numpy as np
 
 from agents.evaluation import check_play_epsilon, play_action
-from agents.fast import I_DIVERGED, I_EP_STEP, I_EPISODE, I_NEXT_ACTION, I_STATE, I_STEP, place_env
+from agents.fast import (
+    I_DIVERGED,
+    I_EP_STEP,
+    I_EPISODE,
+    I_NEXT_ACTION,
+    I_STATE,
+    I_STEP,
+    TurboKernel,
+    place_env,
+)  # fmt: skip
 from agents.protocol import Agent, TrainingDiverged
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
 from agents.schedules import Schedule
 from agents.sessionbook import HISTORY, PATH_RING, SessionBook
 from agents.sessionviews import state_q, take_snapshot
 from agents.tabular import TDUpdate
-from agents.turbodrive import TurboDriver
+from agents.turbodrive import TurboDriver, jit_kernel
 from levels.gridinfo import grid_info
 from levels.gridmaze import GridMazeEnv
 from levels.level import Level, changed_cells
@@ -83,12 +92,16 @@ class TrainingSession:
         seed: seeds the agent's Generator and the env; same seed, same run, bit for bit.
         turbo: use the compiled path when it can (learning mode, tabular, env with a model).
         env_spec: the ``ResolvedEnv`` (or spec string) the env came from, kept for agent files.
+        turbo_kernel: returns the compiled kernel the turbo path calls (default numba's JIT one,
+            which releases the GIL; the CLI asks for the ahead-of-time build).
     """
 
     def __init__(self, env: gymnasium.Env, agent: Agent, *, seed: int = 0, turbo: bool = False,
-                 env_spec: Any = None) -> None:
+                 env_spec: Any = None,
+                 turbo_kernel: Callable[[], TurboKernel] = jit_kernel) -> None:
         self.agent = agent
         self.turbo = bool(turbo)
+        self._turbo_kernel = turbo_kernel
         self.env_spec = env_spec
         self.mode = "learn"
         self.watch_epsilon = 0.0
@@ -104,7 +117,7 @@ class TrainingSession:
         self._judge = success_judge(env)
         self.discrete = isinstance(env.observation_space, gymnasium.spaces.Discrete)
         self.n_states = int(env.observation_space.n) if self.discrete else None
-        self._turbo = TurboDriver(env)
+        self._turbo = TurboDriver(env, self._turbo_kernel)
         self._env_stale = False
         self.grid = grid_info(env)
         # A grid shown as images (GridMaze in image mode): views still draw cells and Q arrows.

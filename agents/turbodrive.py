@@ -16,7 +16,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from agents.fast import I_DIVERGED, RULES, TurboRunner, turbo_model
+from agents.fast import I_DIVERGED, RULES, TurboKernel, TurboRunner, turbo_model
 from agents.protocol import Agent
 from levels.success import success_judge
 
@@ -27,15 +27,27 @@ MIN_CHUNK, MAX_CHUNK = 256, 1 << 16
 ChunkCallback = Callable[[int, np.ndarray, np.ndarray, np.ndarray], None]
 
 
+def jit_kernel() -> TurboKernel:
+    """numba's JIT-compiled ``run_steps``: it releases the GIL, so the app's worker thread runs
+    it while the UI thread draws."""
+    from agents.turbokernel import run_steps
+
+    return run_steps
+
+
 class TurboDriver:
     """Runs the compiled path for one env; the session keeps the bookkeeping arrays.
 
     Args:
         env: the env whose transition model the kernel steps (tabulated lazily, on first use).
+        kernel: returns the compiled ``run_steps`` to use, asked only once the env turns out to
+            have a tabular model (default: numba's JIT kernel).
     """
 
-    def __init__(self, env: gymnasium.Env) -> None:
+    def __init__(self, env: gymnasium.Env,
+                 kernel: Callable[[], TurboKernel] = jit_kernel) -> None:
         self.env = env
+        self.kernel = kernel
         self.runner: TurboRunner | None = None
         self._tried = False
         self.chunk = 4096  # steps in the next call; re-measured after every call
@@ -49,7 +61,7 @@ class TurboDriver:
             return False
         if not self._tried:
             model = turbo_model(self.env)
-            self.runner = (TurboRunner(model, judge=success_judge(self.env))
+            self.runner = (TurboRunner(model, self.kernel(), judge=success_judge(self.env))
                            if model is not None else None)
             self._tried = True
         return self.runner is not None

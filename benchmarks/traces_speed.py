@@ -30,10 +30,9 @@ from agents.fast import (  # noqa: E402
     N_ISTATE,
     TabularModel,
     TurboRunner,
-    _act,
-    _sample,
 )
 from agents.tabular import make_tabular  # noqa: E402
+from agents.turbokernel import _act, _sample, run_steps  # noqa: E402
 from levels.generate import generate_maze  # noqa: E402
 from levels.gridmaze import GridMazeEnv  # noqa: E402
 
@@ -73,7 +72,7 @@ def dense_sarsa_lambda(q, e, cdf, next_state, reward, terminated, start, max_ste
 
 
 def kernel_ns(env: GridMazeEnv, kind: str, steps: int, repeats: int, **knobs: float) -> float:
-    runner = TurboRunner(TabularModel.from_env(env), capacity=1 << 20)
+    runner = TurboRunner(TabularModel.from_env(env), run_steps, capacity=1 << 20)
     n = env.observation_space.n
     agent = make_tabular(kind, n, 4, alpha=ALPHA, gamma=GAMMA, seed=0, **knobs)
     istate = np.zeros(N_ISTATE, dtype=np.int64)

@@ -16,12 +16,11 @@ from agents.fast import (
     TabularModel,
     TurboRunner,
     TurboUnavailable,
-    _sample,
-    run_steps,
     time_limit,
     turbo_model,
 )  # fmt: skip
 from agents.tabular import make_tabular
+from agents.turbokernel import _sample, run_steps
 from levels.envs import make_env
 
 ENVS = {
@@ -136,7 +135,7 @@ def test_kernel_matches_env_and_agent_bit_for_bit(kind: str, make) -> None:
 
     model = TabularModel.from_env(make())
     fast = make_tabular(kind, n_s, n_a, alpha=0.5, gamma=0.9)
-    runner = TurboRunner(model)
+    runner = TurboRunner(model, run_steps)
     istate = np.zeros(N_ISTATE, dtype=np.int64)
     istate[I_STATE] = 0 if n_s != 48 else 36
     istate[I_NEXT_ACTION] = -1
@@ -154,7 +153,7 @@ def test_kernel_stops_when_episode_slots_are_full() -> None:
     env = gym.make("FrozenLake-v1", is_slippery=False)
     model = TabularModel.from_env(env)
     agent = make_tabular("q-learning", 16, 4, seed=3)
-    runner = TurboRunner(model)
+    runner = TurboRunner(model, run_steps)
     istate = np.zeros(N_ISTATE, dtype=np.int64)
     istate[I_NEXT_ACTION] = -1
     buffers = (np.zeros(1), np.zeros(16, dtype=np.int64), np.full((16, 4), np.nan),
@@ -171,7 +170,7 @@ def test_kernel_flags_divergence() -> None:
     agent.q[:] = np.inf
     istate = np.zeros(N_ISTATE, dtype=np.int64)
     istate[I_NEXT_ACTION] = -1
-    steps, _ = TurboRunner(model).run(
+    steps, _ = TurboRunner(model, run_steps).run(
         agent, (0, 0.5, 0.0, 0.0), 1000, 1000, istate, np.zeros(1),
         np.zeros(16, dtype=np.int64), np.full((16, 4), np.nan), np.zeros(64, dtype=np.int64))
     assert steps == 1 and istate[I_DIVERGED] == 1 and np.isnan(agent.q).any()

@@ -19,7 +19,7 @@ SCRIPT = """
 import json, sys
 from main import main
 status = main(sys.argv[1:])
-from agents.fast import run_steps
+from agents.turbokernel import run_steps
 print(json.dumps({"status": status, "hits": sum(run_steps.stats.cache_hits.values()),
                   "misses": sum(run_steps.stats.cache_misses.values()),
                   "refreshed": [m for m in REFRESH_ONLY if m in sys.modules]}))

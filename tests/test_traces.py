@@ -14,6 +14,7 @@ from agents.schedules import ConstantSchedule
 from agents.session import TrainingSession
 from agents.tabular import QLearning, Sarsa, make_tabular
 from agents.traces import TRACE_FLOOR
+from agents.turbokernel import run_steps
 from levels.envs import make_env
 from levels.generate import generate_maze
 
@@ -201,7 +202,7 @@ def _reference(env: gym.Env, agent, eps: float, uniforms: np.ndarray, n_steps: i
 
 def _turbo(make, agent, eps: float, uniforms: np.ndarray, n_steps: int) -> int:
     env = make()
-    runner = TurboRunner(TabularModel.from_env(env))
+    runner = TurboRunner(TabularModel.from_env(env), run_steps)
     istate = np.zeros(N_ISTATE, dtype=np.int64)
     istate[I_STATE], istate[I_NEXT_ACTION] = 0, -1
     runner.uniforms = uniforms
