@@ -276,8 +276,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     agent, hyper = _build_agent(args, env)
 
     from agents.session import TrainingSession
+    from agents.turbo_aot import ahead_of_time_kernel
 
-    session = TrainingSession(env, agent, seed=args.seed, turbo=args.turbo, env_spec=resolved)
+    session = TrainingSession(env, agent, seed=args.seed, turbo=args.turbo, env_spec=resolved,
+                              turbo_kernel=ahead_of_time_kernel)
     seconds = _train_loop(session, args.episodes, args.steps)
     recent = session.recent_returns(100)
     turbo_used = bool(session.turbo and session.turbo_available)  # a DQN never runs compiled
