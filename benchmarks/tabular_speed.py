@@ -11,15 +11,18 @@ Runs, in one process, for Taxi-v4 (the course's Taxi-v3) and FrozenLake 8x8 (sli
 
 and prints env steps per second of each, their ratio, and both greedy evaluation scores (the
 course's 100 evaluation seeds).  Then the whole CLI, ``python main.py train --env Taxi-v4 ...``
-with the course's settings, is timed end to end (interpreter start, imports, numba's start, the
-training, the saved file) next to the course loop's own time, both wall clock and CPU (the CPU
-figures hold on a busy machine, where the wall clock swells).  Target: the CLI at least 10x
-faster than the course loop end to end.  Run: ``python -m benchmarks.tabular_speed [--quick]``.
+with the course's settings, is timed end to end (interpreter start, imports, the compiled
+kernel's start, the training, the saved file) next to the course loop's own time, both wall
+clock and CPU (the CPU figures hold on a busy machine, where the wall clock swells).  Target: the
+CLI at least 10x faster than the course loop end to end.
+Run: ``python -m benchmarks.tabular_speed [--quick]``.
 
-Measured here (2 shared cores, ``numba`` cache warm), Taxi, 25,000 episodes: under a load of ~9
-the course loop took 6.0 s of CPU and the CLI 1.07-1.11 s before numba started without SciPy,
-0.84-0.89 s after; at a load of ~2.5 the course loop 5.17 s and the CLI 0.72 s end to end (7.2x,
-by wall clock and CPU alike), turbo in process 0.034 s (152x).
+Measured here (2 shared cores, caches warm), Taxi, 25,000 episodes, CLI median of 5 runs: with
+numba's JIT kernel loaded from its cache, at a load of ~10, the CLI took 0.78 s wall / 0.75 s CPU
+against the course loop's 5.9 s (7.6x); loading the kernel without numba's target refresh and
+without NRT, 0.62 s (8.8x); with the kernel compiled ahead of time (``agents.turbo_aot``: the
+process never imports numba), at a load of ~18, 0.33 s wall / 0.31 s CPU against 5.9 s (18.1x by
+the wall clock, 17.7x by CPU time); turbo in process 0.033 s (180x).
 """
 
 from __future__ import annotations
