@@ -87,14 +87,14 @@ def build_kernel(path: Path | None = None) -> Path:
     """
     path = path or module_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pycc's pending-deprecation notice
-        from numba.pycc import CC
-
-    from agents.turbokernel import run_steps
-
     name = path.name.split(".")[0]
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pycc's pending-deprecation notice
+            from numba.pycc import CC
+
+        from agents.turbokernel import run_steps
+
         cc = CC(name)
         cc.output_dir = tmp
         cc.export("run_steps", SIGNATURE)(run_steps.py_func)
@@ -116,9 +116,16 @@ def ahead_of_time_kernel() -> TurboKernel:
               file=sys.stderr)
         try:
             kernel = load_kernel(build_kernel(path))
-        except Exception as exc:  # no Python headers, a linker error, a full disk...
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            failed.write_text(f"{type(exc).__name__}: {exc}\n", encoding="utf-8")
-            print(f"could not compile it ({type(exc).__name__}); using numba's JIT kernel",
-                  file=sys.stderr)
+        except Exception as exc:  # no Python headers, a linker error, a read-only folder...
+            print(f"could not compile it ({type(exc).__name__}: {exc}); using numba's JIT "
+                  f"kernel", file=sys.stderr)
+            _remember_failure(failed, exc)
     return kernel or jit_kernel()
+
+
+def _remember_failure(marker: Path, exc: Exception) -> None:
+    """Leave a note beside the module so later runs do not try again (if the folder takes one)."""
+    try:
+        marker.write_text(f"{type(exc).__name__}: {exc}\n", encoding="utf-8")
+    except OSError:
+        pass

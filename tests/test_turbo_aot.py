@@ -112,3 +112,15 @@ def test_the_module_name_follows_the_kernel_sources(monkeypatch, tmp_path):
     monkeypatch.setattr(turbo_aot, "SIGNATURE", turbo_aot.SIGNATURE.replace("i8(", "i4(", 1))
     assert first.parent == tmp_path and turbo_aot.module_path() != first
     assert json.dumps(str(first)).count("_turbo_aot_") == 1
+
+
+def test_a_folder_that_takes_no_note_still_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(turbo_aot, "can_build", lambda: True)
+
+    def broken(path=None):
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(turbo_aot, "build_kernel", broken)
+    assert turbo_aot.ahead_of_time_kernel() is run_steps
+    assert not (tmp_path / "missing").exists()
