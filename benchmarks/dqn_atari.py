@@ -66,7 +66,7 @@ def run_ours(args: argparse.Namespace) -> tuple[Phase, Phase]:
     agent = DQN(env.observation_space, env.action_space, device=args.device, seed=args.seed,
                 buffer_size=args.buffer_size, learning_starts=args.learning_starts,
                 total_steps=total, double=False, hidden=(512,), clip_rewards=True, threads=1,
-                **SETTINGS)
+                epsilon_end=0.01, **SETTINGS)
     session = TrainingSession(env, agent, seed=args.seed)
     acting, training = Phase(), Phase()
     clock = Clock()
