@@ -83,7 +83,8 @@ def build_kernel(path: Path | None = None) -> Path:
     """Compile ``agents.turbokernel.run_steps`` into the extension module at ``path``.
 
     Built in a temporary folder beside it and moved into place, so a reader never sees half a
-    file and two builders do not collide.
+    file and two builders do not collide. Modules (and failure notes) of earlier versions of the
+    sources, for the same Python, are removed.
     """
     path = path or module_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +101,11 @@ def build_kernel(path: Path | None = None) -> Path:
         cc.export("run_steps", SIGNATURE)(run_steps.py_func)
         cc.compile()
         os.replace(Path(tmp) / path.name, path)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    for pattern in (f"_turbo_aot_*{suffix}", f"_turbo_aot_*{suffix}.failed"):
+        for old in path.parent.glob(pattern):
+            if old != path:
+                old.unlink(missing_ok=True)
     return path
 
 

@@ -33,7 +33,14 @@ def aot_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not turbo_aot.can_build():
         pytest.skip("no C compiler to build the ahead-of-time kernel with")
     folder = tmp_path_factory.mktemp("aot")
-    return turbo_aot.build_kernel(folder / turbo_aot.module_path().name)
+    suffix = turbo_aot.module_path().name.split(".", 1)[1]
+    stale = [folder / f"_turbo_aot_0123456789abcdef.{suffix}",
+             folder / f"_turbo_aot_0.{suffix}.failed"]
+    for path in stale:
+        path.write_bytes(b"an earlier version")
+    built = turbo_aot.build_kernel(folder / turbo_aot.module_path().name)
+    assert not any(path.exists() for path in stale)  # earlier versions are cleared away
+    return built
 
 
 def _train(spec: str, kind: str, settings: dict, kernel, episodes: int = 400) -> tuple:
