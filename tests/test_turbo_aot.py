@@ -113,6 +113,12 @@ def test_a_failed_build_is_reported_once_and_not_retried(monkeypatch, tmp_path, 
     assert "no Python.h" in marker.read_text(encoding="utf-8")
 
 
+def test_a_module_that_does_not_import_counts_as_missing(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    turbo_aot.module_path().write_bytes(b"not an extension module")
+    assert turbo_aot.load_kernel() is None
+
+
 def test_the_module_name_follows_the_kernel_sources(monkeypatch, tmp_path):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     first = turbo_aot.module_path()
