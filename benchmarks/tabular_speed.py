@@ -143,7 +143,7 @@ def cli_end_to_end(hp: dict, episodes: int, seed: int, runs: int = 5) -> tuple[f
                    "--gamma", str(hp["gamma"]), "--epsilon-decay", str(hp["decay_rate"]),
                    "--max-steps", str(hp["max_steps"]), "--seed", str(seed),
                    "--out", os.path.join(tmp, "taxi.npz")]
-        for i in range(runs + 1):  # the first run may fill numba's and Python's caches
+        for i in range(runs + 1):  # the first run may build the kernel and fill Python's cache
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
