@@ -17,11 +17,12 @@ SB3 is optional (``pip install -r requirements-bench.txt``); without it only our
 "Acting" is not like for like: before ``learning_starts`` SB3 samples uniformly random actions
 without its network, while ours follows its epsilon schedule (down to 0.01 within the first 10%
 of the steps) and so runs its network for most of that phase.  Training is like for like, and
-compute-bound: per gradient step both run the same convolutions and matrix products (~1.5
-GFLOP); ours keeps them channels-last (oneDNN's convolutions ~20-40% faster) and spends little
-beside them.  Measured here with the machine busy (2 shared cores), training throughput ours /
-SB3: 1.49x by the wall clock, 1.45x by CPU time at a load of ~18 (87.9 against 58.8 env steps/s);
-1.27x and 1.26x in a later run at a load of ~14, when other benchmarks ran at full priority.
+compute-bound: per gradient step both run the same convolutions and matrix products (~2 GFLOP
+with the target network's pass); ours keeps them channels-last (oneDNN's convolutions 10-45%
+faster per layer here) and spends little beside them.  Measured here with the machine busy (2
+shared cores), training throughput ours / SB3: 1.49x by the wall clock, 1.45x by CPU time at a
+load of ~18 (87.9 against 58.8 env steps/s); 1.27x and 1.26x in a later run at a load of ~14,
+when other benchmarks ran at full priority.
 """
 
 from __future__ import annotations
