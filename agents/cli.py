@@ -94,7 +94,8 @@ def _build_agent(args: argparse.Namespace, env: Any) -> tuple[Any, dict]:
             raise ConfigError("--export-hf writes the course's Q-table format; a DQN is saved "
                               "as a .pt file only")
         env_id = env.spec.id if env.spec is not None else str(args.env)
-        agent = build("dqn", env, dqn_hyperparameters(args, env_id), seed=args.seed,
+        hp = dqn_hyperparameters(args, env_id, env.observation_space.shape)
+        agent = build("dqn", env, hp, seed=args.seed,
                       device=args.dqn_device or "auto", total_steps=args.steps)
         hyper = {name: list(value) if isinstance(value, tuple) else value
                  for name, value in vars(agent.config).items()}

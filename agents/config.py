@@ -153,6 +153,34 @@ class TabularConfig:
 
 DQN_LOSSES = ("huber", "mse")
 DQN_NETWORKS = ("auto", "mlp", "nature_cnn", "grid_cnn")  # agents.qnetwork.NETWORKS, torch-free
+NATURE_MIN_SIZE = 36  # the Nature CNN's strides need at least 36x36 pixels
+
+
+def choose_network(obs_shape: tuple[int, ...], requested: str = "auto") -> str:
+    """The network for observations of ``obs_shape``: ``requested``, or the natural one.
+
+    ``auto`` picks the Nature DQN CNN for channels-first images of at least 36x36 pixels (84x84
+    Atari frame stacks), the small grid CNN for smaller ones (a maze in image mode, one pixel per
+    cell), and the MLP for everything else.
+
+    Raises:
+        ValueError: a CNN asked for observations that are not ``(channels, height, width)``
+            images big enough for it (one sentence).
+    """
+    image = len(obs_shape) == 3 and obs_shape[0] <= 64
+    if requested == "auto":
+        if not image:
+            return "mlp"
+        return "nature_cnn" if min(obs_shape[1:]) >= NATURE_MIN_SIZE else "grid_cnn"
+    if requested in ("nature_cnn", "grid_cnn") and not image:
+        raise ValueError(f"network {requested} needs image observations (channels, height, "
+                         f"width), got shape {tuple(obs_shape)}")
+    if requested == "nature_cnn" and min(obs_shape[1:]) < NATURE_MIN_SIZE:
+        raise ValueError(f"network nature_cnn needs images of at least {NATURE_MIN_SIZE}x"
+                         f"{NATURE_MIN_SIZE} pixels, got {obs_shape[1]}x{obs_shape[2]}; use "
+                         f"grid_cnn")
+    return requested
+
 
 
 @dataclass

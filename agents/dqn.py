@@ -225,7 +225,7 @@ class DQN(DQNTraining):
         self._init_weights()
         self._params = list(self.q_net.parameters())
         self._target_params = list(self.target_net.parameters())
-        self._numpy_greedy = numpy_greedy_for(self.q_net)
+        self._numpy_greedy = numpy_greedy_for(self.q_net, self._obs_shape)
         self.optimizer = make_adam(self._params, cfg.learning_rate, cfg.adam_eps)
         self._adam = AdamSteps(self.optimizer, self._params)
         self.buffer: ReplayBuffer | FrameReplay | None = None  # see _replay

@@ -22,6 +22,7 @@ from agents.config import (
     ConfigError,
     DQNConfig,
     TabularConfig,
+    choose_network,
     field_help,
     field_range,
 )
@@ -101,6 +102,19 @@ _CARTPOLE = dict(
 # learning_starts 10,000 instead of 100,000 so that a run of 20,000 steps learns at all.
 _ATARI = dict(from_zoo(ZOO["atari"]), hidden=(512,), clip_rewards=True, learning_starts=10_000)
 
+# Grid worlds as images (GridMaze in image mode, the grid CNN), measured on maze_small by
+# benchmarks/dqn_maze_image.py (seeds and margins in its BUDGET).  What made it reliable is the
+# exploration: epsilon falls over 80% of the run, not 10-20%, with training episodes long enough
+# to wander (the benchmark's TRAIN_MAX_STEPS).  With a fast fall (20% of 30,000 steps to 0.1) a
+# greedy policy pushing into a wall at the start, or circling the first cheese, held 1 seed in 5
+# away from the goal for the whole run.  Plain (not Double) DQN targets: Double's second forward
+# pass cost a third of a gradient step here.
+_GRID_IMAGE = dict(
+    hidden=(64,), learning_rate=1e-3, batch_size=64, buffer_size=30_000, learning_starts=500,
+    gamma=0.99, target_update_interval=250, train_freq=4, gradient_steps=1, n_step=10,
+    double=False, exploration_fraction=0.8, epsilon_end=0.05, total_steps=30_000,
+)
+
 PRESETS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     "MountainCar-v0": from_zoo(ZOO["MountainCar-v0"]),
@@ -110,18 +124,33 @@ PRESETS: dict[str, dict[str, Any]] = {
     "CliffWalking-v1": dict(_GRID, total_steps=30_000),
     "Taxi-v4": dict(_GRID, hidden=(128, 128), learning_rate=3e-3, total_steps=200_000,
                     exploration_fraction=0.3),
+    "grid-image": _GRID_IMAGE,
 }
 
 
-def preset_for(env_id: str) -> dict[str, Any] | None:
-    """A copy of the preset for a Gymnasium id (kwargs after ``:`` ignored), or None.
+def preset_name(env_id: str, observation_shape: tuple[int, ...] | None = None) -> str | None:
+    """Which preset a world gets: a key of ``PRESETS``, ``"atari"``, or None.
 
-    Every Atari game (``ALE/...``, ``...NoFrameskip-v4``) shares the ``atari`` preset.
+    The Gymnasium id decides (kwargs after ``:`` ignored), except that every Atari game
+    (``ALE/...``, ``...NoFrameskip-v4``) shares the ``atari`` preset and every world whose
+    observations are small images (an ``observation_shape`` the grid CNN reads: a maze in image
+    mode) the ``grid-image`` one: a CNN learns at another pace than an MLP on one-hot states.
     """
     from levels.atari import is_atari_id
 
     env_id = env_id.split(":", 1)[0].strip()
-    preset = _ATARI if is_atari_id(env_id) else PRESETS.get(env_id)
+    if is_atari_id(env_id):
+        return "atari"
+    if observation_shape is not None and choose_network(tuple(observation_shape)) == "grid_cnn":
+        return "grid-image"
+    return env_id if env_id in PRESETS else None
+
+
+def preset_for(env_id: str, observation_shape: tuple[int, ...] | None = None,
+               ) -> dict[str, Any] | None:
+    """A copy of the preset :func:`preset_name` picks, or None."""
+    name = preset_name(env_id, observation_shape)
+    preset = _ATARI if name == "atari" else PRESETS.get(name or "")
     return None if preset is None else dict(preset)
 
 
@@ -159,16 +188,21 @@ def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", dest="dqn_device", default="auto", metavar="DEVICE",
                        help="auto (cuda if torch sees a GPU, else cpu), cpu, cuda or cuda:N")
     group.add_argument("--preset", dest="dqn_preset", default="auto", metavar="ENV",
-                       help="auto (the env's preset if there is one), none, an env id, or a "
-                            "preset file FILE.json written by main.py tune (any agent)")
+                       help="auto (the env's preset if there is one, grid-image for small "
+                            "image observations), none, an env id, grid-image, or a preset "
+                            "file FILE.json written by main.py tune (any agent)")
 
 
 # Flags the tabular agents already define; a DQN takes them when they differ from their default.
 _SHARED = {"gamma": "gamma", "epsilon": "epsilon_start", "epsilon_min": "epsilon_end"}
 
 
-def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]:
+def dqn_hyperparameters(args: argparse.Namespace, env_id: str,
+                        observation_shape: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Preset (per ``--preset``) overlaid with every DQN flag the user gave.
+
+    ``--preset auto`` looks the preset up by ``env_id`` and ``observation_shape`` (see
+    :func:`preset_for`).
 
     ``--gamma``, ``--epsilon`` and ``--epsilon-min`` belong to the tabular flags and always have
     a value, so they override the preset only when they differ from their default.
@@ -177,8 +211,8 @@ def dqn_hyperparameters(args: argparse.Namespace, env_id: str) -> dict[str, Any]
     if choice == "none":
         hp: dict[str, Any] = {}
     else:
-        wanted = env_id if choice == "auto" else choice
-        preset = preset_for(wanted)
+        preset = (preset_for(env_id, observation_shape) if choice == "auto"
+                  else preset_for(choice))
         if preset is None and choice != "auto":
             raise ConfigError(f"there is no DQN preset for {choice!r}; presets: "
                               f"{', '.join(PRESETS)}")

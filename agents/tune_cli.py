@@ -73,7 +73,8 @@ def spec_from_args(args: argparse.Namespace) -> Any:
             from agents.presets import preset_for
 
             env, resolved = make_env(args.env)
-            budget = int((preset_for(resolved.env_id) or {}).get("total_steps", 20_000))
+            preset = preset_for(resolved.env_id, env.observation_space.shape) or {}
+            budget = int(preset.get("total_steps", 20_000))
     else:
         if args.steps is not None:
             raise ConfigError("tabular agents are tuned by episodes; use --episodes")

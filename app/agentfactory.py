@@ -65,21 +65,23 @@ def pace_for_frames(hp: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return paced, note
 
 
-def dqn_settings(env_id: str) -> tuple[dict[str, Any], str]:
+def dqn_settings(env_id: str, observation_shape: tuple[int, ...] | None = None,
+                 ) -> tuple[dict[str, Any], str]:
     """The DQN hyperparameters the app starts with on ``env_id``, and a sentence naming them.
 
-    The env's preset if it has one (else ``DQNConfig``'s defaults), paced for the frame loop,
-    with one torch thread (STYLE.md: two threads stall beside the UI on two cores).
+    The env's preset if it has one (else ``DQNConfig``'s defaults; small images get the
+    grid-image preset, see :func:`agents.presets.preset_for`), paced for the frame loop, with
+    one torch thread (STYLE.md: two threads stall beside the UI on two cores).
     """
     from agents.config import DQNConfig
-    from agents.presets import preset_for
+    from agents.presets import preset_for, preset_name
 
-    preset = preset_for(env_id)
+    preset = preset_for(env_id, observation_shape)
     base = dataclasses.asdict(DQNConfig())
     if preset is None:
         hp, where = base, "DQN defaults (no preset for this env)"
     else:
-        hp, where = {**base, **preset}, f"{env_id.split(':')[0]} preset"
+        hp, where = {**base, **preset}, f"{preset_name(env_id, observation_shape)} preset"
     hp["threads"] = 1
     hp, note = pace_for_frames(hp)
     return hp, where + (f"; {note}" if note else "")
@@ -102,7 +104,8 @@ def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: f
         ConfigError: a hyperparameter out of range or a device that does not exist.
     """
     if kind == "dqn":
-        config = dqn if dqn is not None else dqn_settings(env_id_of(env))[0]
+        config = dqn if dqn is not None else dqn_settings(
+            env_id_of(env), env.observation_space.shape)[0]
     else:
         config = {"alpha": tabular["alpha"], "gamma": tabular["gamma"],
                   "epsilon": tabular["epsilon"], "epsilon_decay": tabular["epsilon_decay"],

@@ -431,7 +431,8 @@ class TrainingControl:
         if agent is None:
             kind = kind or self.controls.state.agent_kind
             if kind == "dqn" and dqn is None:
-                dqn, self.dqn_note = dqn_settings(env_id_of(env))
+                dqn, self.dqn_note = dqn_settings(env_id_of(env),
+                                                  env.observation_space.shape)
             elif kind == "dqn":
                 self.dqn_note = "your settings"
             agent = make_agent(kind, env, tabular=self.settings.tabular(),

@@ -1,0 +1,46 @@
+"""A CNN DQN on a maze in image mode: the preset it gets, and numpy acting on its grid CNN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.dqn import DQN
+from agents.numpy_policy import NumpyGridGreedy
+from agents.presets import preset_for, preset_name
+from levels.envs import make_env
+
+SPEC = "GridMaze-v0:level=maze_small,observation=image"
+
+
+def test_an_image_maze_gets_the_grid_image_preset_and_the_grid_cnn():
+    env, _ = make_env(SPEC)
+    shape = env.observation_space.shape
+    assert preset_name("GridMaze-v0", shape) == "grid-image"
+    assert preset_name("GridMaze-v0", ()) == "GridMaze-v0"  # index mode: the one-hot MLP's
+    assert preset_name("ALE/Pong-v5", (4, 84, 84)) == "atari"
+    agent = DQN(env.observation_space, env.action_space, device="cpu", seed=0,
+                **preset_for("GridMaze-v0", shape))
+    assert agent.network_kind == "grid_cnn"
+    assert isinstance(agent._numpy_greedy, NumpyGridGreedy)
+
+
+@pytest.mark.parametrize("dueling", [False, True])
+def test_numpy_acting_on_the_grid_cnn_picks_torchs_argmax_and_follows_training(dueling):
+    env, _ = make_env(SPEC)
+    base = env.unwrapped
+    images = base.images(np.arange(base.n_states))
+    agent = DQN(env.observation_space, env.action_space, device="cpu", seed=1, dueling=dueling,
+                learning_starts=16, batch_size=16, train_freq=1, learning_rate=0.05)
+
+    def torch_greedy() -> list[int]:
+        return agent.q_values(images).argmax(axis=1).tolist()
+
+    before = torch_greedy()
+    assert [agent.greedy(obs) for obs in images] == before
+    rng = np.random.default_rng(0)
+    for i in rng.integers(0, base.n_states, 60):
+        agent.update(images[i], int(rng.integers(4)), float(rng.normal()), images[i - 1], False)
+    after = torch_greedy()
+    assert after != before  # learning changed the policy ...
+    assert [agent.greedy(obs) for obs in images] == after  # ... and numpy sees the new weights
