@@ -473,7 +473,8 @@ class LiveView:
                          traces=v.traces if valid else None,
                          model_known=v.model_known if valid else None,
                          planned=v.planned if valid else None,
-                         rewards=level.rewards_array() if level is not None else None,
+                         rewards=level.rewards_array() if level is not None
+                         else worlds.world_rewards(),
                          reward_cells=level.cell_rewards if level is not None else ())
 
     def lane_base_view(self) -> BoardView:

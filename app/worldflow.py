@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pygame_gui
 
 from agents.config import ConfigError
@@ -93,6 +94,12 @@ class WorldFlow:
         if grid is None or grid.tiles is None:
             return ()
         return tuple(grid.tiles)
+
+    def world_rewards(self) -> np.ndarray | None:
+        """What moving into each cell of the grid env pays beyond an ordinary move (FrozenLake's
+        goal, CliffWalking's cliff), for the board to write in the cells; None: nothing."""
+        grid = self.world.grid if self.world is not None else None
+        return None if grid is None else grid.rewards
 
     def quiet_tiles(self) -> str:
         """Tiles without arrows (terminal); Taxi's depots are 'G' but not terminal."""

@@ -9,6 +9,7 @@ Taxi (its 5x5 yard; the four depots R, G, Y, B are shown as ``G`` tiles, and the
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import gymnasium as gym
@@ -32,6 +33,9 @@ class GridInfo:
         n_layers: number of layers.
         tiles: level-style letters per row for drawing (``None`` if the env has no such map).
         action_names: one short name per action.
+        rewards: ``[nrows, ncols]`` what a move into each cell pays beyond what most moves pay
+            (0: nothing special; FrozenLake's goal ``1``, CliffWalking's cliff ``-100``), read
+            from the env's own model; ``None`` when rewards do not belong to cells (Taxi).
     """
 
     nrows: int
@@ -42,6 +46,7 @@ class GridInfo:
     n_layers: int = 1
     tiles: tuple[str, ...] | None = None
     action_names: tuple[str, ...] = ()
+    rewards: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def n_cells(self) -> int:
@@ -81,9 +86,11 @@ def grid_info(env: gym.Env) -> GridInfo | None:
     if isinstance(base, FrozenLakeEnv):
         tiles = tuple(b"".join(row).decode("ascii") for row in base.desc)
         n = base.nrow * base.ncol
-        return GridInfo(base.nrow, base.ncol, (LEFT, DOWN, RIGHT, UP), cell=np.arange(n),
+        dirs = (LEFT, DOWN, RIGHT, UP)
+        return GridInfo(base.nrow, base.ncol, dirs, cell=np.arange(n),
                         layer=np.zeros(n, dtype=np.int64), tiles=tiles,
-                        action_names=("left", "down", "right", "up"))
+                        action_names=("left", "down", "right", "up"),
+                        rewards=entry_rewards(base.P, base.nrow, base.ncol, dirs))
     if isinstance(base, CliffWalkingEnv):
         nrows, ncols = base.shape
         grid = np.full((nrows, ncols), ".", dtype="<U1")
@@ -91,10 +98,12 @@ def grid_info(env: gym.Env) -> GridInfo | None:
         grid[np.unravel_index(base.start_state_index, base.shape)] = "S"
         grid[nrows - 1, ncols - 1] = "G"
         n = nrows * ncols
-        return GridInfo(nrows, ncols, (UP, RIGHT, DOWN, LEFT), cell=np.arange(n),
+        dirs = (UP, RIGHT, DOWN, LEFT)
+        return GridInfo(nrows, ncols, dirs, cell=np.arange(n),
                         layer=np.zeros(n, dtype=np.int64),
                         tiles=tuple("".join(row) for row in grid),
-                        action_names=("up", "right", "down", "left"))
+                        action_names=("up", "right", "down", "left"),
+                        rewards=entry_rewards(base.P, nrows, ncols, dirs))
     if isinstance(base, TaxiEnv):
         # state = ((row * 5 + col) * 5 + passenger) * 4 + destination
         states = np.arange(base.observation_space.n)
@@ -105,3 +114,44 @@ def grid_info(env: gym.Env) -> GridInfo | None:
                         layer=states % 20, n_layers=20, tiles=tuple("".join(row) for row in grid),
                         action_names=("south", "north", "east", "west", "pickup", "dropoff"))
     return None
+
+
+def entry_rewards(model: dict, nrows: int, ncols: int,
+                  action_dirs: tuple[Direction, ...]) -> np.ndarray | None:
+    """What a move into each cell pays beyond the reward most moves pay, from a toy-text model.
+
+    ``model`` is Gymnasium's ``P[s][a] = [(prob, next_state, reward, terminated), ...]`` of an env
+    whose states are cells: one outcome per move, or three for a slippery one, the moves
+    ``(a - 1) % 4, a, (a + 1) % 4`` in that order (FrozenLake, CliffWalking). The cell a move
+    enters is worked out from its direction, not from ``next_state``, because CliffWalking sends
+    a walker who steps into the cliff back to the start. An absorbing state's self-loop enters
+    nothing. None when the model does not have that shape.
+    """
+    paid: dict[tuple[int, int], list[float]] = {}
+    for state, by_action in model.items():
+        row, col = divmod(int(state), ncols)
+        for action, outcomes in by_action.items():
+            if len(outcomes) == 1:
+                moves = [action]
+            elif len(outcomes) == 3:
+                moves = [(action - 1) % 4, action, (action + 1) % 4]
+            else:
+                return None
+            for move, (_p, next_state, reward, terminated) in zip(moves, outcomes, strict=True):
+                if terminated and next_state == state:
+                    continue
+                direction = action_dirs[move]
+                if direction is None:
+                    return None
+                cell = (min(max(row + direction[0], 0), nrows - 1),
+                        min(max(col + direction[1], 0), ncols - 1))
+                paid.setdefault(cell, []).append(float(reward))
+    if not paid:
+        return None
+    common = Counter(r for rewards in paid.values() for r in rewards).most_common(1)[0][0]
+    out = np.zeros((nrows, ncols), dtype=np.float64)
+    for (row, col), rewards in paid.items():
+        usual = Counter(rewards).most_common(1)[0][0]
+        if usual != common:
+            out[row, col] = usual
+    return out

@@ -182,3 +182,22 @@ def test_picker_entries_do_not_share_slippery_and_the_title_names_the_variant(ap
     app.worlds.open_spec("CliffWalking-v1:is_slippery=True")
     assert pygame.display.get_caption()[0] == "RL Sandbox \u2014 CliffWalking-v1 \u00b7 slippery"
     assert "Opened CliffWalking-v1 \u00b7 slippery" in app.status.message
+
+
+@pytest.mark.parametrize(("spec", "cell", "colour", "plain"), [
+    ("FrozenLake-v1:map_name='8x8'", (7, 7), (150, 226, 140), (0, 7)),
+    ("CliffWalking-v1", (3, 5), (240, 130, 140), (2, 5)),
+])
+def test_grid_envs_write_their_rewards_in_the_cells(app, spec, cell, colour, plain):
+    """FrozenLake's goal says "+1", each cliff cell "-100", as a level's reward cells do; a cell
+    that pays what every move pays says nothing."""
+    app.worlds.open_spec(spec)
+    app.run_frames(3)
+    rewards = app.live.board_view().rewards
+    assert rewards is not None and rewards[cell] in (1.0, -100.0) and rewards[plain] == 0
+
+    def written(at) -> int:
+        px = pygame.surfarray.array3d(app.screen.subsurface(app.board.cell_rect(*at)))
+        return int((np.abs(px.astype(int) - colour).sum(axis=2) < 30).sum())
+
+    assert written(cell) > 8 and written(plain) == 0

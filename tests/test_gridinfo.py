@@ -110,3 +110,45 @@ def test_wrappers_are_looked_through_and_others_give_none():
     wrapped = RecordEpisodeStatistics(_make("FrozenLake-v1"))
     assert grid_info(wrapped).nrows == 4
     assert grid_info(_make("CartPole-v1")) is None
+
+
+# ---- rewards written in the cells of Gymnasium grid envs ----------------------------------------
+@pytest.mark.parametrize(("env_id", "kwargs"), [
+    ("FrozenLake-v1", {"map_name": "8x8", "is_slippery": False}),
+    ("FrozenLake-v1", {"map_name": "4x4", "is_slippery": False, "reward_schedule": (2, -1, 0)}),
+    ("CliffWalking-v1", {}),
+])
+def test_cell_rewards_are_what_stepping_into_each_cell_pays(env_id, kwargs):
+    """Every move from every open state, stepped in the env: the reward it pays is the one the
+    board writes in the cell it moves into, or the ordinary move's when nothing is written."""
+    env = _make(env_id, **kwargs)
+    info = grid_info(env)
+    rewards = info.rewards
+    assert rewards is not None and rewards.shape == (info.nrows, info.ncols)
+    base = env.unwrapped
+    env.reset(seed=0)
+    ordinary = set()
+    for state in range(info.n_states):
+        row, col = info.position(state)
+        if info.tiles[row][col] in "GHP":
+            continue  # terminal (or the cliff, never stood on)
+        for action, (dr, dc) in enumerate(info.action_dirs):
+            base.s = state
+            reward = env.step(action)[1]
+            target = (min(max(row + dr, 0), info.nrows - 1), min(max(col + dc, 0), info.ncols - 1))
+            if rewards[target] != 0:
+                assert reward == rewards[target], (state, action)
+            else:
+                ordinary.add(reward)
+    assert len(ordinary) == 1  # one ordinary reward, written nowhere
+
+
+def test_frozen_lake_goal_and_cliff_rewards_slippery_or_not():
+    for slippery in (False, True):
+        lake = grid_info(gym.make("FrozenLake-v1", map_name="8x8", is_slippery=slippery))
+        assert lake.rewards[7, 7] == 1 and np.count_nonzero(lake.rewards) == 1
+        cliff = grid_info(gym.make("CliffWalking-v1", is_slippery=slippery))
+        assert (cliff.rewards[3, 1:11] == -100).all() and np.count_nonzero(cliff.rewards) == 10
+    assert grid_info(gym.make("Taxi-v4")).rewards is None  # Taxi pays for actions, not cells
+    holes = grid_info(gym.make("FrozenLake-v1", is_slippery=True, reward_schedule=(1, -1, 0)))
+    assert holes.rewards[1, 1] == -1 and holes.rewards[3, 3] == 1
