@@ -63,6 +63,7 @@ from app.levelsettings import describe_changes
 from app.liveview import Charts, LiveView
 from app.optimal import OptimalValues
 from app.recovery import RecoveryStore
+from app.rewardtool import CellRewardTool
 from app.screen import ScreenLayout
 from app.startup import StartError, load_fonts, load_theme, resolve_start, warm_up_turbo
 from app.statusbar import InfoStrip, StatusBar
@@ -199,6 +200,8 @@ class App:
             recovery=self.recovery, on_change=self._agents_changed,
             on_reshape=self.layout.follow_level, on_caption=self._update_caption)
         self.editor.on_change(self.edits.on_edit)
+        self.cell_rewards = CellRewardTool(self.editor, self.dialogs, self.status, self.board)
+        self.editor.on_reward_click(self.cell_rewards.pick)
         self.compare = CompareMode(self.training, self.worlds, self.controls, self.status,
                                    self.font)
         self._overlays_before_dp: dict[str, bool] = {}
@@ -364,7 +367,7 @@ class App:
         self.layout.resize(self.screen.get_size())
 
     def _update_caption(self) -> None:
-        self.dialogs.settings_follow(self.editor.level)
+        self.dialogs.settings_follow(self.editor.level, editable=self.worlds.world is None)
         world = self.worlds.world
         if world is not None:
             pygame.display.set_caption(f"{APP_NAME} \u2014 {world.title}")

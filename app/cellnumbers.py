@@ -68,7 +68,10 @@ def display_key(values: np.ndarray) -> np.ndarray:
 
 
 def reward_label(v: float) -> str:
-    """The reward written in a cell: ``+10``, ``-1``, ``+0.5``."""
+    """The reward written in a cell: ``+10``, ``-1``, ``+0.5``, ``-0.04`` (a fraction keeps its
+    leading zero: a reward is read alone, not in a column of Q-values)."""
+    if 0.005 <= abs(v) < 0.995:
+        return f"{v:+.2g}"
     s = short_number(v)
     return s if s.startswith("-") else "+" + s
 
@@ -238,11 +241,14 @@ def draw_rewards(layer: pygame.Surface, rewards: np.ndarray, walls: np.ndarray, 
     if cell < REWARD_MIN_CELL:
         return
     r_arr = np.where(walls, 0.0, np.nan_to_num(np.asarray(rewards, dtype=np.float64)))
-    size = max(11, min(18, round(cell * 0.26)))
+    size = max(13, min(20, round(cell * 0.42)))
     blits = []
     rows, cols = np.nonzero(np.abs(r_arr) >= 0.005)
     for r, c, v in zip(rows.tolist(), cols.tolist(), r_arr[rows, cols].tolist(), strict=True):
-        t = text.get(reward_label(v), size, _REWARD_POS if v > 0 else _REWARD_NEG)
+        label, color = reward_label(v), _REWARD_POS if v > 0 else _REWARD_NEG
+        t = text.get(label, size, color)
+        if t.get_width() > cell - 2:  # "-0.04" in a small cell: smaller, not over the next one
+            t = text.get(label, max(10, size * (cell - 2) // t.get_width()), color)
         blits.append((t, (c * cell + max(2, cell // 14), (r + 1) * cell - t.get_height())))
     layer.fblits(blits)
 

@@ -79,7 +79,7 @@ class Controls:
         manager: the app's UIManager.
         rect: where the panel goes (fixed width, full height above the status bar).
         state: the values to show at first (the panel keeps and updates it).
-        tools: ``(key, label, tooltip)`` per editing tool, in key order 1-9.
+        tools: ``(key, label, tooltip)`` per editing tool, in key order (1-9, then 0).
         on_command: called with each typed command.
         agent_values: reads the agent's live hyperparameters, which the sliders show.
         config_cls: the hyperparameter dataclass the tabular sliders are built from.

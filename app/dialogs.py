@@ -18,6 +18,9 @@ from pygame_gui.elements import UIButton, UITextBox, UIWindow
 from pygame_gui.windows import UIFileDialog, UIMessageWindow
 
 from app.levelsettings import WIDTH, ApplySettings, LevelSettingsWindow
+from app.rewardwindow import HEIGHT as REWARD_HEIGHT
+from app.rewardwindow import WIDTH as REWARD_WIDTH
+from app.rewardwindow import CellRewardInput, CellRewardWindow
 from levels.level import Level
 
 LEVEL_SUFFIXES = {".txt"}
@@ -31,8 +34,9 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("W A S D", "move the agent by hand; it learns from your moves"),
     ("M", "drive mode: the arrow keys move the agent instead of stepping"),
     ("1 - 9", "choose an editing tool (start, floor, wall, hole, goal, cheeses, poison, eraser)"),
+    ("0", "the reward tool: click an open cell to type or slide its own reward"),
     ("Left click / drag", "paint with the current tool"),
-    ("Right drag", "erase (paint floor)"),
+    ("Right drag", "erase (paint floor); with the reward tool, clear the cell's reward"),
     ("Ctrl+Z / Ctrl+Y", "undo / redo a level edit"),
     ("Ctrl+N", "new blank level of the size in the panel"),
     ("Ctrl+O / Ctrl+S", "open / save a level file"),
@@ -66,6 +70,19 @@ def centered_rect(screen_size: tuple[int, int], size: tuple[int, int]) -> pygame
     h = min(size[1], max(150, screen_size[1] - 40))
     rect = pygame.Rect(0, 0, w, h)
     rect.center = (screen_size[0] // 2, screen_size[1] // 2)
+    return rect
+
+
+def placed_beside(target: pygame.Rect, size: tuple[int, int],
+                  screen_size: tuple[int, int]) -> pygame.Rect:
+    """A rect of ``size`` right of ``target`` (left of it when there is no room), level with
+    it, inside the screen: a window about a board cell that leaves the cell in view."""
+    rect = pygame.Rect((0, 0), size)
+    rect.left = target.right + 12
+    if rect.right > screen_size[0]:
+        rect.right = target.left - 12
+    rect.centery = target.centery
+    rect.clamp_ip(pygame.Rect((0, 0), screen_size))
     return rect
 
 
@@ -120,6 +137,7 @@ class Dialogs:
         self.messages: list[UIMessageWindow] = []
         self.help_window: UIMessageWindow | None = None
         self.settings_window: LevelSettingsWindow | None = None
+        self.reward_window: CellRewardWindow | None = None
 
     # -- opening -------------------------------------------------------------------------------
     def _screen_size(self) -> tuple[int, int]:
@@ -224,11 +242,36 @@ class Dialogs:
         self.settings_window = LevelSettingsWindow(self.manager, rect, level, on_apply)
         return self.settings_window
 
-    def settings_follow(self, level: Level) -> None:
-        """The level changed (an edit, undo, another level): the open settings window shows it."""
+    def cell_reward(self, level: Level, cell: tuple[int, int], beside: pygame.Rect,
+                    on_input: Callable[[CellRewardInput], None]) -> CellRewardWindow:
+        """The cell reward window on ``cell``, placed ``beside`` it when it opens (an open one
+        moves to the cell and keeps its place); its entry takes the keys."""
+        window = self.reward_window
+        if window is not None and window.alive():
+            window.show(level, cell)
+            window.take_keys()
+            window.change_layer(window.layer)
+            return window
+        self.reward_window = CellRewardWindow(
+            self.manager, placed_beside(beside, (REWARD_WIDTH, REWARD_HEIGHT),
+                                        self._screen_size()), level, cell, on_input)
+        return self.reward_window
+
+    def settings_follow(self, level: Level, editable: bool = True) -> None:
+        """The level changed (an edit, undo, another level): the open settings window shows it;
+        the cell reward window too, or closes when its cell is gone (or a Gymnasium env is shown,
+        ``editable`` False)."""
         window = self.settings_window
         if window is not None and window.alive():
             window.show(level)
+        reward = self.reward_window
+        if reward is not None and reward.alive():
+            row, col = reward.cell
+            if editable and row < level.nrows and col < level.ncols \
+                    and level.grid[row][col] != "#":
+                reward.show(level)
+            else:
+                reward.kill()
 
     # -- state ---------------------------------------------------------------------------------
     def modal_open(self) -> bool:
@@ -263,6 +306,9 @@ class Dialogs:
             self.help_window.kill()
             self.help_window = None
             return True
+        if self.reward_window is not None and self.reward_window.alive():
+            self.reward_window.kill()
+            return True
         return False
 
     def _forget_dead(self) -> None:
@@ -274,9 +320,9 @@ class Dialogs:
     # -- events --------------------------------------------------------------------------------
     def process_event(self, event: pygame.event.Event) -> bool:
         """Turn a dialog's pygame_gui event into its callback; True when the event was ours."""
-        window = self.settings_window
-        if window is not None and window.alive() and window.handle(event):
-            return True
+        for window in (self.settings_window, self.reward_window):
+            if window is not None and window.alive() and window.handle(event):
+                return True
         if event.type == pygame_gui.UI_FILE_DIALOG_PATH_PICKED:
             callback = self._file_callbacks.pop(event.ui_element, None)
             if callback is not None:

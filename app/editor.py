@@ -10,6 +10,9 @@ Start tool: a level has exactly one start, so placing a start *moves* it: the ol
 floor (``Level.with_tiles`` does this). Dragging with the start tool moves the start along with the
 pointer without disturbing the cells it passes over; the stroke ends with the start under the
 pointer. Painting another tile over the start removes it; ``Level.problems()`` then says so.
+
+The reward tool (key 0) paints no tile: a click reports the cell to ``on_reward_click`` listeners
+(:class:`app.rewardtool.CellRewardTool` asks for the value and commits it with :meth:`Editor.edit`).
 """
 
 from __future__ import annotations
@@ -49,10 +52,13 @@ TOOLS: tuple[Tool, ...] = (
     Tool("7", "c", "Small cheese", "Small cheese (7): a small reward, eaten once per episode"),
     Tool("8", "P", "Poison", "Poison (8): a large penalty that ends the episode"),
     Tool("9", ".", "Eraser", "Eraser (9): paints floor (right-drag erases with any tool)"),
+    Tool("0", "", "Reward", "Reward (0): click an open cell to type or slide its own reward, "
+         "paid instead of its tile's; right-click clears it"),
 )
 ERASER = TOOLS[8]
-_TOOL_KEYS = {getattr(pygame, f"K_{i}"): TOOLS[i - 1] for i in range(1, 10)}
-_TOOL_KEYS.update({getattr(pygame, f"K_KP{i}"): TOOLS[i - 1] for i in range(1, 10)})
+REWARD = TOOLS[9]  #: paints no tile: a click reports the cell to ``on_reward_click`` listeners
+_TOOL_KEYS = {getattr(pygame, f"K_{t.key}"): t for t in TOOLS}
+_TOOL_KEYS.update({getattr(pygame, f"K_KP{t.key}"): t for t in TOOLS})
 _CTRL = pygame.KMOD_CTRL | pygame.KMOD_META
 
 
@@ -62,7 +68,8 @@ class EditResult:
 
     Attributes:
         old, new: the level before and after.
-        action: "paint", "erase", "undo", "redo", "new", "resize", "load" or "edit".
+        action: "paint", "erase", "undo", "redo", "new", "resize", "load", or what
+            :meth:`Editor.edit` was told ("edit", "settings", "reward").
         changed: cells whose tile differs (every cell of ``new`` when the shape changed).
     """
 
@@ -116,6 +123,8 @@ class Editor:
         self._undo: deque[Level] = deque(maxlen=history)
         self._redo: deque[Level] = deque(maxlen=history)
         self._listeners: list[Callable[[EditResult], None]] = []
+        self._reward_listeners: list[Callable[[tuple[int, int], bool], None]] = []
+        self._group: object = None  # the last edit's group: more of it join its undo step
         self._stroke_base: Level | None = None  # level before the mouse went down
         self._stroke_button = 0
         self._stroke_tile = "."
@@ -160,6 +169,11 @@ class Editor:
         """
         self._listeners.append(callback)
 
+    def on_reward_click(self, callback: Callable[[tuple[int, int], bool], None]) -> None:
+        """Call ``callback(cell, clear)`` when the reward tool clicks a cell of the grid: left
+        (``clear`` False) to set its reward, right (``clear`` True) to remove it."""
+        self._reward_listeners.append(callback)
+
     def set_tool(self, which: str | Tool) -> Tool:
         """Pick a tool by Tool, key ("3") or label ("wall", case-insensitive)."""
         if isinstance(which, Tool):
@@ -174,22 +188,30 @@ class Editor:
 
     # --- whole-level edits -----------------------------------------------------------------------
     def _commit(self, old: Level, new: Level, action: str,
-                record: bool = True) -> EditResult | None:
+                record: bool = True, group: object = None) -> EditResult | None:
         if new == old and action != "load":
             return None
         if record:
-            self._undo.append(old)
+            if group is None or group != self._group or not self._undo:
+                self._undo.append(old)
             self._redo.clear()
+        self._group = group if record else None
         self._level = new
         result = EditResult(old, new, action, changed_cells(old, new))
         for callback in list(self._listeners):
             callback(result)
         return result
 
-    def edit(self, level: Level, action: str = "edit") -> EditResult | None:
-        """Replace the level as one undoable edit (e.g. settings changed in a dialog)."""
+    def edit(self, level: Level, action: str = "edit",
+             group: object = None) -> EditResult | None:
+        """Replace the level as one undoable edit (e.g. settings changed in a dialog).
+
+        Args:
+            group: consecutive edits of one group (not None) undo as one step, as a slider
+                dragged through many values does.
+        """
         self.finish_stroke()
-        return self._commit(self._level, level, action)
+        return self._commit(self._level, level, action, group=group)
 
     def new(self, nrows: int, ncols: int) -> EditResult | None:
         """A blank level (start top-left, goal bottom-right) with its own default settings (a
@@ -313,6 +335,11 @@ class Editor:
         if kind == pygame.MOUSEBUTTONDOWN:
             if event.button not in (1, 3) or cell is None:
                 return False
+            if self.tool is REWARD:
+                self.finish_stroke()
+                for callback in list(self._reward_listeners):
+                    callback(cell, event.button == 3)
+                return True
             if self.drawing:
                 self.finish_stroke()
             self._begin(event.button, cell)
@@ -354,7 +381,7 @@ class Editor:
         if not self.enabled or self.board is None or self.hover is None or self.drawing:
             return
         rect = self.board.cell_rect(*self.hover).inflate(-4, -4)
-        color = C.TILE_COLORS.get(self.tool.tile, C.HOVER)
-        if self.tool.tile in ".F" or self.tool is ERASER:
+        color = C.TILE_COLORS.get(self.tool.tile, C.Q_POS)
+        if self.tool.tile in (".", "F") or self.tool is ERASER:
             color = C.TEXT_DIM
         pygame.draw.rect(surface, color, rect, 2, border_radius=3)

@@ -32,13 +32,13 @@ def load_theme(tools: Sequence[Tool]) -> dict:
     """The JSON theme plus one border colour per tool button (the tile's own colour)."""
     theme = json.loads(THEME_PATH.read_text(encoding="utf-8"))
     for tool in tools:
-        colour = C.TILE_COLORS.get(tool.tile, C.TEXT_DIM)
-        if tool.tile in ".F" or tool.label.lower() == "eraser":
+        colour = C.TILE_COLORS.get(tool.tile, C.Q_POS)  # a tool without a tile: the reward
+        if tool.tile in (".", "F") or tool.label.lower() == "eraser":
             colour = C.TEXT_FAINT
         hexc = C.hex_color(colour)
         theme[f"#tool_{tool.key}"] = {
             "colours": {"normal_border": hexc, "hovered_border": hexc, "selected_border": hexc},
-            "misc": {"border_width": "2"},
+            "misc": {"border_width": "2", "text_horiz_alignment_padding": "4"},
         }
     return theme
 

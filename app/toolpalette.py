@@ -1,4 +1,4 @@
-"""The panel's paint tools: one button per editing tool, keys 1-9, coloured like its tile.
+"""The panel's paint tools: one button per editing tool (keys 1-9 and 0), coloured like its tile.
 
 Only a level has them (a Gymnasium env's map is not editable). The buttons only choose the tool;
 painting itself is :class:`app.editor.Editor`'s business.
@@ -17,7 +17,8 @@ from app.panelbase import MARGIN, PanelKit, PanelState, show_selected
 
 TOOL_H = 26
 TOOL_GAP = 5
-TOOLS_PER_ROW = 5  # 9 tools: a row of five, a row of four
+TOOLS_PER_ROW = 5  # 10 tools: two rows of five
+TOOL_PAD = 2 * 4 + 2 * 2  # a tool button's text padding and border, both sides (app.startup)
 
 
 class ToolPalette:
@@ -37,8 +38,8 @@ class ToolPalette:
 
     def build(self, y: int) -> int:
         kit = self.kit
-        y = kit.heading(y, "PAINT  (keys 1-9; left drag paints, right drag erases)")
-        texts = [f"{i + 1}  {label}" for i, (_key, label, _tip) in enumerate(self.tools)]
+        y = kit.heading(y, "PAINT  (keys 1-9, 0; left drag paints, right drag erases)")
+        texts = [f"{key} {label}" for key, label, _tip in self.tools]
         for start in range(0, len(self.tools), TOOLS_PER_ROW):
             row = slice(start, start + TOOLS_PER_ROW)
             for (key, _label, tip), text, rect in zip(self.tools[row], texts[row],
@@ -59,13 +60,16 @@ class ToolPalette:
             show_selected(button, key == self.state.tool)
 
     def _fitted_row(self, y: int, texts: list[str]) -> list[pygame.Rect]:
-        """Cells across the panel, each as wide as its label needs plus a fair share of the rest
-        (so "7  Small cheese" fits beside "3  Wall")."""
-        weights = [len(t) + 2 for t in texts]
+        """Cells across the panel, each as wide as its label needs (measured in the buttons'
+        font) plus an equal share of the rest, so "7 Small cheese" fits beside "8 Poison"."""
+        font = self.kit.manager.get_theme().get_font(["@tool_button", "button"])
+        needs = [font.size(t)[0] + TOOL_PAD for t in texts]
         room = self.kit.inner_width - TOOL_GAP * (len(texts) - 1)
+        share = max(room - sum(needs), 0) / len(texts)
+        scale = min(1.0, room / sum(needs))
         rects, x = [], float(MARGIN)
-        for w in weights:
-            width = room * w / sum(weights)
+        for need in needs:
+            width = need * scale + share
             rects.append(pygame.Rect(round(x), y, round(x + width) - round(x), TOOL_H))
             x += width + TOOL_GAP
         return rects

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from levels.level import (
     _REWARD_KEYS,
+    MAX_REWARD,
     MAX_STEPS_LIMIT,
     Level,
     LevelError,
@@ -120,6 +121,23 @@ def _check_name(value: object) -> str:
     return value.strip()
 
 
+def parse_cell_reward(text: str) -> float | None:
+    """A cell's own reward as a user typed it, with the level file's range (``MAX_REWARD``);
+    empty text is None (no reward of its own). LevelError with one sentence when it is not valid.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = float(text.replace("\u2212", "-"))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or abs(number) > MAX_REWARD:
+        raise LevelError(f"a cell reward must be a number from {-MAX_REWARD:,.0f} to "
+                         f"{MAX_REWARD:,.0f}, got {text[:40]!r}")
+    return number
+
+
 def get_setting(level: Level, key: str) -> str | int | float | bool:
     """The current value of setting ``key`` of ``level``."""
     if key.startswith("reward."):
@@ -188,5 +206,5 @@ def name_for_save_as(level: Level, old_path: str | os.PathLike[str] | None,
 
 
 __all__ = ["REWARD_RANGE", "SPECS", "SPEC_BY_KEY", "SettingSpec", "changed_settings",
-           "default_max_steps", "get_setting", "name_for_save_as", "resized_level",
-           "with_setting"]
+           "default_max_steps", "get_setting", "name_for_save_as", "parse_cell_reward",
+           "resized_level", "with_setting"]

@@ -117,6 +117,8 @@ def test_short_numbers_and_display_keys_agree():
                                       1234.0, -100.0)] == \
         ["0", "0", ".57", "-.05", "1", "9.9", "-13", "250", "1.2k", "-100"]
     assert reward_label(10.0) == "+10" and reward_label(-1.0) == "-1"
+    assert [reward_label(v) for v in (0.5, -0.04, 0.123, -100.0)] == ["+0.5", "-0.04", "+0.12",
+                                                                       "-100"]
     rng = np.random.default_rng(0)
     values = rng.normal(0, 1, 3000) * 10.0 ** rng.integers(-3, 4, 3000)
     keys = display_key(values)

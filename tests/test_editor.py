@@ -6,7 +6,7 @@ import pygame
 import pytest
 
 from app.board import Board
-from app.editor import TOOLS, Editor, EditResult
+from app.editor import REWARD, TOOLS, Editor, EditResult
 from levels.level import Level, changed_cells
 
 GRID = ("S....", ".....", ".....", "....G")
@@ -84,14 +84,47 @@ def test_right_drag_erases_with_any_tool(setup):
     assert changes[-1].action == "erase"
 
 
-def test_keys_1_to_9_pick_every_tool(setup):
+def test_keys_1_to_9_and_0_pick_every_tool(setup):
     editor, _, _ = setup
-    for i, tool in enumerate(TOOLS, start=1):
-        assert editor.process_event(key(getattr(pygame, f"K_{i}")))
+    assert [t.key for t in TOOLS] == list("1234567890")
+    for tool in TOOLS:
+        assert editor.process_event(key(getattr(pygame, f"K_{tool.key}")))
         assert editor.tool is tool
-    assert [t.tile for t in TOOLS] == list("S.#HGCcP.")
+    assert [t.tile for t in TOOLS] == [*"S.#HGCcP.", ""]  # the reward tool paints no tile
     assert not editor.process_event(key(pygame.K_4, pygame.KMOD_LCTRL))  # Ctrl+4 is not a tool
-    assert editor.tool is TOOLS[8]
+    assert editor.tool is REWARD
+
+
+def test_the_reward_tool_reports_clicked_cells_and_paints_nothing(setup):
+    editor, board, changes = setup
+    clicks = []
+    editor.on_reward_click(lambda cell, clear: clicks.append((cell, clear)))
+    editor.set_tool("reward")
+    assert editor.process_event(down(at(board, 1, 2)))
+    assert editor.process_event(move(at(board, 1, 3))) is False  # no drag: one cell a click
+    editor.process_event(up(at(board, 1, 3)))
+    assert editor.process_event(down(at(board, 2, 4), button=3))
+    editor.process_event(up(at(board, 2, 4), button=3))
+    assert clicks == [((1, 2), False), ((2, 4), True)]
+    assert editor.level.grid == GRID and changes == [] and not editor.drawing
+
+
+def test_edits_of_one_group_undo_as_one_step(setup):
+    editor, _, changes = setup
+    level = editor.level
+    for value in (1.0, 2.0, 5.0):  # a slider dragged through three values
+        editor.edit(level.with_cell_reward(1, 1, value), "reward", group=("slider", (1, 1)))
+    editor.edit(editor.level.with_cell_reward(2, 2, -1.0), "reward")
+    editor.edit(editor.level.with_cell_reward(1, 1, 10.0), "reward", group=("slider", (1, 1)))
+    assert [c.action for c in changes] == ["reward"] * 5
+    editor.undo()
+    assert editor.level.cell_rewards == (((1, 1), 5.0), ((2, 2), -1.0))
+    editor.undo()
+    assert editor.level.cell_rewards == (((1, 1), 5.0),)
+    editor.undo()  # the three slider values were one step
+    assert editor.level == level and not editor.dirty
+    editor.redo()
+    assert editor.level.cell_rewards == (((1, 1), 5.0),)
 
 
 def test_placing_a_second_start_moves_the_start(setup):

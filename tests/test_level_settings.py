@@ -11,6 +11,7 @@ from levels.settings import (
     changed_settings,
     get_setting,
     name_for_save_as,
+    parse_cell_reward,
     resized_level,
     with_setting,
 )
@@ -21,6 +22,16 @@ def test_every_file_setting_has_a_spec():
 
     assert [s.key for s in SPECS] == list(SETTING_KEYS)
     assert all(s.help and s.label for s in SPECS)
+
+
+def test_a_typed_cell_reward_has_the_level_files_range():
+    assert parse_cell_reward(" -2.5 ") == -2.5 and parse_cell_reward("1e6") == 1e6
+    assert parse_cell_reward("") is None  # no reward of its own
+    level = Level(("S.G",)).with_cell_reward(0, 1, parse_cell_reward("-1000000"))
+    assert Level.from_text(level.to_text()) == level  # what the tool accepts, a file accepts
+    for bad in ("1000001", "x", "inf", "nan", "1,5"):
+        with pytest.raises(LevelError, match="from -1,000,000 to 1,000,000, got"):
+            parse_cell_reward(bad)
 
 
 def test_typed_values_are_checked_against_the_range():
