@@ -73,15 +73,16 @@ def centered_rect(screen_size: tuple[int, int], size: tuple[int, int]) -> pygame
     return rect
 
 
-def placed_beside(target: pygame.Rect, size: tuple[int, int],
-                  screen_size: tuple[int, int]) -> pygame.Rect:
-    """A rect of ``size`` right of ``target`` (left of it when there is no room), level with
-    it, inside the screen: a window about a board cell that leaves the cell in view."""
+def placed_off_row(target: pygame.Rect, size: tuple[int, int],
+                   screen_size: tuple[int, int]) -> pygame.Rect:
+    """A rect of ``size`` just above ``target`` (below it when there is no room above), centred
+    on it, inside the screen: a window about a board cell that leaves the cell's whole row in
+    view, so the next cell along it can be clicked."""
     rect = pygame.Rect((0, 0), size)
-    rect.left = target.right + 12
-    if rect.right > screen_size[0]:
-        rect.right = target.left - 12
-    rect.centery = target.centery
+    rect.centerx = target.centerx
+    rect.bottom = target.top - 6
+    if rect.top < 0:
+        rect.top = target.bottom + 6
     rect.clamp_ip(pygame.Rect((0, 0), screen_size))
     return rect
 
@@ -242,19 +243,19 @@ class Dialogs:
         self.settings_window = LevelSettingsWindow(self.manager, rect, level, on_apply)
         return self.settings_window
 
-    def cell_reward(self, level: Level, cell: tuple[int, int], beside: pygame.Rect,
+    def cell_reward(self, level: Level, cell: tuple[int, int], cell_rect: pygame.Rect,
                     on_input: Callable[[CellRewardInput], None]) -> CellRewardWindow:
-        """The cell reward window on ``cell``, placed ``beside`` it when it opens (an open one
-        moves to the cell and keeps its place); its entry takes the keys."""
+        """The cell reward window on ``cell``, placed off the row of ``cell_rect`` (an open
+        one moves there and shows the cell); its entry takes the keys."""
+        rect = placed_off_row(cell_rect, (REWARD_WIDTH, REWARD_HEIGHT), self._screen_size())
         window = self.reward_window
         if window is not None and window.alive():
+            window.set_position(rect.topleft)
             window.show(level, cell)
             window.take_keys()
             window.change_layer(window.layer)
             return window
-        self.reward_window = CellRewardWindow(
-            self.manager, placed_beside(beside, (REWARD_WIDTH, REWARD_HEIGHT),
-                                        self._screen_size()), level, cell, on_input)
+        self.reward_window = CellRewardWindow(self.manager, rect, level, cell, on_input)
         return self.reward_window
 
     def settings_follow(self, level: Level, editable: bool = True) -> None:

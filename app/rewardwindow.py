@@ -133,7 +133,7 @@ class CellRewardWindow(UIWindow):
             self.on_input(CellRewardInput(self.cell, ""))
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and element is self.entry:
-            self.entry.unfocus()  # the app's shortcuts work again once the value is in
+            self.ui_manager.set_focus_set(None)  # the app's shortcuts work again once it is in
             self.on_input(CellRewardInput(self.cell, self.entry.get_text()))
             return True
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and element is self.slider:
