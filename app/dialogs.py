@@ -244,7 +244,7 @@ class Dialogs:
         return self.settings_window
 
     def cell_reward(self, level: Level, cell: tuple[int, int], cell_rect: pygame.Rect,
-                    on_input: Callable[[CellRewardInput], None]) -> CellRewardWindow:
+                    on_input: Callable[[CellRewardInput], bool]) -> CellRewardWindow:
         """The cell reward window on ``cell``, placed off the row of ``cell_rect`` (an open
         one moves there and shows the cell); its entry takes the keys."""
         rect = placed_off_row(cell_rect, (REWARD_WIDTH, REWARD_HEIGHT), self._screen_size())

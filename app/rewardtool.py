@@ -50,24 +50,26 @@ class CellRewardTool:
         rect = pygame.Rect(self.board.cell_rect(row, col))
         self.dialogs.cell_reward(self.editor.level, cell, rect, self.take)
 
-    def take(self, request: CellRewardInput) -> None:
-        """A value from the window: checked, then one edit (a slider drag: one undo step)."""
+    def take(self, request: CellRewardInput) -> bool:
+        """A value from the window: checked, then one edit (a slider drag: one undo step);
+        False when it was refused (the status bar says why)."""
         row, col = request.cell
         level = self.editor.level
         if not self.editor.enabled:
             self.status.notify("A Gymnasium env is not editable: open a level to give its cells "
                                "rewards", "info")
-            return
+            return False
         if not (row < level.nrows and col < level.ncols) or level.grid[row][col] == "#":
             self.status.notify(f"Cell ({row}, {col}) is no longer an open cell of this level: "
                                "click an open cell with the reward tool", "warn")
-            return
+            return False
         try:
             value = parse_cell_reward(request.text)
         except LevelError as exc:
             self.status.notify(f"Cell ({row}, {col}) unchanged: {exc.message}", "warn", 10)
-            return
+            return False
         self._set(request.cell, value, slider=request.slider)
+        return True
 
     def _set(self, cell: tuple[int, int], value: float | None, slider: bool) -> None:
         row, col = cell

@@ -1,10 +1,12 @@
 """The cell reward window: type or slide the reward of one cell, as REINFORCEjs lets you.
 
 The reward tool (key 0) opens it on the open cell that was clicked; clicking another cell with
-the tool moves it there. Enter (or Set) hands on the typed text, the slider its value while it
-moves, Clear an empty text (no reward of its own). Whether a value is allowed and what it does to
-the level is :class:`app.rewardtool.CellRewardTool`'s business: the window only reports
-:class:`CellRewardInput` to ``on_input`` and shows the cell as the level has it.
+the tool moves it there. Enter hands on the typed text and closes the window once the value is
+taken (click, type, Enter: the next cell is free to click); Set does the same but keeps it open,
+the slider hands on its value while it moves, Clear an empty text (no reward of its own). Whether
+a value is allowed and what it does to the level is :class:`app.rewardtool.CellRewardTool`'s
+business: the window reports :class:`CellRewardInput` to ``on_input``, which says whether it was
+taken, and shows the cell as the level has it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from levels.level import Level
 #: Where the slider stops: round rewards from a small step cost to a big prize or penalty.
 SLIDER_VALUES: tuple[float, ...] = (-100, -50, -20, -10, -5, -2, -1, -0.5, -0.1, 0,
                                     0.1, 0.5, 1, 2, 5, 10, 20, 50, 100)
-WIDTH = 330
+WIDTH = 340
 HEIGHT = 156
 TILE_NAMES = {"S": "Start", ".": "Floor", "F": "Floor", "H": "Hole", "G": "Goal",
               "C": "Big cheese", "c": "Small cheese", "P": "Poison", "#": "Wall"}
@@ -75,7 +77,7 @@ class CellRewardWindow(UIWindow):
     """One cell's reward: an entry, a slider over :data:`SLIDER_VALUES`, Set and Clear."""
 
     def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect, level: Level,
-                 cell: tuple[int, int], on_input: Callable[[CellRewardInput], None]) -> None:
+                 cell: tuple[int, int], on_input: Callable[[CellRewardInput], bool]) -> None:
         super().__init__(rect, manager, window_display_title="Cell reward",
                          object_id="#cell_reward", resizable=False)
         self.on_input = on_input
@@ -95,8 +97,8 @@ class CellRewardWindow(UIWindow):
                                          click_increment=1)
         self.slider.set_tooltip("Slide through round rewards from -100 to +100; the cell "
                                 "follows at once (type any other value up to \u00b11,000,000)")
-        UILabel(pygame.Rect(8, 96, inner, 20), "Right-click a cell to clear it \u00b7 "
-                "Esc closes", manager, container=self)
+        UILabel(pygame.Rect(8, 96, inner, 20), "Enter sets and closes \u00b7 right-click a "
+                "cell clears it", manager, container=self)
         self.cell = cell
         self.level: Level | None = None
         self.show(level, cell)
@@ -133,8 +135,9 @@ class CellRewardWindow(UIWindow):
             self.on_input(CellRewardInput(self.cell, ""))
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and element is self.entry:
-            self.ui_manager.set_focus_set(None)  # the app's shortcuts work again once it is in
-            self.on_input(CellRewardInput(self.cell, self.entry.get_text()))
+            if self.on_input(CellRewardInput(self.cell, self.entry.get_text())):
+                self.ui_manager.set_focus_set(None)  # the app's shortcuts work again
+                self.kill()
             return True
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and element is self.slider:
             value = SLIDER_VALUES[int(round(self.slider.get_current_value()))]

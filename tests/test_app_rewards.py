@@ -67,6 +67,7 @@ def test_key_0_then_a_click_and_a_typed_reward_pays_it_there_undo_and_redo(app):
     assert window is not None and window.alive() and window.cell == FLOOR
     assert "Floor" in window.about.text and app.level.grid[1] == ".PC"  # nothing painted
     type_reward(app, "-5")
+    assert not window.alive()  # Enter took the value and closed the window: the app has the keys
     assert app.level.cell_reward(*FLOOR) == -5.0 and app.editor.dirty
     assert app.session.env.unwrapped.level.cell_reward(*FLOOR) == -5.0  # the env follows at once
     assert app.session.agent.q[4, 2] == 0.75
@@ -75,7 +76,6 @@ def test_key_0_then_a_click_and_a_typed_reward_pays_it_there_undo_and_redo(app):
     press(app, pygame.K_z, pygame.KMOD_CTRL)
     assert app.level.cell_rewards == () and not app.editor.dirty
     assert paid_stepping_down_from_the_start(app) == app.level.rewards.step
-    assert window.entry.get_text() == ""  # the window follows the level
     press(app, pygame.K_y, pygame.KMOD_CTRL)
     assert app.level.cell_reward(*FLOOR) == -5.0
     assert paid_stepping_down_from_the_start(app) == -5.0 + app.level.rewards.step
@@ -112,10 +112,9 @@ def test_a_bad_value_is_refused_in_one_sentence_and_changes_nothing(app, text):
     press(app, pygame.K_0)
     cell_click(app, FLOOR)
     type_reward(app, "3")
-    type_reward_again = app.dialogs.reward_window.entry
-    click(app, type_reward_again)
+    cell_click(app, FLOOR)
     type_reward(app, text)
-    assert app.level.cell_reward(*FLOOR) == 3.0
+    assert app.level.cell_reward(*FLOOR) == 3.0 and app.dialogs.reward_window.alive()
     message = app.status.message
     assert "a cell reward must be a number from -1,000,000 to 1,000,000" in message
     assert repr(text) in message and message.count(". ") == 0
@@ -175,11 +174,27 @@ def test_the_entry_keeps_its_keys_and_shortcuts_act_once_the_value_is_in(app):
     assert not app.playing and app.editor.tool is REWARD  # typed, not shortcuts
     type_reward(app, "7")
     assert not entry.is_focused and app.level.cell_reward(*FLOOR) == 7.0
+    assert not app.manager.get_focus_set()
     press(app, pygame.K_SPACE)
     assert app.playing
     press(app, pygame.K_SPACE)
     press(app, pygame.K_3)
     assert app.editor.tool.label == "Wall"
+
+
+def test_set_keeps_the_window_open_and_it_follows_undo_and_another_cell(app):
+    press(app, pygame.K_0)
+    cell_click(app, FLOOR)
+    window = app.dialogs.reward_window
+    window.entry.set_text("4")
+    click(app, window.set_button)
+    assert window.alive() and app.level.cell_reward(*FLOOR) == 4.0
+    assert "+4 of its own" in window.about.text
+    press(app, pygame.K_z, pygame.KMOD_CTRL)
+    assert window.entry.get_text() == "" and "its tile's reward" in window.about.text
+    cell_click(app, (0, 2))
+    assert app.dialogs.reward_window is window and window.cell == (0, 2)
+    assert window.entry.is_focused
 
 
 def test_the_window_closes_when_its_cell_goes_or_an_env_opens(app):
