@@ -241,7 +241,7 @@ def draw_rewards(layer: pygame.Surface, rewards: np.ndarray, walls: np.ndarray, 
     if cell < REWARD_MIN_CELL:
         return
     r_arr = np.where(walls, 0.0, np.nan_to_num(np.asarray(rewards, dtype=np.float64)))
-    size = max(13, min(20, round(cell * 0.42)))
+    size = max(13, min(20, round(cell * 0.5)))
     blits = []
     rows, cols = np.nonzero(np.abs(r_arr) >= 0.005)
     for r, c, v in zip(rows.tolist(), cols.tolist(), r_arr[rows, cols].tolist(), strict=True):

@@ -33,8 +33,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("T", "watch: the agent plays greedily at the set speed, learning nothing; T again trains"),
     ("W A S D", "move the agent by hand; it learns from your moves"),
     ("M", "drive mode: the arrow keys move the agent instead of stepping"),
-    ("1 - 9", "choose an editing tool (start, floor, wall, hole, goal, cheeses, poison, eraser)"),
-    ("0", "the reward tool: click an open cell to type or slide its own reward"),
+    ("1 - 9, 0", "editing tools: start, floor, wall, hole, goal, cheeses, poison, eraser; "
+                 "0: cell reward"),
     ("Left click / drag", "paint with the current tool"),
     ("Right drag", "erase (paint floor); with the reward tool, clear the cell's reward"),
     ("Ctrl+Z / Ctrl+Y", "undo / redo a level edit"),
