@@ -200,14 +200,21 @@ class TurboRunner:
         self.cdf = np.ascontiguousarray(model.cdf)
         self.initial_cdf = np.cumsum(model.initial)
         self.max_steps = int(model.max_steps or 0)
-        self.uniforms = np.empty(0)
+        self.uniforms = np.empty(2 * self.BLOCK)  # pre-drawn numbers, valid up to _filled;
+        self._filled = 0  # the unused ones are uniforms[istate[I_UPOS]:_filled]
         self.out_return = np.empty(capacity)
         self.out_length = np.empty(capacity, dtype=np.int64)
         self.out_success = np.empty(capacity, dtype=np.bool_)
 
+    def preload_uniforms(self, values: np.ndarray) -> None:
+        """Use ``values`` as the next numbers (from ``istate[I_UPOS] = 0``), before any drawn:
+        a scripted stream that a reference implementation replays."""
+        self.uniforms = np.array(values, dtype=np.float64)
+        self._filled = len(self.uniforms)
+
     def discard_uniforms(self) -> None:
         """Forget pre-drawn numbers (after a reseed) so the next run starts from the new seed."""
-        self.uniforms = np.empty(0)
+        self._filled = 0
 
     def run(
         self,
@@ -229,11 +236,7 @@ class TurboRunner:
         """
         n_plan = int(agent.planning_steps)
         need = (MAX_UNIFORMS_PER_STEP + UNIFORMS_PER_PLANNING_STEP * n_plan) * (n_steps + 1)
-        pos = int(istate[I_UPOS])
-        if len(self.uniforms) - pos < need:
-            fresh = agent.rng.random(max(self.BLOCK, need))
-            self.uniforms = np.concatenate((self.uniforms[pos:], fresh))
-            istate[I_UPOS] = 0
+        self._top_up(agent.rng, need, istate)
         cap = max(1, min(max_episodes, len(self.out_return)))
         istate[I_NOUT] = 0
         kind, e0, e1, e2 = eps_params
@@ -242,13 +245,35 @@ class TurboRunner:
             self.model.terminated, self.initial_cdf, self.max_steps,
             RULES[agent.kind], float(agent.alpha), float(agent.gamma),
             int(kind), float(e0), float(e1), float(e2),
-            self.uniforms, int(n_steps), istate, ep_return, visits, last_td, ring,
+            self.uniforms[:self._filled], int(n_steps), istate, ep_return, visits, last_td, ring,
             self.out_return[:cap], self.out_length[:cap], self.out_success[:cap],
             self.goal, self.goal_by_reward,
             float(agent.lam), agent.trace == "replacing", *agent.traces.arrays(), n_plan,
             *agent.model.arrays(),
         )  # fmt: skip
         return int(steps), int(istate[I_NOUT])
+
+    def _top_up(self, rng: np.random.Generator, need: int, istate: np.ndarray) -> None:
+        """At least ``need`` unused numbers from ``istate[I_UPOS]`` on.
+
+        The leftovers move to the front of the one buffer and ``max(BLOCK, need)`` fresh numbers
+        are drawn in place behind them (``out=``): no new array per call, whose page faults cost
+        as much as a millisecond-long kernel call, and the same numbers as drawing a new block.
+        """
+        pos = int(istate[I_UPOS])
+        left = max(0, self._filled - pos)
+        if left >= need:
+            return
+        fresh = max(self.BLOCK, need)
+        if left + fresh > len(self.uniforms):
+            grown = np.empty(2 * (left + fresh))
+            grown[:left] = self.uniforms[pos:self._filled]
+            self.uniforms = grown
+        else:
+            self.uniforms[:left] = self.uniforms[pos:self._filled]  # numpy copes with overlap
+        rng.random(out=self.uniforms[left:left + fresh])
+        self._filled = left + fresh
+        istate[I_UPOS] = 0
 
 
 def place_env(env: gymnasium.Env, state: int, episode_step: int) -> None:

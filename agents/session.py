@@ -6,8 +6,8 @@ what happened; ``snapshot`` gives a view what it needs to draw. Two paths run th
 * the Python path (``env.step`` + ``agent.update``): used for recording the update arithmetic,
   for greedy demonstration and watching (no update at all), for a human driving
   (``manual_step``), for DQN and whenever turbo is off or the env has no tabular model;
-* the turbo path (``agents.fast``, driven by ``agents.turbodrive``): chunks of ~1 ms of compiled
-  steps, the time budget checked between chunks.
+* the turbo path (``agents.fast``, driven by ``agents.turbodrive``): chunks of compiled steps
+  (~1 ms, or the caller's ``chunk_s``), the time budget checked between chunks.
 
 The episode bookkeeping (state, step in episode, SARSA's chosen next action, schedule counters,
 the path ring, visits, history) is a :class:`agents.sessionbook.SessionBook` both paths read and
@@ -45,6 +45,7 @@ from agents.schedules import Schedule
 from agents.sessionbook import HISTORY, PATH_RING, SessionBook
 from agents.sessionviews import state_q, take_snapshot
 from agents.tabular import TDUpdate
+from agents.turbodrive import CHUNK_SECONDS as TURBO_CHUNK_SECONDS
 from agents.turbodrive import TurboDriver, jit_kernel
 from levels.gridinfo import grid_info
 from levels.gridmaze import GridMazeEnv
@@ -245,11 +246,15 @@ class TrainingSession:
 
     # ---- stepping -------------------------------------------------------------------------------
     def advance(self, max_steps: int, time_budget_s: float | None = None, record: bool = False,
-                max_episodes: int | None = None) -> AdvanceReport:
+                max_episodes: int | None = None,
+                chunk_s: float = TURBO_CHUNK_SECONDS) -> AdvanceReport:
         """Run up to ``max_steps`` steps (and ``max_episodes`` finished episodes) within the budget.
 
         At least one step runs when ``max_steps >= 1``, whatever the budget, so a caller always
         makes progress. ``record`` returns every transition with its update (Python path).
+        ``chunk_s`` is how long one compiled call aims to run (turbo path): the budget is kept to
+        within about that, and a training thread that shares the GIL with a drawing one wants
+        it longer. How steps are cut into chunks never changes what is learnt.
         """
         t0 = time.perf_counter()
         report = AdvanceReport(error=self.error)
@@ -261,7 +266,7 @@ class TrainingSession:
         if self.turbo and self.mode == "learn" and not record and self.turbo_available:
             report.turbo = True
             self.book.last_action = None  # the compiled path does not report its actions
-            self._advance_turbo(int(max_steps), deadline, eps_left, report)
+            self._advance_turbo(int(max_steps), deadline, eps_left, report, chunk_s)
         else:
             learn = self.mode == "learn"
             while report.steps < max_steps and len(report.episodes) < eps_left:
@@ -280,7 +285,7 @@ class TrainingSession:
         return report
 
     def _advance_turbo(self, max_steps: int, deadline: float | None, eps_left: int,
-                       report: AdvanceReport) -> None:
+                       report: AdvanceReport, chunk_s: float) -> None:
         def on_chunk(steps: int, rets: np.ndarray, lengths: np.ndarray,
                      successes: np.ndarray) -> None:
             report.steps += steps
@@ -291,7 +296,7 @@ class TrainingSession:
                 report.episodes.add_arrays(first, rets, lengths, successes)
 
         self._turbo.run(self.agent, self.schedule, max_steps, deadline, eps_left,
-                        self.book.buffers(), on_chunk)
+                        self.book.buffers(), on_chunk, chunk_s)
         if self.book.istate[I_DIVERGED]:
             self.error = _DIVERGED.format(step=self.book.total_steps)
 

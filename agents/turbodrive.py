@@ -1,10 +1,14 @@
-"""The session's compiled path: turbo steps in ~1 ms chunks, the time budget checked between.
+"""The session's compiled path: turbo steps in chunks (~1 ms unless asked otherwise), the time
+budget checked between.
 
 ``agents.fast.TurboRunner`` runs N steps of env + tabular agent + schedule in one numba call; it
-cannot look at the clock. :class:`TurboDriver` sizes each call from the speed measured on the last
-one, so a frame's time budget is kept to within about a chunk, and hands every chunk's finished
-episodes to the caller as arrays (no per-episode Python object). It also decides, once per env,
-whether the env has a faithful tabular model at all.
+cannot look at the clock. :class:`TurboDriver` sizes each call from the speed measured on the
+calls before, so a frame's time budget is kept to within about a chunk, and hands every chunk's
+finished episodes to the caller as arrays (no per-episode Python object). It also decides, once
+per env, whether the env has a faithful tabular model at all.
+
+Short chunks keep a frame loop's budget; a training thread asks for longer ones, since every
+return from the kernel costs it the GIL, which a drawing thread may hold for a while.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from agents.fast import I_DIVERGED, RULES, TurboKernel, TurboRunner, turbo_model
 from agents.protocol import Agent
 from levels.success import success_judge
 
-CHUNK_SECONDS = 1e-3  # aimed length of one compiled call
-MIN_CHUNK, MAX_CHUNK = 256, 1 << 16
+CHUNK_SECONDS = 1e-3  # aimed length of one compiled call, unless the caller asks otherwise
+MIN_CHUNK, MAX_CHUNK = 256, 1 << 18
 
 # on_chunk(steps, returns, lengths, successes) after every compiled call (arrays are copies)
 ChunkCallback = Callable[[int, np.ndarray, np.ndarray, np.ndarray], None]
@@ -50,7 +54,7 @@ class TurboDriver:
         self.kernel = kernel
         self.runner: TurboRunner | None = None
         self._tried = False
-        self.chunk = 4096  # steps in the next call; re-measured after every call
+        self.step_seconds = 2.5e-7  # per step, re-measured after every call
 
     def available(self, agent: Agent, discrete: bool, td_shape: tuple[int, ...]) -> bool:
         """True when the kernel can run ``agent`` on this env (the model is built on first ask)."""
@@ -72,9 +76,11 @@ class TurboDriver:
             self.runner.discard_uniforms()
 
     def run(self, agent: Agent, schedule: Any, max_steps: int, deadline: float | None,
-            max_episodes: int, buffers: tuple[np.ndarray, ...], on_chunk: ChunkCallback) -> None:
-        """Run chunks until ``max_steps`` steps, ``max_episodes`` episodes, the deadline or a
-        divergence (``istate[I_DIVERGED]``, the caller's to check).
+            max_episodes: int, buffers: tuple[np.ndarray, ...], on_chunk: ChunkCallback,
+            chunk_s: float = CHUNK_SECONDS) -> None:
+        """Run chunks of about ``chunk_s`` seconds each until ``max_steps`` steps,
+        ``max_episodes`` episodes, the deadline or a divergence (``istate[I_DIVERGED]``, the
+        caller's to check).
 
         ``buffers`` are the session's ``(istate, ep_return, visits, last_td, ring)``; the runner
         reads and writes them in place, so the Python path carries on where this one stops.
@@ -85,13 +91,13 @@ class TurboDriver:
         params = (schedule.kind, *schedule.params())
         done = 0
         while done < max_steps and max_episodes > 0:
-            n = min(self.chunk, max_steps - done)
+            n = min(int(min(MAX_CHUNK, max(MIN_CHUNK, chunk_s / self.step_seconds))),
+                    max_steps - done)
             t = time.perf_counter()
             steps, n_eps = runner.run(agent, params, n, max_episodes, *buffers)
             elapsed = time.perf_counter() - t
             if steps:
-                per_step = max(elapsed / steps, 1e-9)
-                self.chunk = int(min(MAX_CHUNK, max(MIN_CHUNK, CHUNK_SECONDS / per_step)))
+                self.step_seconds = max(elapsed / steps, 1e-9)
             done += steps
             max_episodes -= n_eps
             # copies: the runner reuses its output arrays on the next call

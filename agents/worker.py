@@ -39,7 +39,7 @@ import numpy as np
 from agents.records import AdvanceReport, Snapshot
 from agents.session import TrainingSession
 
-CHUNK_SECONDS = 0.004  # one advance() call at full speed: commands wait at most about this long
+CHUNK_SECONDS = 0.005  # one advance() call at full speed, one compiled call: what commands wait
 SWITCH_INTERVAL = 0.0005  # the interpreter's thread switch interval while a worker runs
 BACKLOG_SECONDS = 0.1  # a paced run catches up at most this much lost time
 OUTBOX = 512  # reports kept for the watcher; the oldest go first when it does not drain
@@ -162,7 +162,10 @@ class SessionWorker:
             (send a ``call`` instead).
         view: called on the worker thread with the session when a snapshot is built; whatever it
             returns is published as ``WorkerSnapshot.view`` (for example a rendered env frame).
-        chunk_seconds: time budget of one ``advance`` call at full speed.
+        chunk_seconds: time budget of one ``advance`` call at full speed, and how long one
+            compiled call within it aims to run: each return from the kernel costs the worker the
+            GIL, which a drawing thread may hold for a while, so it should be several times the
+            interpreter's switch interval; commands wait up to about this long.
     """
 
     def __init__(self, session: TrainingSession,
@@ -346,7 +349,8 @@ class SessionWorker:
 
     def _run_steps(self, command: Steps, merged: AdvanceReport) -> None:
         left = command.n - merged.steps
-        report = self.session.advance(left, time_budget_s=self._chunk, record=command.record)
+        report = self.session.advance(left, time_budget_s=self._chunk, record=command.record,
+                                      chunk_s=self._chunk)
         self._merge(merged, report)
         self._outbox.append(report)
         if merged.steps >= command.n or report.steps == 0 or self.session.error is not None:
@@ -368,7 +372,7 @@ class SessionWorker:
                 return
         t0 = time.perf_counter()
         report = self.session.advance(n, time_budget_s=self._chunk, record=pace.record,
-                                      max_episodes=episodes_left)
+                                      max_episodes=episodes_left, chunk_s=self._chunk)
         self._credit -= report.steps
         self._episodes_in_play += len(report.episodes)
         seconds = max(time.perf_counter() - t0, 1e-9)

@@ -79,6 +79,8 @@ FRAME_BUDGET_S = 1.0 / 60.0
 SAFETY_S = 0.002  # left unused each frame: the session overshoots by up to one ~1 ms chunk
 DQN_FRAME_S = 1.0 / 30.0  # a DQN training flat out: longer frames, more learning per frame
 DQN_SAFETY_S = 0.004  # ... and its last step may run one gradient step past the budget
+WATCH_HOVER_S = 1.0 / 30.0  # while the worker trains: redraw interval when the mouse moves
+WATCH_IDLE_S = 0.25  # ... and at least this often (widgets' own animations)
 DEFAULT_SPEED = 5.0
 # What the board shows while dynamic programming runs: V (heat map, numbers) and its policy.
 DP_OVERLAYS = {"heatmap": True, "policy": True, "numbers": True, "arrows": False}
@@ -131,6 +133,8 @@ class App:
         self.draw_times: collections.deque[float] = collections.deque(maxlen=2000)
         self._plain_draws: collections.deque[float] = collections.deque(maxlen=30)
         self._refresh_costs: collections.deque[float] = collections.deque(maxlen=12)
+        self._drawn_at = 0.0  # when the screen was last drawn
+        self._ui_dt = 0.0  # time the widgets have not been updated for (frames not drawn)
         self.edits.apply_level(level, fresh=True)
         self.layout.rebuild_panel()
         if world_spec is not None:
@@ -419,11 +423,17 @@ class App:
 
     def _frame(self, events: list[pygame.event.Event], dt: float) -> None:
         t0 = time.perf_counter()
+        acted = False
         for event in events:
             if not _passive(event):  # the session is this thread's while the event is handled
                 self.training.quiesce()
+                acted = True
             self.input.process_event(event)
-        self.manager.update(dt)
+        draw = self._draw_due(t0, acted, bool(events))
+        self._ui_dt += dt
+        if draw:
+            self.manager.update(self._ui_dt)
+            self._ui_dt = 0.0
         self.board.update(dt)
         self.status.update(dt)
         self.recovery.tick()
@@ -443,17 +453,35 @@ class App:
         self.training.train(dt, budget, frame_view=self.worlds.view_kind == "frame",
                             hold=self.agent_files.recording is not None)
         t1 = time.perf_counter()
-        refreshed = self.live.refresh(t1)
-        self.layout.draw(self.screen, self.live, recording=self.agent_files.recording is not None)
-        self.manager.draw_ui(self.screen)
-        pygame.display.flip()
-        t3 = time.perf_counter()
-        (self._refresh_costs if refreshed else self._plain_draws).append(t3 - t1)
-        self.draw_times.append(t3 - t1)
-        self.frame_times.append(t3 - t0)
+        if draw:
+            refreshed = self.live.refresh(t1)
+            self.layout.draw(self.screen, self.live,
+                             recording=self.agent_files.recording is not None)
+            self.manager.draw_ui(self.screen)
+            pygame.display.flip()
+            drawing = time.perf_counter() - t1
+            (self._refresh_costs if refreshed else self._plain_draws).append(drawing)
+            self.draw_times.append(drawing)
+            self._drawn_at = t1
+        self.frame_times.append(time.perf_counter() - t0)
         if self.frames == 0:
             threading.Thread(target=warm_up_turbo, name="turbo-warm-up", daemon=True).start()
         self.frames += 1
+
+    def _draw_due(self, now: float, acted: bool, moved: bool) -> bool:
+        """Whether this frame draws.
+
+        While the worker trains flat out, the picture changes when the view re-reads the
+        session (~15/s), so that is when the screen is redrawn; also at once after a click or a
+        key, up to every :data:`WATCH_HOVER_S` while the mouse moves, and every
+        :data:`WATCH_IDLE_S` regardless. The frames in between only take input: drawing holds
+        the GIL and a core that learning would otherwise have.
+        """
+        if acted or self.training.worker is None:
+            return True
+        since = now - self._drawn_at + FRAME_BUDGET_S / 2  # this frame or the next one
+        return (since >= WATCH_IDLE_S or (moved and since >= WATCH_HOVER_S)
+                or self.live.refresh_due(now))
 
     def frame_plan(self) -> tuple[float, float]:
         """(frame length, safety margin) to plan for: a DQN training flat out gets 30 fps."""

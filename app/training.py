@@ -38,6 +38,7 @@ SLOW_SPEED = 20.0  # at or below this many steps/s every step is recorded and an
 DEMO_SPEED = 6.0  # greedy demonstration, steps per second
 DEMO_SPEED_FRAME = 50.0  # ... for envs shown as frames (CartPole runs at 50 frames/s)
 COMPARE_LEAD = 20_000  # compare mode: how far the faster agent may run ahead of the slower
+STOP_WAIT_S = 120.0  # the worker's chunk may be its first, which loads or compiles the kernel
 FAST_NOTE = ("Training fast: too many updates to show one by one. Slow down to 20 steps/s or "
              "less, or pause (Space) and step (N), to see each update here.")
 
@@ -184,7 +185,7 @@ class TrainingControl:
         if worker is None:
             return
         self.worker = None
-        worker.stop()
+        worker.stop(timeout=STOP_WAIT_S)
         for report in worker.take_reports():
             if report.error:
                 self.status.notify(report.error, "error", 15)

@@ -57,8 +57,6 @@ def open_app(env_id: str):  # noqa: ANN201 - the App, imported lazily after the 
 
 
 def throughput(env_id: str, seconds: float, warmup_s: float, loaded: bool) -> None:
-    from app.app import DQN_FRAME_S
-
     beside = "one busy process beside it" if loaded else "as the machine is"
     app = open_app(env_id)
     drive(app, warmup_s)  # past learning_starts: every step now trains too
@@ -77,7 +75,7 @@ def throughput(env_id: str, seconds: float, warmup_s: float, loaded: bool) -> No
           f"max speed in the app: frame p50 {percentile(frames, 50):.1f} ms, p95 "
           f"{percentile(frames, 95):.1f} ms (target <= 33 ms), max {max(frames):.1f} ms over "
           f"{len(frames)} frames ({len(frames) / elapsed:.0f} fps)")
-    rate_headless = headless_rate(session, seconds, DQN_FRAME_S)
+    rate_headless = headless_rate(session, seconds)
     print(f"{env_id}, {beside} throughput: app {rate_app:,.0f} steps/s, headless "
           f"{rate_headless:,.0f} steps/s, ratio {rate_app / rate_headless:.0%} (target >= 80%); "
           f"error: {session.error}", flush=True)

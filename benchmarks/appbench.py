@@ -44,13 +44,16 @@ def drive(app: Any, seconds: float) -> float:
     return time.perf_counter() - t0
 
 
-def headless_rate(session: Any, seconds: float, budget_s: float) -> float:
+def headless_rate(session: Any, seconds: float) -> float:
     """Steps per second of the very session the app just trained, now with nothing else to do
-    (same agent, same stage of learning): back-to-back ``advance`` calls of the app's frame
-    budget, so both pay the same per-call costs."""
+    (same agent, same stage of learning): back-to-back ``advance`` calls exactly as the app's
+    training worker makes them (its time budget and compiled chunk length), so both pay the
+    same per-call costs and the ratio is the cost of watching alone."""
+    from agents.worker import CHUNK_SECONDS
+
     steps0, t0 = session.total_steps, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
-        session.advance(10**9, time_budget_s=budget_s)
+        session.advance(10**9, time_budget_s=CHUNK_SECONDS, chunk_s=CHUNK_SECONDS)
     return (session.total_steps - steps0) / (time.perf_counter() - t0)
 
 

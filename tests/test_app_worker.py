@@ -51,13 +51,15 @@ def test_flat_out_training_runs_off_the_frame_loop_and_is_drawn_from_snapshots(a
     _flat_out(app)
     assert _steps_without_frames(app) > 0  # no frame ran meanwhile
     first = None
-    for _ in range(200):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:  # the view re-reads ~15 times a second
         app.run_frames(1)
         snap = app.live.snap
         if snap is not None and first is None:
             first = snap.total_steps
         elif snap is not None and snap.total_steps > first:
             break
+        time.sleep(0.005)
     assert snap.total_steps > first  # the board follows the worker's snapshots
     assert np.isfinite(snap.q).all()
 
@@ -77,6 +79,38 @@ def test_commands_stop_the_worker_between_steps_and_land(app):
     press(app, pygame.K_n, frames=1)  # one recorded step, its arithmetic shown
     assert session.total_steps == paused_at + 1
     assert "Q(" in app.arithmetic_text or "=" in app.arithmetic_text
+
+
+def test_frames_between_snapshots_take_input_and_draw_nothing(app, monkeypatch):
+    """While the worker trains, a frame draws when the view has something new to show, when the
+    mouse moves (at most every WATCH_HOVER_S) and at once for a click or a key; the frames in
+    between handle their input and leave the CPU to learning."""
+    import app.app as app_module
+
+    _flat_out(app)
+    due = [False]
+    monkeypatch.setattr(app.live, "refresh_due", lambda now: due[0])
+    monkeypatch.setattr(app_module, "WATCH_IDLE_S", 1e9)
+    monkeypatch.setattr(app_module, "WATCH_HOVER_S", 1e9)
+    drawn = len(app.draw_times)
+    app.run_frames(5)
+    assert len(app.draw_times) == drawn and len(app.frame_times) >= 5
+    cell = app.board.cell_rect(2, 3).center
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=cell, rel=(1, 1),
+                                          buttons=(0, 0, 0))])
+    assert len(app.draw_times) == drawn  # not drawn yet ...
+    assert app.board.hover == (2, 3)  # ... but the hover was taken in
+    assert app.training.worker is not None  # hovering leaves the worker alone
+    monkeypatch.setattr(app_module, "WATCH_HOVER_S", 0.0)
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=cell, rel=(1, 1),
+                                          buttons=(0, 0, 0))])
+    assert len(app.draw_times) == drawn + 1  # the mouse moves: drawn at the hover rate
+    due[0] = True
+    app.run_frames(1)
+    assert len(app.draw_times) == drawn + 2  # the view has something new: drawn
+    due[0] = False
+    press(app, pygame.K_g, frames=1)  # a key: drawn at once (a greedy run starts)
+    assert len(app.draw_times) == drawn + 3 and app.demo
 
 
 def test_stopping_play_from_code_stops_the_worker_at_once(app):

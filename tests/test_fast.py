@@ -139,7 +139,7 @@ def test_kernel_matches_env_and_agent_bit_for_bit(kind: str, make) -> None:
     istate = np.zeros(N_ISTATE, dtype=np.int64)
     istate[I_STATE] = 0 if n_s != 48 else 36
     istate[I_NEXT_ACTION] = -1
-    runner.uniforms = uniforms
+    runner.preload_uniforms(uniforms)
     ring = np.zeros(64, dtype=np.int64)
     steps, n_eps = runner.run(fast, (0, eps, 0.0, 0.0), n_steps, 10_000, istate, np.zeros(1),
                               np.zeros(n_s, dtype=np.int64), np.full((n_s, n_a), np.nan), ring)

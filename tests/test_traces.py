@@ -205,7 +205,7 @@ def _turbo(make, agent, eps: float, uniforms: np.ndarray, n_steps: int) -> int:
     runner = TurboRunner(TabularModel.from_env(env), run_steps)
     istate = np.zeros(N_ISTATE, dtype=np.int64)
     istate[I_STATE], istate[I_NEXT_ACTION] = 0, -1
-    runner.uniforms = uniforms
+    runner.preload_uniforms(uniforms)
     n_s, n_a = agent.q.shape
     steps, _ = runner.run(agent, (0, eps, 0.0, 0.0), n_steps, 10_000, istate, np.zeros(1),
                           np.zeros(n_s, dtype=np.int64), np.full((n_s, n_a), np.nan),
