@@ -475,9 +475,11 @@ class App:
         session (~15/s), so that is when the screen is redrawn; also at once after a click or a
         key, up to every :data:`WATCH_HOVER_S` while the mouse moves, and every
         :data:`WATCH_IDLE_S` regardless. The frames in between only take input: drawing holds
-        the GIL and a core that learning would otherwise have.
+        the GIL and a core that learning would otherwise have. A window in front (a dialog,
+        the Study figure) is drawn every frame: it has its own life.
         """
-        if acted or self.training.worker is None:
+        windows = self.manager.get_window_stack().get_full_stack()
+        if acted or self.training.worker is None or windows:
             return True
         since = now - self._drawn_at + FRAME_BUDGET_S / 2  # this frame or the next one
         return (since >= WATCH_IDLE_S or (moved and since >= WATCH_HOVER_S)
