@@ -6,6 +6,7 @@ clicks on pygame_gui widgets (hover, press, release), widget events drained for 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,19 @@ def choose(app: App, menu: pygame_gui.elements.UIDropDownMenu, option: str) -> N
     click(app, next(b for b in options if b.text == option))
 
 
+FRAME_S = 1.0 / 60.0  # App.run's frame rate
+
+
+def run_frame(app: App) -> None:
+    """One frame, lasting as long as one of ``App.run`` while training runs on the worker
+    thread: frames that draw nothing return at once, and a test's frames would otherwise follow
+    each other faster than the worker steps."""
+    start = time.perf_counter()
+    app.run_frames(1)
+    if app.training.worker is not None:
+        time.sleep(max(0.0, FRAME_S - (time.perf_counter() - start)))
+
+
 def train(app: App, frames: int, speed: float | None = None) -> int:
     """Play at ``speed`` (None: max) for ``frames`` frames; returns the steps taken."""
     app.state.speed = speed
@@ -49,7 +63,8 @@ def train(app: App, frames: int, speed: float | None = None) -> int:
     before = app.session.total_steps
     if not app.playing:
         press(app, pygame.K_SPACE, frames=1)
-    app.run_frames(frames)
+    for _ in range(frames):
+        run_frame(app)
     return app.session.total_steps - before
 
 
@@ -68,9 +83,9 @@ def train_until(app: App, steps: int, speed: float | None = None,
     if not app.playing:
         press(app, pygame.K_SPACE, frames=1)
     for _ in range(max_frames):
-        if app.session.total_steps - before >= steps:
+        if app.training.session.total_steps - before >= steps:  # read, the worker left running
             break
-        app.run_frames(1)
+        run_frame(app)
     return app.session.total_steps - before
 
 
@@ -80,7 +95,7 @@ def play_until(app: App, done: Callable[[], bool], max_frames: int = 5000) -> bo
     for _ in range(max_frames):
         if done():
             return True
-        app.run_frames(1)
+        run_frame(app)
     return done()
 
 
