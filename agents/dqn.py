@@ -239,6 +239,11 @@ class DQN(DQNTraining):
         self.epsilon = cfg.epsilon_start
         self.history = new_history()
 
+    @property
+    def steps_learnt(self) -> int:
+        """``num_steps``: a session continues a loaded agent's schedules from here."""
+        return self.num_steps
+
     def _replay(self) -> ReplayBuffer | FrameReplay:
         """The replay ring, allocated by the first transition stored.
 

@@ -41,6 +41,9 @@ class Agent(Protocol):
     #: True when a replacement agent (``for_spaces``) restarts the epsilon schedule from step 0,
     #: because the agent counts its own steps (a DQN); a tabular schedule carries on.
     restarts_schedule: ClassVar[bool]
+    #: Learning steps the agent counted itself (a DQN's ``num_steps``, read back from its file
+    #: when loaded), where a session's schedule step starts; 0 for an agent that counts none.
+    steps_learnt: int
     #: What the session says when an edit forces a fresh agent ("the Q-table was reset").
     reset_notice: ClassVar[str]
     #: The exploration rate ``act`` uses now; the session sets it from the schedule.

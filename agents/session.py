@@ -136,6 +136,8 @@ class TrainingSession:
 
     def _clear_history(self) -> None:
         self.book = SessionBook(self.n_states, int(self.env.action_space.n))
+        # A loaded DQN explores where its own schedule is, not from its first step again.
+        self.book.istate[I_STEP] = self.agent.steps_learnt
         self.error: str | None = None
 
     def _start_episode(self, seed: int | None = None) -> None:

@@ -146,6 +146,7 @@ class TabularAgent:
     kind: ClassVar[str] = ""
     needs_next_action: ClassVar[bool] = False
     restarts_schedule: ClassVar[bool] = False
+    steps_learnt: ClassVar[int] = 0  # the session counts a table's steps
     reset_notice: ClassVar[str] = "the Q-table was reset"
     cuts_traces: ClassVar[bool] = False  # Watkins: an exploratory action ends the traces
 

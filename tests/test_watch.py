@@ -186,3 +186,24 @@ def test_evaluate_at_epsilon_0_is_greedy_and_reproducible():
     assert noisy == evaluate(env, agent, [0, 1, 2], epsilon=0.5)
     with pytest.raises(ValueError, match="between 0 and 1"):
         evaluate(env, agent, [0], epsilon=-0.1)
+
+
+def test_a_loaded_dqn_explores_where_its_schedule_left_off(tmp_path):
+    env = make_env("CartPole-v1")[0]
+    agent = build("dqn", env, {"learning_starts": 10**6, "exploration_fraction": 0.5},
+                  seed=0, device="cpu", total_steps=400)
+    TrainingSession(env, agent, seed=0).advance(150)
+    path = tmp_path / "explored.pt"
+    save_agent(path, agent, {"env": "CartPole-v1"})
+    loaded, _ = load_agent(path, device="cpu")
+    session = TrainingSession(env, loaded, seed=1)
+    assert loaded.num_steps == 150 and session.epsilon == pytest.approx(loaded.epsilon_at(150))
+    assert session.epsilon < loaded.config.epsilon_start
+    session.set_mode("watch")
+    session.advance(30)
+    session.set_mode("learn")
+    assert session.epsilon == pytest.approx(loaded.epsilon_at(150))  # watching moved nothing
+    session.advance(10)
+    assert loaded.num_steps == 160 and session.epsilon == pytest.approx(loaded.epsilon_at(160))
+    session.reset()
+    assert loaded.num_steps == 0 and session.epsilon == loaded.config.epsilon_start
