@@ -179,3 +179,15 @@ def test_watching_an_atari_game_shows_frame_network_view_and_q_bars(tmp_path, mo
         assert "Watching (not learning)" in app.status.stats_text
     finally:
         app.close()
+
+
+def test_load_agent_honours_the_apps_device_on_a_gpu_machine(app, tmp_path, monkeypatch):
+    path = _cartpole_file(tmp_path)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # "auto" would pick cuda now
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert app.training.device == "cpu"
+    assert app.agent_files.load_agent_from(path)
+    assert app.session.agent.device == "cpu"
+    app.command(Watch(True))
+    app.run_frames(3)
+    assert "DQN on CPU" in app.status.stats_text and app.session.agent.buffer is None
