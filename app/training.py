@@ -283,6 +283,7 @@ class TrainingControl:
         self.pause()
         for session in self.sessions():
             session.reset()
+        self.watch_start = 0
         self.info.set_arithmetic([], "Learning reset. Press Space to train or N to step.")
         self.move = None
         self._restarted()
