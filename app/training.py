@@ -4,8 +4,8 @@
 plays, runs a greedy demonstration, is watched (plays without learning) or is driven by hand,
 the step accumulator that turns a speed into steps per frame, and the agent's move being
 animated. It is handed the panel, status bar, info strip and optimal-values service it reports
-to; it never draws. Views learn that something
-changed by reading :attr:`TrainingControl.revision` (anything new to show) and
+to; it never draws. Views learn that something changed by reading
+:attr:`TrainingControl.revision` (anything new to show) and
 :attr:`TrainingControl.generation` (learning started over: curves and rates restart).
 
 Nothing here computes a TD update; every step goes through ``agents.session.TrainingSession``.
@@ -330,10 +330,10 @@ class TrainingControl:
             return
         if self.demo:
             self.end_demo(None)
-        assert self.session is not None
         self.watching = bool(on)
-        self.session.set_mode(self._mode())  # a fresh episode either way
-        self.watch_start = self.session.episode
+        if self.session is not None:  # (none while an invalid level replaced an env)
+            self.session.set_mode(self._mode())  # a fresh episode either way
+            self.watch_start = self.session.episode
         self.move = None
         self._step_acc = 0.0
         if on:

@@ -191,3 +191,11 @@ def test_load_agent_honours_the_apps_device_on_a_gpu_machine(app, tmp_path, monk
     app.command(Watch(True))
     app.run_frames(3)
     assert "DQN on CPU" in app.status.stats_text and app.session.agent.buffer is None
+
+
+def test_watching_can_be_switched_off_while_there_is_no_session(app):
+    app.command(Watch(True))
+    app.training.drop_session()  # what an invalid level does to an env's session
+    app.command(Watch(False))
+    app.run_frames(2)
+    assert not app.training.watching and app.running
