@@ -32,7 +32,7 @@ COMPARE_OFF = "compare: off"
 AGENT_MENU_W = 170
 PLAY_H = 32  # Play / Step / Reset: the buttons used most are the biggest
 SMALL_H = 26
-SMALL_W = 88  # Save agent / Load agent / Record GIF; the compare menu takes the rest
+SMALL_W = 80  # Save agent / Load agent / Record GIF; the compare menu takes the rest (~160 px)
 WATCHING = "Watching (not learning)"
 
 

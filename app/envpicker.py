@@ -46,7 +46,8 @@ from app.envfactory import (
 SIZE = (500, 540)
 PAD = 12
 ROW = 32
-ERROR_H = 60  #: room for a two-line error sentence
+ERROR_H = 60  #: room for a two-line error sentence; a longer one takes room from the list
+MIN_LIST_H = 96  #: the list of envs keeps at least this height (four entries)
 
 
 class EnvPicker(UIWindow):
@@ -106,7 +107,7 @@ class EnvPicker(UIWindow):
                 object_id=ObjectID(class_id="@section_heading"))
         y += 26
         below_list = 8 + ROW + 26 + ROW + 6 + ERROR_H + 6 + ROW + PAD  # toggle .. buttons
-        list_h = max(96, inner.height - y - below_list)
+        list_h = max(MIN_LIST_H, inner.height - y - below_list)
         self.env_list = UISelectionList(pygame.Rect(PAD, y, w, list_h), list(self.envs), manager,
                                         container=self, default_selection=initial)
         y += list_h + 8
@@ -120,8 +121,9 @@ class EnvPicker(UIWindow):
                      initial_spec: str) -> int:
         """The free-text entry for any id, level name or file; returns the y below it."""
         w = inner.width - 2 * PAD
-        UILabel(pygame.Rect(PAD, y, w, 24), "Or type any Gymnasium id, level name or file:",
-                manager, container=self)
+        self.entry_label = UILabel(pygame.Rect(PAD, y, w, 24),
+                                   "Or type any Gymnasium id, level name or file:", manager,
+                                   container=self)
         y += 26
         self.entry = UITextEntryLine(pygame.Rect(PAD, y, w, ROW), manager, container=self,
                                      initial_text=initial_spec)
@@ -136,6 +138,9 @@ class EnvPicker(UIWindow):
         self.error_box = UITextBox("", pygame.Rect(PAD, y, w, max(ERROR_H, buttons_y - y - 6)),
                                    manager, container=self, object_id="#env_picker_error")
         self.error_box.hide()
+        self._list_h = self.env_list.relative_rect.height
+        self._error_h = self.error_box.relative_rect.height
+        self._raised = 0  #: how far the entry and error box moved up into the list's room
         self.cancel_button = UIButton(pygame.Rect(inner.width - PAD - 2 * 110 - 8, buttons_y,
                                                   110, ROW), "Cancel", manager, container=self,
                                       tool_tip_text="Keep the current world (Esc)")
@@ -177,15 +182,35 @@ class EnvPicker(UIWindow):
             self.on_cancel()
 
     def show_error(self, message: str) -> None:
-        """Show ``message`` in red above the buttons (an empty message hides the box)."""
+        """Show ``message`` in red above the buttons (an empty message hides the box). A message
+        longer than the box has room for takes room from the list, so it shows whole."""
         self.error_text = message
+        box = self.error_box
         if message:
             colour = C.hex_color(C.ERROR)
-            self.error_box.set_text(f"<font color='{colour}'>{html.escape(message)}</font>")
-            self.error_box.show()
+            box.set_text(f"<font color='{colour}'>{html.escape(message)}</font>")
+            chrome = box.rect.height - box.text_box_layout.view_rect.height
+            self._raise_error_box(box.text_box_layout.layout_rect.height + chrome - self._error_h)
+            box.show()
         else:
-            self.error_box.set_text("")
-            self.error_box.hide()
+            box.set_text("")
+            box.hide()
+            self._raise_error_box(0)
+
+    def _raise_error_box(self, pixels: int) -> None:
+        """Grow the error box upwards by ``pixels`` (the entry moves up, the list shrinks, down to
+        :data:`MIN_LIST_H`; a text taller than that scrolls in the box)."""
+        raised = min(max(pixels, 0), max(self._list_h - MIN_LIST_H, 0))
+        if raised == self._raised:
+            return
+        shift, self._raised = raised - self._raised, raised
+        self.env_list.set_dimensions((self.env_list.relative_rect.width, self._list_h - raised))
+        box = self.error_box
+        for widget in (self.slippery, self.entry_label, self.entry, box):
+            x, y = widget.relative_rect.topleft
+            widget.set_relative_position((x, y - shift))
+        box.set_dimensions((box.relative_rect.width, self._error_h + raised))
+        box.rebuild()  # lays the text out again for the new height (no scroll bar if it fits)
 
     # -- events --------------------------------------------------------------------------------
     def process_event(self, event: pygame.event.Event) -> bool:

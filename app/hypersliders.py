@@ -55,7 +55,7 @@ TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
     SliderSpec("initial_q", "initial Q", half=True, step=0.5, slider_range=(-10.0, 20.0)),
 )
 HALF_LABEL_W = 58  # the name column of a half row
-HALF_VALUE_W = 50  # the value column of a half row
+HALF_VALUE_W = 58  # the value column of a half row ("0.0005" shows whole)
 INITIAL_Q_TIP = ("; above the rewards, every untried action looks worth trying: the agent "
                  "explores everything once (optimism). Changing it starts learning over")
 TRACE_LABELS = {"replacing": "\u03bb repl.", "accumulating": "\u03bb accum."}

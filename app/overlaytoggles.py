@@ -34,6 +34,13 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
 PER_ROW = 5
 BOX_ROW_H = 24
 READOUT_X = 60  # after the heading's text
+BOX = 20  # a check box's square
+
+
+def label_x(box: UICheckBox) -> int:
+    """How far right of its box's left edge a check box's label starts."""
+    label = box.text_label
+    return label.rect.left - box.rect.left if label is not None else BOX
 
 
 class OverlayToggles:
@@ -65,9 +72,8 @@ class OverlayToggles:
         self.readout.set_tooltip("Largest |Q(s,a) - Q*(s,a)| over the states the agent can reach: "
                                  "0 means it has learnt the exact optimal values")
         for i, (key, label, tip) in enumerate(OVERLAYS):
-            cells = kit.row(y + (i // PER_ROW) * BOX_ROW_H, PER_ROW, 22)
             box = UICheckBox(
-                pygame.Rect(cells[i % PER_ROW].x, cells[i % PER_ROW].y, 20, 20),
+                pygame.Rect(MARGIN, y + (i // PER_ROW) * BOX_ROW_H, BOX, BOX),
                 label,
                 kit.manager,
                 container=kit.container,
@@ -76,8 +82,23 @@ class OverlayToggles:
             )
             self.overlay_boxes[key] = box
             kit.register(box, lambda e, k=key: self._on_overlay(k, e))
+        self._place_columns()
         rows = -(-len(OVERLAYS) // PER_ROW)
         return y + rows * BOX_ROW_H + 6
+
+    def _place_columns(self) -> None:
+        """Columns as wide as their longest label, the room left shared out between them, so
+        no label runs into the next box (equal columns cut "Numbers" against "Arrows")."""
+        boxes = list(self.overlay_boxes.values())
+        widths = [0] * PER_ROW
+        for i, box in enumerate(boxes):
+            label = box.text_label
+            text_w = label.font.size(label.text)[0] if label is not None else 0
+            widths[i % PER_ROW] = max(widths[i % PER_ROW], label_x(box) + text_w)
+        spare = max(self.kit.inner_width - sum(widths), 0) / (PER_ROW - 1)
+        lefts = [MARGIN + sum(widths[:c]) + round(c * spare) for c in range(PER_ROW)]
+        for i, box in enumerate(boxes):
+            box.set_relative_position((lefts[i % PER_ROW], box.relative_rect.y))
 
     def set_readout(self, text: str) -> None:
         """The distance-to-Q* line (empty when the Optimal overlay is off)."""

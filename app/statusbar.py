@@ -174,8 +174,10 @@ class StatusBar:
         self.tooltip_rect = None
         if message:
             kind = "error" if self.problem_text else self.notice_kind
-            # The notice gets what the counters leave, but never less than half the bar.
-            room = max(inner - stats_w - GAP, inner // 2)
+            # The notice gets what the counters leave, but never less than a third of the bar:
+            # the counters are never cut at the app's window sizes; a cut notice shows whole
+            # on hover.
+            room = max(inner - stats_w - GAP, inner // 3)
             self.shown_notice = self._fit(message, max(room, 0))
             text = self._render(self.shown_notice, KIND_COLOURS[kind])
             self.notice_rect = text.get_rect(midright=(rect.right - PAD, y))  # unclipped
