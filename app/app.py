@@ -68,6 +68,7 @@ from app.screen import ScreenLayout
 from app.startup import StartError, load_fonts, load_theme, resolve_start, warm_up_turbo
 from app.statusbar import InfoStrip, StatusBar
 from app.studyflow import StudyFlow
+from app.torchloading import TorchLoading
 from app.training import TrainingControl
 from app.worldflow import WorldFlow, is_level_spec
 from levels.level import Level
@@ -84,6 +85,8 @@ WATCH_IDLE_S = 0.25  # ... and at least this often (widgets' own animations)
 DEFAULT_SPEED = 5.0
 # What the board shows while dynamic programming runs: V (heat map, numbers) and its policy.
 DP_OVERLAYS = {"heatmap": True, "policy": True, "numbers": True, "arrows": False}
+# What waits while the DQN is being built: the agent on screen is not the one the user chose.
+HELD_WHILE_BUILDING = (cmd.Play, cmd.Step, cmd.GreedyRun, cmd.Drive)
 
 
 _PASSIVE_EVENTS = frozenset((pygame.WINDOWENTER, pygame.WINDOWLEAVE, pygame.WINDOWFOCUSGAINED,
@@ -220,6 +223,7 @@ class App:
             status=self.status, controls=self.controls, screen=lambda: self.screen,
             on_loaded=lambda: self.layout.rebuild_panel(force=True),
             on_caption=self._update_caption)
+        self.torch = TorchLoading()
         self.study = StudyFlow(self.manager, self.small_bold, self.training, self.worlds,
                                self.editor, self.command,
                                on_loaded=lambda: self.layout.rebuild_panel(force=True))
@@ -261,24 +265,61 @@ class App:
             cmd.ResizeLevel: lambda c: files.resize(c.size),
             cmd.OpenLevel: lambda _c: files.open_dialog(),
             cmd.SaveLevel: lambda _c: files.save(),
-            cmd.OpenEnvPicker: lambda _c: self.worlds.open_env_picker(),
+            cmd.OpenEnvPicker: lambda _c: self._open_env_picker(),
             cmd.Compare: lambda c: self._compare(c.kind),
             cmd.RecordGif: lambda _c: self.agent_files.record_gif(),
             cmd.SaveAgent: lambda _c: self.agent_files.save_agent_dialog(),
-            cmd.LoadAgent: lambda _c: self.agent_files.load_agent_dialog(),
+            cmd.LoadAgent: lambda _c: self._load_agent_dialog(),
             cmd.OpenStudy: lambda _c: self.study.open(),
         }
 
     def command(self, command: cmd.Command) -> None:
         """Do what the panel (or a test, or a shortcut) asks (between two training steps)."""
         self.training.quiesce()
+        if self.torch.waiting and isinstance(command, HELD_WHILE_BUILDING):
+            self.status.notify("Still building the DQN\u2026 (loading PyTorch)", "info", 60)
+            return
         self._handlers[type(command)](command)
 
     def _choose_agent(self, kind: str) -> None:
         session = self.training.session
         previous = session.agent.kind if session is not None else kind
+        self.torch.cancel()
+        if kind == "dqn" and previous != "dqn" and session is not None and not self.torch.ready:
+            self.controls.show_agent(previous)  # until the DQN exists, the panel shows this one
+            self._build_dqn_later(lambda: self._choose_agent(kind), "Building the DQN")
+            return
         if self.training.change_agent(kind) and "dqn" in (kind, previous):
             self.layout.rebuild_panel()
+
+    def _build_dqn_later(self, build: Callable[[], None], what: str) -> None:
+        """torch is not in yet: ``build`` waits for it, the agent on screen pauses, and the
+        status bar and the box under the board say so at once; the window keeps responding."""
+        self.training.pause()
+        self.torch.when_ready(build, self.training.session)
+        self.status.notify(f"{what}\u2026 (loading PyTorch: a few seconds the first time)",
+                           "info", 60)
+        self.info.set_title("DQN")
+        self.info.set_arithmetic([], f"{what}: PyTorch is loading. The window keeps working; "
+                                     "the DQN starts as soon as PyTorch is in.")
+
+    def _follow_torch(self) -> None:
+        """Each frame: start importing torch when a menu offering the DQN is open, and build a
+        DQN that was waiting for it."""
+        if self.controls.dqn_menu_open():
+            self.torch.start()
+        error = self.torch.poll(self.training.session)
+        if error is not None:
+            self.status.notify(error, "error", 15)
+            self.layout.rebuild_panel(force=True)
+
+    def _open_env_picker(self) -> None:
+        self.torch.start()  # many envs in the picker are learnt by a DQN only
+        self.worlds.open_env_picker()
+
+    def _load_agent_dialog(self) -> None:
+        self.torch.start()  # a .pt file is a DQN
+        self.agent_files.load_agent_dialog()
 
     def _set_hyperparameter(self, name: str, value: cmd.HyperValue) -> None:
         """A knob moved; the initial Q only means something from an empty Q-table, so changing
@@ -331,6 +372,11 @@ class App:
 
     def _compare(self, kind: str | None) -> None:
         """The compare menu: both agents start together from scratch, same seed."""
+        self.torch.cancel()
+        if kind == "dqn" and self.training.session is not None and not self.torch.ready:
+            self.compare.choose(None)
+            self._build_dqn_later(lambda: self._compare(kind), "Building the DQN to compare")
+            return
         opened = self.compare.choose(kind)
         self.layout.layout()
         if opened:
@@ -438,6 +484,7 @@ class App:
         self.status.update(dt)
         self.recovery.tick()
         self.training.update(dt)
+        self._follow_torch()
         self.dp.follow()
         # Plan for the slowest recent drawing of the same kind: frames that re-read the session
         # (every ~67 ms while training fast) also redraw the arrows, heat map and charts, so

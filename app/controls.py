@@ -210,6 +210,13 @@ class Controls:
         handler(event)
         return True
 
+    def dqn_menu_open(self) -> bool:
+        """The agent or the compare menu is open and offers the DQN (torch may be wanted soon)."""
+        if "dqn" not in self._state.agent_options:
+            return False
+        return any(menu is not None and menu.current_state is menu.menu_states["expanded"]
+                   for menu in (self.agent_menu, self.compare_menu))
+
     def _menus(self) -> list[UIDropDownMenu]:
         return [w for w in self.kit.widgets() if isinstance(w, UIDropDownMenu)]
 

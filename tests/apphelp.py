@@ -99,6 +99,16 @@ def play_until(app: App, done: Callable[[], bool], max_frames: int = 5000) -> bo
     return done()
 
 
+def dqn_built(app: App, hang_guard_s: float = 300.0) -> None:
+    """Run frames until a DQN that waits for PyTorch to import is built (at once when torch is
+    in already). The wall-clock limit is only a hang guard, far above a busy machine's import."""
+    deadline = time.monotonic() + hang_guard_s
+    while app.torch.waiting and time.monotonic() < deadline:
+        app.run_frames(1)
+        time.sleep(0.005)
+    assert not app.torch.waiting, "PyTorch never finished importing"
+
+
 def stop(app: App) -> None:
     if app.playing:
         press(app, pygame.K_SPACE, frames=1)

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pygame_gui
 import pytest
-from apphelp import choose, play_until, press, small_dqn, stop, train, train_until
+from apphelp import choose, dqn_built, play_until, press, small_dqn, stop, train, train_until
 
 from agents.config import DQNConfig, field_help
 from agents.presets import preset_for
@@ -30,6 +30,7 @@ def app(tmp_path, monkeypatch):
 
 def to_dqn(app: App) -> None:
     choose(app, app.controls.agent_menu, "DQN")
+    dqn_built(app)
     assert app.session.agent.kind == "dqn"
     small_dqn(app)
 
@@ -199,3 +200,59 @@ def test_painting_a_small_cheese_rebuilds_the_dqn_and_training_goes_on(app):
     q = agent.q_values(np.arange(32))
     expected = cell_values(q, session.grid, app.live.layer)
     np.testing.assert_allclose(app.live.values.q_dir, expected.q_dir, rtol=1e-6, equal_nan=True)
+
+
+BUILDING_SCRIPT = """
+import json, os, sys
+os.environ['SDL_VIDEODRIVER'] = 'dummy'; os.environ['SDL_AUDIODRIVER'] = 'dummy'
+os.environ['RL_SANDBOX_STATE_DIR'] = sys.argv[1]
+sys.path.insert(0, 'tests')
+import pygame
+from apphelp import click, dqn_built, press
+from app.app import App
+from app.commands import ChooseAgent, Play
+a = App('mouse', offer_recovery=False); a.run_frames(3)
+out = {'torch_at_start': 'torch' in sys.modules}
+a.command(ChooseAgent('dqn')); a.run_frames(1)
+out.update(ready=a.torch.ready, kind=a.session.agent.kind, message=a.status.message,
+           box=a.info.arithmetic_text, title=a.info.title, panel=a.state.agent_kind)
+a.command(Play(True)); a.run_frames(1)
+out.update(playing=a.playing, held=a.status.message)
+frames = a.frames; dqn_built(a)
+out.update(frames=a.frames - frames, after_kind=a.session.agent.kind, after=a.status.message,
+           after_panel=a.state.agent_kind)
+a.close()
+b = App('mouse', offer_recovery=False); b.run_frames(3)
+click(b, b.controls.agent_menu, frames=1)
+out.update(menu_started=b.torch.started)
+b.close()
+print(json.dumps(out))
+"""
+
+
+def test_choosing_dqn_says_building_at_once_and_the_window_keeps_going_while_torch_loads(
+        tmp_path):
+    """In a fresh process (torch not imported): the next frame after choosing DQN says "Building
+    the DQN…" in the status bar and the box under the board; frames keep running while torch
+    imports on a thread; Play waits; then the DQN is built and replaces the agent. Opening the
+    agent menu of a torch-free app starts the import."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-c", BUILDING_SCRIPT, str(tmp_path)], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-1500:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["torch_at_start"] is False
+    assert out["ready"] is False and out["kind"] == "q-learning"  # the next frame: still loading
+    assert out["message"].startswith("Building the DQN\u2026")
+    assert out["title"] == "DQN" and "PyTorch is loading" in out["box"]
+    assert out["panel"] == "q-learning"  # the panel shows the agent that exists
+    assert out["playing"] is False and out["held"].startswith("Still building the DQN")
+    assert out["frames"] >= 1  # the window went on drawing frames while torch loaded
+    assert out["after_kind"] == "dqn" and out["after_panel"] == "dqn"
+    assert out["after"].startswith("Switched to DQN")
+    assert out["menu_started"] is True

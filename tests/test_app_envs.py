@@ -161,7 +161,8 @@ def test_start_up_and_tabular_envs_stay_torch_free_until_a_dqn_is_chosen(tmp_pat
         "from app.app import App; from app.commands import ChooseAgent; "
         "a = App('mouse', offer_recovery=False); a.run_frames(3); "
         "a.worlds.open_spec('FrozenLake-v1'); a.command(ChooseAgent('sarsa')); a.run_frames(3); "
-        "before = 'torch' in sys.modules; a.command(ChooseAgent('dqn')); a.run_frames(2); "
+        "before = 'torch' in sys.modules; a.command(ChooseAgent('dqn')); "
+        "sys.path.insert(0, 'tests'); from apphelp import dqn_built; dqn_built(a); "
         "print(before, 'torch' in sys.modules, a.session.agent.kind); a.close()"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

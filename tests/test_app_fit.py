@@ -16,7 +16,7 @@ import itertools
 import pygame
 import pygame_gui
 import pytest
-from apphelp import choose, click, press
+from apphelp import choose, click, dqn_built, press
 from pygame_gui.core import UIContainer
 from pygame_gui.elements import UICheckBox, UIDropDownMenu, UILabel, UITextBox
 
@@ -157,6 +157,8 @@ def assert_counters_whole(app: App) -> None:
 def test_every_agent_panel_on_a_level_shows_its_labels_whole(app):
     for kind in ("q-learning", "sarsa", "expected-sarsa", "dqn"):
         app.command(ChooseAgent(kind))
+        dqn_built(app)
+        assert app.session.agent.kind == kind
         assert_whole(app, kind)
     assert_counters_whole(app)
 
@@ -164,6 +166,7 @@ def test_every_agent_panel_on_a_level_shows_its_labels_whole(app):
 @pytest.mark.parametrize("second", ["Expected SARSA", "DQN"])
 def test_compare_mode_names_both_agents_whole(app, second):
     choose(app, app.controls.compare_menu, f"vs {second}")
+    dqn_built(app)
     assert app.training.lane is not None
     assert app.controls.compare_menu.selected_option[0] == f"vs {second}"
     assert_whole(app, f"compare vs {second}")
@@ -180,6 +183,7 @@ def test_every_gymnasium_env_panel_shows_its_labels_whole(app, spec):
     app.worlds.open_spec(spec)
     for kind in app.state.agent_options:
         app.command(ChooseAgent(kind))
+        dqn_built(app)
         assert_whole(app, f"{spec} with {kind}")
     assert_counters_whole(app)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 import pytest
-from apphelp import click, press, stop, train
+from apphelp import click, dqn_built, press, stop, train
 
 import app.charts as charts
 from app import colors as C
@@ -112,6 +112,7 @@ def test_charts_keep_a_readable_height_at_the_default_size(state_dir):
         assert app.charts.returns.rect.height >= 80
         # the DQN's knobs take more room: loss and mean Q must still show
         app.command(ChooseAgent("dqn"))
+        dqn_built(app)
         app.run_frames(2)
         assert app.layout.show_epsilon_chart, "loss and mean-Q charts hidden at 1280 x 800"
         for chart in (app.charts.loss, app.charts.meanq, app.charts.returns):
