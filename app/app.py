@@ -86,7 +86,7 @@ DEFAULT_SPEED = 5.0
 # What the board shows while dynamic programming runs: V (heat map, numbers) and its policy.
 DP_OVERLAYS = {"heatmap": True, "policy": True, "numbers": True, "arrows": False}
 # What waits while the DQN is being built: the agent on screen is not the one the user chose.
-HELD_WHILE_BUILDING = (cmd.Play, cmd.Step, cmd.GreedyRun, cmd.Drive)
+HELD_WHILE_BUILDING = (cmd.Play, cmd.Step, cmd.GreedyRun, cmd.Drive, cmd.Watch)
 
 
 _PASSIVE_EVENTS = frozenset((pygame.WINDOWENTER, pygame.WINDOWLEAVE, pygame.WINDOWFOCUSGAINED,
