@@ -289,8 +289,9 @@ class App:
             self.controls.show_agent(previous)  # until the DQN exists, the panel shows this one
             self._build_dqn_later(lambda: self._choose_agent(kind), "Building the DQN")
             return
-        if self.training.change_agent(kind) and "dqn" in (kind, previous):
-            self.layout.rebuild_panel()
+        if self.training.change_agent(kind):
+            self.layout.rebuild_panel()  # the agent menu shows the new agent (a command from
+            # the Study window or a test sends no widget event), and a DQN has its own knobs
 
     def _build_dqn_later(self, build: Callable[[], None], what: str) -> None:
         """torch is not in yet: ``build`` waits for it, the agent on screen pauses, and the

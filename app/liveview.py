@@ -359,6 +359,9 @@ class LiveView:
             line1 = (f"loss {stats['loss'][-1]:.4g}   mean Q {stats['mean_q'][-1]:.4g}   "
                      f"|TD error| {stats['td_error'][-1]:.4g}   learning rate "
                      f"{dqn.learning_rate:.3g}")
+        elif dqn.num_updates:  # trained before this run (a loaded agent): its replay is new
+            line1 = (f"step {dqn.num_steps:,}, loaded: learning resumes after "
+                     f"{cfg.learning_starts:,} steps in replay (now {dqn.replay_size:,})")
         else:
             line1 = (f"collecting experience: training starts after {cfg.learning_starts:,} "
                      f"steps in replay (now {dqn.replay_size:,})")

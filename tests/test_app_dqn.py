@@ -11,6 +11,7 @@ from apphelp import choose, dqn_built, play_until, press, small_dqn, stop, train
 from agents.config import DQNConfig, field_help
 from agents.presets import preset_for
 from app.app import App
+from app.commands import ChooseAgent
 from app.dqncontrols import KNOBS
 from app.qview import DIRS, cell_values
 from app.sprites import ARROW_LEVELS, arrow_color, arrow_signature
@@ -256,3 +257,34 @@ def test_choosing_dqn_says_building_at_once_and_the_window_keeps_going_while_tor
     assert out["after_kind"] == "dqn" and out["after_panel"] == "dqn"
     assert out["after"].startswith("Switched to DQN")
     assert out["menu_started"] is True
+
+
+def test_a_loaded_dqn_tells_its_true_state_and_learns_on(app, tmp_path):
+    """A DQN saved mid-schedule and loaded again: the status bar's ε is its schedule's at its own
+    step count (not ε start again), the box under the board gives that step count and says when
+    learning resumes (its replay is not in the file: it refills first), and learning does
+    resume then."""
+    to_dqn(app)  # learning_starts 32
+    train_until(app, 1_500)
+    stop(app)
+    agent = app.session.agent
+    steps, updates = agent.num_steps, agent.num_updates
+    expected = agent.epsilon_at(steps)
+    assert updates > 0 and 0.05 < expected < 0.99  # mid-schedule: neither end
+    path = tmp_path / "maze-dqn.pt"
+    assert app.agent_files.save_agent_to(path)
+    app.command(ChooseAgent("q-learning"))
+    assert app.agent_files.load_agent_from(path)
+    app.run_frames(3)
+    session = app.session
+    assert session.agent.kind == "dqn" and session.agent.num_steps == steps
+    assert session.epsilon == pytest.approx(expected)
+    assert f"\u03b5 {expected:.3f}" in app.status.stats_text
+    box = app.info.arithmetic_text
+    assert f"step {steps:,}, loaded: learning resumes after 32 steps in replay (now 0)" in box
+    assert "training starts after" not in box and "loaded from maze-dqn.pt" in box
+    train_until(app, 48)
+    stop(app)
+    assert app.session.agent.num_updates > updates  # it learns on
+    app.run_frames(3)
+    assert app.info.arithmetic_text.startswith("loss ")

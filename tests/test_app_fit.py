@@ -159,6 +159,7 @@ def test_every_agent_panel_on_a_level_shows_its_labels_whole(app):
         app.command(ChooseAgent(kind))
         dqn_built(app)
         assert app.session.agent.kind == kind
+        assert app.controls.agent_menu.selected_option[1] == kind  # the menu names it too
         assert_whole(app, kind)
     assert_counters_whole(app)
 
