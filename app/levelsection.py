@@ -26,8 +26,9 @@ from app.commands import (
 )
 from app.panelbase import GAP, HEADING, MARGIN, ROW, PanelKit, PanelState
 
-LEVEL_MENU_W = 142  # the drop-down; the env button and the size entries share the rest
 ENV_BUTTON_W = 80
+SIZE_W = 42 + 54 + 18 + 54  # "Size", rows, "x", columns: a level's size is typed here
+COMPACT_SIZE_W = 38 + 18 + 38  # an env's size, shown only
 
 
 class LevelSection:
@@ -62,18 +63,17 @@ class LevelSection:
             "Level settings\u2026 (L)",
             "Name, step limit, slippery ice and every reward of this level (L)",
             lambda: self.emit(OpenLevelSettings()))
-        # A Gymnasium env has no size to type: its name ("FrozenLake-v1 \u00b7 not slippery")
-        # takes the room of the size entries.
-        menu_w = LEVEL_MENU_W if s.editable else kit.inner_width - ENV_BUTTON_W - 4
+        # A Gymnasium env's size is only shown (greyed out, without "Size"), so its name
+        # ("FrozenLake-v1 \u00b7 not slippery") gets the room of the label and wider entries.
+        size_w = SIZE_W if s.editable else COMPACT_SIZE_W
+        menu_w = kit.inner_width - ENV_BUTTON_W - size_w - 8
         self._level_menu_rect = pygame.Rect(MARGIN, y, menu_w, ROW)
         self._make_level_menu()
         self.env_button = kit.button(
             pygame.Rect(MARGIN + menu_w + 4, y, ENV_BUTTON_W, ROW), "Env… (E)",
             "Open a Gymnasium environment (FrozenLake, Taxi, CliffWalking, CartPole, ...) or "
             "type any installed id (E)", lambda: self.emit(OpenEnvPicker()))
-        self.rows_entry = self.cols_entry = None
-        if s.editable:
-            self._build_size_entries(y)
+        self._build_size_entries(y, MARGIN + kit.inner_width - size_w, s.editable)
         y += ROW + GAP
         cells = kit.row(y, 5)
         self.file_buttons = {
@@ -92,21 +92,28 @@ class LevelSection:
                                  lambda: self.emit(ResizeLevel(self.size()))),
         }
         if not s.editable:  # a Gymnasium env: nothing here applies until a level is open
-            for button in (*self.file_buttons.values(), self.settings_button):
+            for button in (*self.file_buttons.values(), self.settings_button,
+                           self.rows_entry, self.cols_entry):
                 if button is not self.file_buttons["open"]:
                     button.disable()
         return y + ROW + GAP + 2
 
-    def _build_size_entries(self, y: int) -> None:
-        """"Size [rows] x [cols]" right of the env button."""
+    def _build_size_entries(self, y: int, x: int, labelled: bool) -> None:
+        """"Size [rows] x [cols]" from ``x`` to the panel's right edge ("Size" when
+        ``labelled``, with wider entries)."""
         kit, s = self.kit, self.state
-        x = MARGIN + LEVEL_MENU_W + ENV_BUTTON_W + 14
-        size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", kit.manager,
-                             container=kit.container)
-        size_label.set_tooltip("Rows x columns of the level; New, Generate and Resize use them")
-        self.rows_entry = self._size_entry(pygame.Rect(x + 42, y, 54, ROW), s.rows, "Rows")
-        UILabel(pygame.Rect(x + 98, y, 24, ROW), "x", kit.manager, container=kit.container)
-        self.cols_entry = self._size_entry(pygame.Rect(x + 124, y, 54, ROW), s.cols, "Columns")
+        if labelled:
+            size_label = UILabel(pygame.Rect(x, y, 40, ROW), "Size", kit.manager,
+                                 container=kit.container)
+            size_label.set_tooltip("Rows x columns of the level; New, Generate and Resize use "
+                                   "them")
+            x += 42
+        entry_w = 54 if labelled else 38
+        self.rows_entry = self._size_entry(pygame.Rect(x, y, entry_w, ROW), s.rows, "Rows")
+        UILabel(pygame.Rect(x + entry_w + 2, y, 14, ROW), "x", kit.manager,
+                container=kit.container)
+        self.cols_entry = self._size_entry(pygame.Rect(x + entry_w + 18, y, entry_w, ROW),
+                                           s.cols, "Columns")
 
     def _size_entry(self, rect: pygame.Rect, value: int, what: str) -> UITextEntryLine:
         entry = UITextEntryLine(rect, self.kit.manager, container=self.kit.container,
