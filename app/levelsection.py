@@ -63,17 +63,20 @@ class LevelSection:
             "Level settings\u2026 (L)",
             "Name, step limit, slippery ice and every reward of this level (L)",
             lambda: self.emit(OpenLevelSettings()))
-        # A Gymnasium env's size is only shown (greyed out, without "Size"), so its name
-        # ("FrozenLake-v1 \u00b7 not slippery") gets the room of the label and wider entries.
-        size_w = SIZE_W if s.editable else COMPACT_SIZE_W
-        menu_w = kit.inner_width - ENV_BUTTON_W - size_w - 8
+        # A grid env's size is only shown (greyed out, narrower, without "Size"), so its name
+        # ("FrozenLake-v1 \u00b7 not slippery") gets the room; a world without a grid
+        # (CartPole) has no size at all, and no entries.
+        size_w = SIZE_W if s.editable else COMPACT_SIZE_W if s.board else 0
+        menu_w = kit.inner_width - ENV_BUTTON_W - 4 - (size_w + 4 if size_w else 0)
         self._level_menu_rect = pygame.Rect(MARGIN, y, menu_w, ROW)
         self._make_level_menu()
         self.env_button = kit.button(
             pygame.Rect(MARGIN + menu_w + 4, y, ENV_BUTTON_W, ROW), "Env… (E)",
             "Open a Gymnasium environment (FrozenLake, Taxi, CliffWalking, CartPole, ...) or "
             "type any installed id (E)", lambda: self.emit(OpenEnvPicker()))
-        self._build_size_entries(y, MARGIN + kit.inner_width - size_w, s.editable)
+        self.rows_entry = self.cols_entry = None
+        if s.editable or s.board:
+            self._build_size_entries(y, MARGIN + kit.inner_width - size_w, s.editable)
         y += ROW + GAP
         cells = kit.row(y, 5)
         self.file_buttons = {
@@ -94,7 +97,7 @@ class LevelSection:
         if not s.editable:  # a Gymnasium env: nothing here applies until a level is open
             for button in (*self.file_buttons.values(), self.settings_button,
                            self.rows_entry, self.cols_entry):
-                if button is not self.file_buttons["open"]:
+                if button is not None and button is not self.file_buttons["open"]:
                     button.disable()
         return y + ROW + GAP + 2
 
