@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from agents.config import number_text, shorten
+from agents.config import AUTO, number_text, shorten
 
 MAX_SEED = 2**63 - 1
 
@@ -49,3 +49,14 @@ def unit_interval(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {shorten(text)}")
     return value
+
+
+def number_or_auto(text: str) -> float | str:
+    """A number, or "auto" for a knob the agent works out from its world (``--initial-q``)."""
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number or {AUTO}, got "
+                                         f"{shorten(text)}") from None

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.argtypes import positive_int, seed, unit_interval
+from agents.argtypes import number_or_auto, positive_int, seed, unit_interval
 from agents.config import ConfigError, TabularConfig
 from agents.factory import KINDS, build
 from agents.presetfile import expand_preset_argv
@@ -72,6 +72,10 @@ def _add_config_flags(parser: argparse.ArgumentParser, cls: type, seen: set[str]
         if choices:
             parser.add_argument(flag, dest=f.name, choices=choices, default=f.default,
                                 help=f"{text} (default {f.default})")
+        elif f.metadata.get("auto"):
+            parser.add_argument(flag, dest=f.name, type=number_or_auto, default=f.default,
+                                metavar="X", help=f"{text} (default {f.default}, or a number "
+                                                  f"from {lo:g} to {hi:g})")
         else:
             span = f", range [{lo:g}, {hi:g}]" if lo is not None and hi is not None else ""
             parser.add_argument(flag, dest=f.name, type=float, default=f.default,

@@ -18,6 +18,9 @@ class ConfigError(ValueError):
     """A hyperparameter outside its valid range; the message is one sentence a user can act on."""
 
 
+AUTO = "auto"  #: the setting of a knob the agent works out from its world (``initial_q``)
+
+
 def knob(default: Any, lo: float | None, hi: float | None, help: str, **extra: Any) -> Any:
     """A dataclass field carrying its valid closed range ``[lo, hi]`` and a one-line help text."""
     return field(default=default, metadata={"range": (lo, hi), "help": help, **extra})
@@ -47,6 +50,8 @@ def check_range(cls: type, name: str, value: Any) -> Any:
     lo, hi = field_range(cls, name)
     label = _metadata(cls, name).get("label") or name.replace("_", " ")
     choices = _metadata(cls, name).get("choices")
+    if _metadata(cls, name).get("auto") and value == AUTO:
+        return value
     if choices is not None:
         if value not in choices:
             raise ConfigError(f"{label} must be one of {', '.join(choices)}, got {value!r}")
@@ -54,7 +59,8 @@ def check_range(cls: type, name: str, value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if lo is None and hi is None:
             return value
-        raise ConfigError(f"{label} must be a number, got {value!r}")
+        also = f" or {AUTO}" if _metadata(cls, name).get("auto") else ""
+        raise ConfigError(f"{label} must be a number{also}, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{label} must be a finite number, got {value}")
     shown = number_text(value)
@@ -130,7 +136,12 @@ class TabularConfig:
         0.0005, 0.0, 1.0, "exponential decay per episode (0 keeps epsilon constant)"
     )
     schedule: str = knob("exponential", None, None, "epsilon schedule", choices=SCHEDULES)
-    initial_q: float = knob(0.0, -1e6, 1e6, "initial value of every Q-table entry")
+    initial_q: float | str = knob(
+        AUTO, -1e6, 1e6,
+        "initial value of every Q-table entry; auto: on a maze level the largest reward one move "
+        "can earn there (never below 0), so every untried move looks worth trying; 0 on a "
+        "Gymnasium env", auto=True,
+    )
     lam: float = knob(
         0.0, 0.0, 1.0,
         "eligibility-trace decay lambda: 0 updates only the last step, near 1 credits the "

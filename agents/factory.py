@@ -36,6 +36,9 @@ def build(kind: str, env: gymnasium.Env, config: TabularConfig | DQNConfig | Map
         total_steps: the planned run length: a DQN's schedules span it, and so does a tabular
             "linear" epsilon schedule.
 
+    A tabular agent's initial Q "auto" (the default) becomes
+    :func:`agents.optimism.auto_initial_q` of ``env``: optimistic on a maze level, 0 elsewhere.
+
     Raises:
         ConfigError: an unknown kind, an unknown name or a value out of range, a tabular agent
             for non-Discrete observations, or a device that does not exist.
@@ -58,11 +61,12 @@ def build(kind: str, env: gymnasium.Env, config: TabularConfig | DQNConfig | Map
     if not isinstance(env.observation_space, gymnasium.spaces.Discrete):
         raise ConfigError(f"{kind} needs a Discrete observation space (one Q-table row per "
                           f"state), got {env.observation_space}")
+    from agents.optimism import auto_initial_q
     from agents.tabular import make_tabular
 
     full = {**dataclasses.asdict(TabularConfig()), **values}
     return make_tabular(kind, int(env.observation_space.n), int(env.action_space.n), seed=seed,
-                        total_steps=total_steps, **full)
+                        total_steps=total_steps, auto_initial_q=auto_initial_q(env), **full)
 
 
 def _as_dict(config: Any) -> dict[str, Any]:

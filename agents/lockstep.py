@@ -23,6 +23,7 @@ import gymnasium
 import numpy as np
 from numba import njit
 
+from agents.config import AUTO
 from agents.dyna import DynaModel
 from agents.fast import (
     I_DIVERGED,
@@ -37,6 +38,7 @@ from agents.fast import (
     TabularModel,
 )  # fmt: skip
 from agents.numbastart import load_cached_without_refresh
+from agents.optimism import auto_initial_q
 from agents.schedules import make_schedule
 from agents.traces import EligibilityTraces
 from agents.turbokernel import run_steps
@@ -166,7 +168,8 @@ class LockstepBatch:
         hp = run.settings
         schedule = make_schedule(hp["schedule"], hp["epsilon"], hp["epsilon_min"],
                                  hp["epsilon_decay"])
-        self.q[r].fill(float(hp["initial_q"]))
+        q0 = hp["initial_q"]
+        self.q[r].fill(auto_initial_q(env) if q0 == AUTO else float(q0))
         self.rules[r] = RULES[run.kind]
         self.alphas[r], self.gammas[r] = float(hp["alpha"]), float(hp["gamma"])
         self.lams[r] = float(hp.get("lam", 0.0))

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from agents.agentfile import AgentFileError as AgentFileError
-from agents.config import TabularConfig
+from agents.config import AUTO, TabularConfig
 from agents.filechecks import (
     MAPPING,
     MAX_NPZ_BYTES,
@@ -51,7 +51,8 @@ from levels.fileread import FileRefused, read_regular_file
 
 FORMAT = "rl-sandbox-agent"
 VERSION = 1
-_TABULAR_FIELDS = frozenset(f.name for f in dataclasses.fields(TabularConfig))
+_TABULAR_FIELDS = frozenset(f.name for f in dataclasses.fields(TabularConfig)) | {
+    "auto_initial_q"}
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ def _check_npz(path: str | os.PathLike[str], agent: Any, meta: dict, env: Any) -
 
 
 def _save_npz(path: Path, agent: Any, meta: dict) -> None:
+    if agent.initial_q_setting == AUTO:
+        # what "auto" meant on the agent's world, so a reset after loading starts from it too
+        hyper = {**meta.get("hyperparameters", {}), "auto_initial_q": agent.auto_initial_q}
+        meta = {**meta, "hyperparameters": hyper}
     buffer = io.BytesIO()
     text = json.dumps(meta, default=_jsonable, sort_keys=True)
     np.savez_compressed(buffer, q=np.asarray(agent.q, dtype=np.float64), meta=np.array(text))

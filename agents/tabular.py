@@ -45,8 +45,11 @@ from typing import Any, ClassVar, SupportsFloat, SupportsInt
 import gymnasium
 import numpy as np
 
-from agents.config import ConfigError, TabularConfig, check_range, field_help, whole_number
+from agents.config import (
+    AUTO, ConfigError, TabularConfig, check_range, field_help, whole_number,
+)
 from agents.dyna import DynaModel
+from agents.optimism import initial_q_value
 from agents.schedules import ConstantSchedule, Schedule, make_schedule, schedule_knobs
 from agents.traces import EligibilityTraces
 
@@ -136,7 +139,10 @@ class TabularAgent:
         epsilon: exploration rate in [0, 1] used by ``act`` (and by Expected SARSA's target);
             a session sets it from ``epsilon_schedule`` before every step.
         seed: seed (or Generator) of the agent's own random numbers; same seed, same run.
-        initial_q: value every Q-table entry starts from (optimism drives exploration).
+        initial_q: value every Q-table entry starts from (optimism drives exploration), or
+            "auto" for ``auto_initial_q``.
+        auto_initial_q: what "auto" stands for on the world this agent learns
+            (:func:`agents.optimism.auto_initial_q`; ``agents.build`` works it out).
         lam: eligibility-trace decay lambda in [0, 1] (0: one-step updates).
         trace: "replacing" or "accumulating" traces.
         planning_steps: Dyna updates from the learnt model after every real update.
@@ -158,7 +164,8 @@ class TabularAgent:
         gamma: float = 0.99,
         epsilon: float = 1.0,
         seed: int | np.random.Generator | None = None,
-        initial_q: float = 0.0,
+        initial_q: float | str = 0.0,
+        auto_initial_q: float = 0.0,
         lam: float = 0.0,
         trace: str = "replacing",
         planning_steps: int = 0,
@@ -175,7 +182,10 @@ class TabularAgent:
         self.lam = lam
         self.trace = trace
         self.planning_steps = planning_steps
-        self.initial_q = float(check_range(TabularConfig, "initial_q", initial_q))
+        self.auto_initial_q = float(auto_initial_q)
+        self.initial_q = initial_q_value(initial_q, self.auto_initial_q)
+        #: "auto" or the number the user chose; ``initial_q`` is the value it means here
+        self.initial_q_setting: float | str = AUTO if initial_q == AUTO else self.initial_q
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.q = np.full((self.n_states, self.n_actions), self.initial_q, dtype=np.float64)
@@ -264,7 +274,8 @@ class TabularAgent:
         """A fresh table for other (Discrete) spaces, same hyperparameters and schedule; the
         Generator carries on (a session swaps this in when an edit changes the state count)."""
         fresh = type(self)(int(observation_space.n), int(action_space.n), alpha=self._alpha,
-                           gamma=self._gamma, epsilon=self._epsilon, initial_q=self.initial_q,
+                           gamma=self._gamma, epsilon=self._epsilon,
+                           initial_q=self.initial_q_setting, auto_initial_q=self.auto_initial_q,
                            lam=self._lam, trace=self._trace,
                            planning_steps=self._planning_steps,
                            epsilon_schedule=self.epsilon_schedule)
@@ -275,7 +286,7 @@ class TabularAgent:
         """The ``TabularConfig`` fields: the schedule's knobs (schedule, epsilon, epsilon_min,
         epsilon_decay) and the update's, as stored in agent files."""
         return {**schedule_knobs(self.epsilon_schedule), "alpha": self._alpha,
-                "gamma": self._gamma, "initial_q": self.initial_q, "lam": self._lam,
+                "gamma": self._gamma, "initial_q": self.initial_q_setting, "lam": self._lam,
                 "trace": self._trace, "planning_steps": self._planning_steps}
 
     def set_hyperparameters(self, **changes: Any) -> None:
@@ -293,7 +304,8 @@ class TabularAgent:
             if name in knobs:
                 knobs[name] = check_range(TabularConfig, name, value)
             elif name == "initial_q":
-                values[name] = float(check_range(TabularConfig, name, value))
+                values["initial_q"] = initial_q_value(value, self.auto_initial_q)
+                values["initial_q_setting"] = AUTO if value == AUTO else values["initial_q"]
             elif name in _UPDATE_KNOBS:
                 values[name] = _UPDATE_KNOBS[name].convert(check_range(TabularConfig, name, value))
             else:
@@ -448,8 +460,8 @@ AGENT_KINDS: dict[str, type[TabularAgent]] = {
 _UPDATE_KNOBS: dict[str, _Knob] = {name: TabularAgent.__dict__[name]
                                    for name in ("alpha", "gamma", "lam", "trace",
                                                 "planning_steps")}
-_AGENT_ARGS = ("alpha", "gamma", "epsilon", "seed", "initial_q", "lam", "trace",
-               "planning_steps")
+_AGENT_ARGS = ("alpha", "gamma", "epsilon", "seed", "initial_q", "auto_initial_q", "lam",
+               "trace", "planning_steps")
 # TabularConfig fields that shape the epsilon schedule rather than the update.
 _SCHEDULE_ARGS = ("epsilon_min", "epsilon_decay", "schedule")
 

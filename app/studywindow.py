@@ -55,7 +55,8 @@ def describe(settings: dict[str, Any], swept: str) -> str:
         parts.append(f"epsilon {settings['epsilon']:g} -> {settings['epsilon_min']:g} "
                      f"({settings['schedule']}, decay {settings['epsilon_decay']:g})")
     if swept != "initial_q":
-        parts.append(f"initial Q {settings['initial_q']:g}")
+        q0 = settings["initial_q"]
+        parts.append(f"initial Q {q0 if isinstance(q0, str) else format(q0, 'g')}")
     return ", ".join(parts)
 
 
