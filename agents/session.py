@@ -44,7 +44,8 @@ from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapsho
 from agents.schedules import Schedule
 from agents.sessionbook import HISTORY, PATH_RING, SessionBook
 from agents.sessionviews import state_q, take_snapshot
-from agents.tabular import TDUpdate
+from agents.optimism import auto_initial_q
+from agents.tabular import TabularAgent, TDUpdate
 from agents.turbodrive import CHUNK_SECONDS as TURBO_CHUNK_SECONDS
 from agents.turbodrive import TurboDriver, jit_kernel
 from levels.gridinfo import grid_info
@@ -69,7 +70,9 @@ class LevelChange:
 
     Attributes:
         kept: True when the agent learns on (only the changed cells' states forgotten); False
-            when the state count or the grid's shape changed and a fresh agent took over.
+            when the state count or the grid's shape changed and a fresh agent took over, or
+            when the edit changed what an initial Q of "auto" stands for and the table started
+            over from it.
         changed_cells: the (row, col) cells whose tile changed (empty when the shape changed).
         reason: one sentence saying what happened and why, for the status bar ("" when the level
             is the same).
@@ -455,9 +458,15 @@ class TrainingSession:
         changed = changed_cells(old, level) if same_shape else frozenset()
         states = [s for row, col in changed for s in env.states_of_cell(row, col)]
         old_env = self.replace_env(env, keep_q=keep, changed_states=states)
+        restarted = (isinstance(self.agent, TabularAgent)
+                     and self.agent.follow_auto_initial_q(auto_initial_q(env)))
         if not keep:
             reason = (f"The level now has {level.n_states} states (was {old.n_states}): "
                       f"{self.agent_notice}")
+        elif restarted:
+            keep = False
+            reason = (f"The level's largest reward changed, so initial Q auto is now "
+                      f"{self.agent.initial_q:g}: every Q-value starts over from it")
         elif changed:
             reason = (f"Level edited: Q-values of {len(changed)} changed cell(s) reset, "
                       "the rest kept")

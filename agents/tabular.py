@@ -238,6 +238,20 @@ class TabularAgent:
         self.traces.clear()
         self.model.clear()
 
+    def follow_auto_initial_q(self, value: float) -> bool:
+        """The world was edited and an initial Q of "auto" now stands for ``value``. Returns
+        True when that changed the value in use: the table then starts over from it (as when
+        the setting itself changes), so the app and the CLI start the same world the same way."""
+        value = float(value)
+        if value == self.auto_initial_q:
+            return False
+        self.auto_initial_q = value
+        if self.initial_q_setting != AUTO:
+            return False
+        self.initial_q = value
+        self.reset_q()
+        return True
+
     def start_episode(self) -> None:
         """A new episode begins: nothing earlier may be credited by its TD errors."""
         self.traces.clear()

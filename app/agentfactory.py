@@ -95,7 +95,8 @@ def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: f
         kind: "q-learning", "sarsa", "expected-sarsa" or "dqn".
         env: the env it will learn.
         tabular: alpha, gamma, epsilon, epsilon_decay, and when set lam, trace,
-            planning_steps (the tabular sliders).
+            planning_steps, initial_q (the tabular sliders; initial Q "auto" is worked out for
+            ``env`` by ``agents.build``, as the CLI's is).
         epsilon_min: where the tabular schedule decays to.
         dqn: DQNConfig fields (see :func:`dqn_settings`); None uses the env's preset.
         device: torch device for a DQN ("auto" when None).
@@ -110,7 +111,8 @@ def make_agent(kind: str, env: Any, *, tabular: dict[str, float], epsilon_min: f
         config = {"alpha": tabular["alpha"], "gamma": tabular["gamma"],
                   "epsilon": tabular["epsilon"], "epsilon_decay": tabular["epsilon_decay"],
                   "epsilon_min": epsilon_min, "schedule": "exponential",
-                  **{k: tabular[k] for k in ("lam", "trace", "planning_steps") if k in tabular}}
+                  **{k: tabular[k] for k in ("lam", "trace", "planning_steps", "initial_q")
+                     if k in tabular}}
     return build(kind, env, config, device=device or "auto")
 
 

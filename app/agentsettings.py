@@ -11,9 +11,11 @@ from typing import Any
 
 from agents import Agent
 from agents.config import TabularConfig
+from agents.tabular import TabularAgent
 
 TABULAR_KNOBS = ("alpha", "gamma", "epsilon", "epsilon_decay", "lam", "trace",
                  "planning_steps", "initial_q")  # the panel's tabular sliders and trace switch
+INITIAL_Q_USED = "initial_q_used"  #: the number a tabular agent's initial Q setting stands for
 
 
 class AgentSettings:
@@ -37,7 +39,10 @@ class AgentSettings:
         self._agent = agent
 
     def values(self) -> dict[str, Any]:
-        """The hyperparameters the panel shows."""
+        """The hyperparameters the panel shows; for a tabular agent also ``INITIAL_Q_USED``,
+        the number its initial Q setting ("auto" or a number) stands for on its world."""
+        if isinstance(self._agent, TabularAgent):
+            return {**self._agent.hyperparameters(), INITIAL_Q_USED: self._agent.initial_q}
         if self._agent is not None:
             return self._agent.hyperparameters()
         return dict(self._tabular)

@@ -41,11 +41,12 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from agents.config import AUTO
 from agents.session import TrainingSession
 from app import commands as cmd
 from app.agentfactory import label
 from app.agentflow import AgentFlow
-from app.agentsettings import AgentSettings
+from app.agentsettings import INITIAL_Q_USED, AgentSettings
 from app.board import Board
 from app.charts import LineChart
 from app.compare import CompareMode
@@ -328,9 +329,11 @@ class App:
         self.training.set_hyperparameter(name, value)
         if name == "initial_q" and self.training.session is not None:
             self.training.reset_learning()
-            self.status.notify(f"Learning starts over with every Q-value at {value:g}"
+            used = self.settings.values().get(INITIAL_Q_USED, value)
+            shown = f"{used:g}" + (" (auto)" if value == AUTO else "")
+            self.status.notify(f"Learning starts over with every Q-value at {shown}"
                                + (" (optimistic: every untried action looks worth a try)"
-                                  if value > 0 else ""), "info", 10)
+                                  if used > 0 else ""), "info", 10)
 
     def open_level_settings(self) -> None:
         """The level settings window (a level only: a Gymnasium env brings its own)."""

@@ -15,8 +15,9 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UITextEntryLine
 
-from agents.config import ConfigError, check_range, field_help, field_range
+from agents.config import AUTO, ConfigError, check_range, field_help, field_range
 from app import scales
+from app.agentsettings import INITIAL_Q_USED
 from app.commands import CommandSink, OpenStudy, SetHyperparameter, SetSpeed, ShowNotice
 from app.panelbase import MARGIN, PANEL_WIDTH, AgentValues, PanelKit, PanelState
 
@@ -57,10 +58,30 @@ TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
 HALF_LABEL_W = 58  # the name column of a half row
 HALF_VALUE_W = 58  # the value column of a half row ("0.0005" shows whole)
 INITIAL_Q_TIP = ("; above the rewards, every untried action looks worth trying: the agent "
-                 "explores everything once (optimism). Changing it starts learning over")
+                 "explores everything once (optimism). Type auto for the default. Changing it "
+                 "starts learning over")
 TRACE_LABELS = {"replacing": "\u03bb repl.", "accumulating": "\u03bb accum."}
 TRACE_TIP = ("Eligibility traces \u03bb: replacing sets a revisited pair's trace back to 1, "
              "accumulating adds 1 to it; both fade by \u03bb\u03b3 every step. Click to switch")
+
+
+def shown_value(name: str, values: AgentValues | dict) -> str:
+    """The text of a knob's value column: the number, or for "auto" what it stands for
+    (``auto (10)``), so the panel shows the value really used."""
+    values = values() if callable(values) else values
+    value = values.get(name, 0.0)
+    if value == AUTO:
+        used = values.get(INITIAL_Q_USED) if name == "initial_q" else None
+        return AUTO if used is None else f"{AUTO} ({scales.format_number(used)})"
+    return scales.format_number(float(value))
+
+
+def slider_number(name: str, values: dict) -> float:
+    """Where a knob's slider sits: its value, or the number "auto" stands for (0 unknown)."""
+    value = values.get(name, 0.0)
+    if value == AUTO:
+        return float(values.get(INITIAL_Q_USED, 0.0)) if name == "initial_q" else 0.0
+    return float(value)
 
 
 def snap(value: float, step: float) -> float:
@@ -126,7 +147,7 @@ class HyperSliders:
                 tip += "; set \u03b5 decay to 0 to hold \u03b5 at this value"
             if spec.name == "initial_q":
                 tip += INITIAL_Q_TIP
-            value = values.get(spec.name, 0.0)
+            value = slider_number(spec.name, values)
             if spec.log_decay:
                 position, span, step = (scales.position_from_decay(value),
                                         (0, scales.DECAY_POSITIONS), 1)
@@ -147,14 +168,15 @@ class HyperSliders:
             else:
                 self.value_labels[spec.name] = self._half_labels(spec, rect, slider, tip)
             if not spec.planning:  # the value column takes a typed value
-                self.value_labels[spec.name] = self._value_entry(spec, value, lo, hi, tip)
+                self.value_labels[spec.name] = self._value_entry(
+                    spec, shown_value(spec.name, values), lo, hi, tip)
             kit.register(slider, lambda e, sp=spec, lo=lo, hi=hi: self._on_slider(sp, lo, hi, e))
             column = 1 - column if spec.half else 0
             if column == 0:
                 y += SLIDER_ROW_H
         return y + (SLIDER_ROW_H if column else 0)
 
-    def _value_entry(self, spec: SliderSpec, value: float, lo: float, hi: float,
+    def _value_entry(self, spec: SliderSpec, text: str, lo: float, hi: float,
                      tip: str) -> UITextEntryLine:
         """A text entry where the value label was: click it, type a value, press Enter."""
         label = self.value_labels[spec.name]
@@ -162,7 +184,7 @@ class HyperSliders:
         label.kill()
         entry = UITextEntryLine(rect, self.kit.manager, container=self.kit.container,
                                 object_id=pygame_gui.core.ObjectID(class_id="@value_entry"))
-        entry.set_text(scales.format_number(float(value)))
+        entry.set_text(text)
         entry.set_tooltip(f"{tip}. Type a value from {lo:g} to {hi:g} and press Enter")
         self.kit.register(entry, lambda e, sp=spec: self._on_typed(sp, e))
         return entry
@@ -216,7 +238,7 @@ class HyperSliders:
                 slider.set_current_value(scales.position_from_speed(s.speed), warn=False)
                 self.value_labels[name].set_text(scales.speed_label(s.speed))
                 continue
-            value = values.get(name, 0.0)
+            value = slider_number(name, values)
             if name == "epsilon_decay":
                 slider.set_current_value(scales.position_from_decay(value), warn=False)
             elif name == "planning_steps":
@@ -226,7 +248,7 @@ class HyperSliders:
                 slider.set_current_value(min(max(value, lo), hi), warn=False)
             widget = self.value_labels[name]
             if not (isinstance(widget, UITextEntryLine) and widget.is_focused):
-                widget.set_text(scales.format_number(value))  # never under the user's typing
+                widget.set_text(shown_value(name, values))  # never under the user's typing
         if self.trace_button is not None:
             self.trace_button.set_text(TRACE_LABELS[values.get("trace", "replacing")])
 
@@ -252,9 +274,18 @@ class HyperSliders:
         self.kit.manager.set_focus_set(None)  # Enter hands the keyboard back to the shortcuts
         text = entry.get_text().strip().replace(",", ".")
         try:
+            if text.lower().startswith(AUTO):  # "auto" or the shown "auto (10)"
+                check_range(self.config_cls, spec.name, AUTO)
+                self.emit(SetHyperparameter(spec.name, AUTO))
+                entry.set_text(shown_value(spec.name, self.values))
+                slider = self.sliders[spec.name]
+                lo, hi = slider.value_range
+                used = slider_number(spec.name, dict(self.values()))
+                slider.set_current_value(min(max(used, lo), hi), warn=False)
+                return
             value = float(check_range(self.config_cls, spec.name, float(text)))
         except (ValueError, ConfigError) as exc:
-            entry.set_text(scales.format_number(float(self.values().get(spec.name, 0.0))))
+            entry.set_text(shown_value(spec.name, self.values))
             reason = str(exc) if isinstance(exc, ConfigError) else f"{text!r} is not a number"
             self.emit(ShowNotice(reason, "error"))
             return
