@@ -39,12 +39,12 @@ from agents.fast import (
     TurboKernel,
     place_env,
 )  # fmt: skip
+from agents.optimism import auto_initial_q
 from agents.protocol import Agent, TrainingDiverged
 from agents.records import AdvanceReport, EpisodeHistory, EpisodeResult, Snapshot, Transition
 from agents.schedules import Schedule
 from agents.sessionbook import HISTORY, PATH_RING, SessionBook
 from agents.sessionviews import state_q, take_snapshot
-from agents.optimism import auto_initial_q
 from agents.tabular import TabularAgent, TDUpdate
 from agents.turbodrive import CHUNK_SECONDS as TURBO_CHUNK_SECONDS
 from agents.turbodrive import TurboDriver, jit_kernel

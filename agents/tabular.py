@@ -46,7 +46,12 @@ import gymnasium
 import numpy as np
 
 from agents.config import (
-    AUTO, ConfigError, TabularConfig, check_range, field_help, whole_number,
+    AUTO,
+    ConfigError,
+    TabularConfig,
+    check_range,
+    field_help,
+    whole_number,
 )
 from agents.dyna import DynaModel
 from agents.optimism import initial_q_value

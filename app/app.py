@@ -463,6 +463,7 @@ class App:
         self.recovery.close()
         self.study.close()
         self.optimal.close()
+        self.live.close()
         self.training.close_lane()
         self.agent_files.close()
         if self.worlds.world is not None:

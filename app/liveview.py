@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents import Agent
 from agents.records import Snapshot
+from agents.tabular import TabularAgent
 from app import colors as C
 from app.agentfactory import label
 from app.board import Board, BoardView, Overlays
@@ -36,14 +38,13 @@ from app.optimal import OptimalValues
 from app.qview import CellValues, cell_values, per_cell, states_to_cells
 from app.screen import ScreenLayout
 from app.sessionread import DQNReadout, SessionReadout
-from app.stallwatch import StallWatch, greedy_value, stall_hint
+from app.stallwatch import StallFigures, StallJudge, StallWatch, stall_hint
 from app.statusbar import ARROWS, InfoStrip, RateMeter, StatusBar
 from app.training import TrainingControl
 from app.worldflow import WorldFlow
 from levels.gridinfo import GridInfo
 
-STALL_CHECK_S = 1.0  # how often the stall watch looks (policy evaluation costs a few ms)
-STALL_MAX_STATES = 2_000  # policy evaluation stays within a few ms; bigger worlds are not watched
+STALL_CHECK_S = 1.0  # how often the stall watch looks (it evaluates the greedy policy)
 FAST_REFRESH_S = 1.0 / 15.0  # how often the view re-reads the session while training fast
 DQN_REFRESH_S = 0.25  # a DQN's arrows and charts while it trains: a few times a second
 DIRS = ("left", "down", "right", "up")
@@ -109,10 +110,15 @@ class LiveView:
         self.optimal = optimal
         self.dp = dp
         self.stall_check_s = STALL_CHECK_S  #: seconds between stall checks (tests: 0)
+        self.stall_judge = StallJudge()
         self.rate = RateMeter()
         self._v = ViewState()
 
     # -- what others read ----------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the stall watch's worker (the app is closing)."""
+        self.stall_judge.close()
+
     @property
     def stall_hint(self) -> str | None:
         """The stalled-learning line of the last check (None: learning is not stalled)."""
@@ -269,10 +275,8 @@ class LiveView:
         training, session = self.training, self.training.session
         v = self._v
         if (session is None or not training.playing or training.demo or snap.q is None
-                or session.agent.kind == "dqn" or not training.valid
-                or snap.q.shape[0] > STALL_MAX_STATES or now - v.stall_time < self.stall_check_s):
+                or session.agent.kind == "dqn" or not training.valid):
             return
-        v.stall_time = now
         gamma = float(session.agent.gamma)
         self.optimal.request(session.env, gamma)
         opt = self.optimal
@@ -283,17 +287,27 @@ class LiveView:
             v.stall_generation = training.generation
             v.stall.reset(snap.q.shape[0])
             v.stall_hint = None
+            self.stall_judge.forget()
+        figures = self.stall_judge.take()  # the last look, worked out off the frame loop
+        if figures is not None and figures.generation == training.generation:
+            self._judge_stall(figures, opt.arrays, session.agent)
+        if now - v.stall_time < self.stall_check_s or self.stall_judge.busy:
+            return
+        v.stall_time = now
         start = np.asarray(session.env.unwrapped.initial_state_distrib, dtype=np.float64)
-        greedy = greedy_value(opt.arrays, snap.q, gamma, start)
-        best = float(np.dot(start, opt.q_star.max(axis=1)))
-        distance = opt.distance(snap.q)
-        stalled = v.stall.update(snap.total_steps, greedy, best,
-                                 distance if distance is not None else float("inf"))
+        self.stall_judge.submit(opt.arrays, snap.q, opt.q_star, opt.reachable, gamma, start,
+                                snap.total_steps, training.generation)
+
+    def _judge_stall(self, figures: StallFigures, arrays: dict[str, np.ndarray],
+                     agent: Agent) -> None:
+        """One look's figures into the watch; the hint line when learning has stalled."""
+        v = self._v
+        stalled = v.stall.update(figures.steps, figures.greedy, figures.best, figures.distance)
         v.stall_hint = None
         if stalled:
-            top = float(np.max(opt.arrays["reward"]))
-            initial_q = float(getattr(session.agent, "initial_q", 0.0))
-            v.stall_hint = stall_hint(greedy, best, initial_q, top)
+            top = float(np.max(arrays["reward"]))
+            initial_q = agent.initial_q if isinstance(agent, TabularAgent) else 0.0
+            v.stall_hint = stall_hint(figures.greedy, figures.best, initial_q, top)
             self.status.notify(v.stall_hint, "warn", max(self.stall_check_s, 1.0) + 4)
 
     def _update_learning_curves(self, snap: Snapshot) -> None:

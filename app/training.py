@@ -499,6 +499,7 @@ class TrainingControl:
             self.lane.set_level(level)
         if not change.kept:
             self._restarted()
+            self.controls.sync()  # a fresh table may start from another initial Q ("auto")
         return change
 
     # ==== compare mode's second agent =============================================================

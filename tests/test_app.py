@@ -14,7 +14,7 @@ import pytest
 from apphelp import play_until, train_until
 
 from app.app import App
-from app.commands import ChooseAgent, ChooseLevel
+from app.commands import ChooseAgent, ChooseLevel, SetHyperparameter
 from app.dialogs import ChoiceDialog
 from levels.levelfile import load_level
 
@@ -141,16 +141,17 @@ def test_the_sliders_show_the_agents_own_values_and_a_new_agent_keeps_them(app):
 
 
 def test_space_trains_and_r_resets(app):
-    assert not app.session.agent.q.any()
+    agent = app.session.agent
+    assert agent.initial_q == 10.0 and (agent.q == agent.initial_q).all()  # auto: the cheese's
     press(app, pygame.K_SPACE)
     assert app.playing
     app.run_frames(60)
     assert app.session.total_steps > 0
-    assert app.session.agent.q.any(), "the Q-table did not change while training"
+    assert (agent.q != agent.initial_q).any(), "the Q-table did not change while training"
     press(app, pygame.K_SPACE)
     assert not app.playing
     press(app, pygame.K_r)
-    assert not app.session.agent.q.any()
+    assert (agent.q == agent.initial_q).all()
     assert app.session.total_steps == 0
     assert app.session.episode == 0
 
@@ -171,7 +172,14 @@ def test_max_speed_trains_fast_and_keeps_frames_bounded(app):
     assert app.session.snapshot().last_action is None  # (the compiled path reports no action)
 
 
+def course_start(app: App) -> None:
+    """The course's worked example starts from a Q-table of zeros (the default is "auto")."""
+    app.command(SetHyperparameter("initial_q", 0.0))
+    assert not app.session.agent.q.any()
+
+
 def test_driving_the_mouse_level_shows_the_course_numbers(app):
+    course_start(app)
     press(app, pygame.K_d)  # right onto the small cheese: reward 1
     text = app.arithmetic_text
     assert "Q(s0, right) <- 0.000 + 0.10 x (1 + 0.99 x 0.000 - 0.000) = 0.100" in text
@@ -188,6 +196,7 @@ def test_driving_the_mouse_level_shows_the_course_numbers(app):
 
 
 def test_drive_mode_arrow_keys_move_the_agent(app):
+    course_start(app)
     press(app, pygame.K_RIGHT)  # not driving: Right arrow is one training step
     assert app.session.total_steps == 1
     press(app, pygame.K_r)
@@ -267,7 +276,7 @@ def test_editing_pauses_training_and_keeps_unchanged_q_values(state_dir, maze_fi
     assert not app.playing, "editing must pause training"
     q = app.session.agent.q
     changed = 3 * 8 + 0
-    assert not q[changed].any(), "the painted cell's Q-values are reset"
+    assert (q[changed] == app.session.agent.initial_q).all(), "the painted cell's Q is reset"
     keep = np.ones(len(q), dtype=bool)
     keep[changed] = False
     np.testing.assert_array_equal(q[keep], q_before[keep])
