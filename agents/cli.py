@@ -299,6 +299,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         "mean_return_last_100": float(recent.mean()) if len(recent) else None,
         "out": str(out), "seed": args.seed, "turbo": turbo_used,
     }
+    if args.agent != "dqn":  # what the initial-Q setting ("auto" by default) meant here
+        summary["initial_q"] = session.agent.initial_q
     if args.export_hf:
         summary.update(_export(args, session, resolved, hyper))
     _report(summary, args.json)

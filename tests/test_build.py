@@ -71,3 +71,52 @@ def test_session_seed_decides_a_built_agents_run() -> None:
         session.advance(300)
         runs.append(session.agent.q.copy())
     assert np.array_equal(runs[0], runs[1]) and np.array_equal(runs[1], runs[2])
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("mouse", 10.0),  # the big cheese
+    ("built", 10.0),
+    ("dyna_maze", 1.0),  # the goal; a big cheese's reward counts only where one lies
+    ("maze_large", 9.99),  # the big cheese plus the step's -0.01
+    ("cliff", 0.0),  # every move costs: never below 0
+    ("FrozenLake-v1", 0.0),  # Gymnasium's own envs keep the references' zeros
+    ("Taxi-v4", 0.0),
+])
+def test_initial_q_auto_is_optimistic_on_a_maze_level_and_0_elsewhere(spec, expected) -> None:
+    from agents.optimism import auto_initial_q
+    from levels.envs import make_env
+    from levels.gridmaze import GridMazeEnv
+    from levels.level import Level
+
+    if spec == "built":  # a level as a person draws it: +1 goal near, +10 cheese far
+        env = GridMazeEnv(Level(grid=("S.......", ".######.", ".#....#.", ".#.##.#.",
+                                      ".#C#P.#.", ".###..#.", ".....##.", "#######G")))
+    else:
+        env = make_env(spec)[0]
+    assert auto_initial_q(env) == pytest.approx(expected)
+    agent = agents.build("q-learning", env, seed=0)
+    assert agent.hyperparameters()["initial_q"] == "auto"
+    assert agent.initial_q == pytest.approx(expected) and (agent.q == agent.initial_q).all()
+    fixed = agents.build("sarsa", env, {"initial_q": 3.0})
+    assert fixed.initial_q == 3.0 and fixed.hyperparameters()["initial_q"] == 3.0
+
+
+def test_an_edit_that_changes_the_largest_reward_restarts_an_auto_table() -> None:
+    from levels.gridmaze import GridMazeEnv
+    from levels.level import Level
+
+    level = Level(grid=("S...", "...G"))
+    env = GridMazeEnv(level)
+    session = TrainingSession(env, agents.build("q-learning", env, seed=0), seed=0)
+    assert session.agent.initial_q == 1.0  # the goal's
+    session.advance(200)
+    change = session.set_level(level.with_tile(0, 2, "C"))  # a big cheese: +10
+    assert not change.kept and "initial Q auto is now 10" in change.reason
+    assert (session.agent.q == 10.0).all()
+    fixed = agents.build("q-learning", env, {"initial_q": 0.5}, seed=0)
+    session = TrainingSession(env, fixed, seed=0)
+    session.advance(200)
+    learnt = session.agent.q.copy()
+    change = session.set_level(level.with_tile(0, 2, "C"))
+    assert change.kept and session.agent.initial_q == 0.5  # a number the user chose stays
+    assert (session.agent.q[[0, 1, 3, 4, 5, 6, 7]] == learnt[[0, 1, 3, 4, 5, 6, 7]]).all()

@@ -237,3 +237,28 @@ def test_an_unwritable_out_is_refused_before_training(tmp_path: Path, capsys, mo
     rc, stdout, err = run(capsys, "train", "--env", "mouse", "--episodes", "5",
                           "--out", "/proc/rl-sandbox-test.npz")
     assert rc == 2 and stdout == "" and "cannot write" in err and err.strip().count("\n") == 0
+
+
+def test_initial_q_is_auto_by_default_and_takes_a_number(tmp_path: Path, capsys) -> None:
+    """auto: the level's largest reward on a maze (the mouse's big cheese, 10), 0 on a
+    Gymnasium env; the file records the setting and what it meant, so a reset after loading
+    starts from the same table."""
+    from agents.storage import load_agent
+
+    out = tmp_path / "m.npz"
+    rc, stdout, _ = run(capsys, "train", "--env", "mouse", "--steps", "50", "--out", str(out),
+                        "--json")
+    assert rc == 0 and json.loads(stdout)["initial_q"] == 10.0
+    agent, meta = load_agent(out)
+    assert meta["hyperparameters"]["initial_q"] == "auto" and agent.initial_q == 10.0
+    agent.reset_q()
+    assert (agent.q == 10.0).all()
+    rc, stdout, _ = run(capsys, "train", "--env", "Taxi-v4", "--steps", "50", "--out",
+                        str(tmp_path / "t.npz"), "--json", "--initial-q", "auto")
+    assert rc == 0 and json.loads(stdout)["initial_q"] == 0.0
+    rc, stdout, _ = run(capsys, "train", "--env", "mouse", "--steps", "50", "--out", str(out),
+                        "--json", "--initial-q", "2.5")
+    assert rc == 0 and json.loads(stdout)["initial_q"] == 2.5
+    assert load_agent(out)[0].hyperparameters()["initial_q"] == 2.5
+    rc, _, err = run(capsys, "train", "--env", "mouse", "--out", str(out), "--initial-q", "lots")
+    assert rc == 2 and "--initial-q: must be a number or auto, got 'lots'" in err
