@@ -286,7 +286,8 @@ class HyperSliders:
             value = float(check_range(self.config_cls, spec.name, float(text)))
         except (ValueError, ConfigError) as exc:
             entry.set_text(shown_value(spec.name, self.values))
-            reason = str(exc) if isinstance(exc, ConfigError) else f"{text!r} is not a number"
+            also = " or auto" if spec.name == "initial_q" else ""
+            reason = str(exc) if isinstance(exc, ConfigError) else f"{text!r} is not a number{also}"
             self.emit(ShowNotice(reason, "error"))
             return
         entry.set_text(scales.format_number(value))

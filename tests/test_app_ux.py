@@ -4,12 +4,14 @@ with synthetic events through the same paths as a user's."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pygame
 import pytest
 from apphelp import click, press, stop, train_until
 
+from agents import cli
 from agents.evaluation import greedy_rollout
 from app.app import App
 from levels.gridmaze import GridMazeEnv
@@ -219,6 +221,21 @@ def test_with_every_q_value_at_0_learning_stalls_and_the_app_says_what_to_try(st
         assert greedy_end(app) == (BIG_CHEESE, 20)
     finally:
         app.close()
+
+
+def test_the_app_and_the_cli_start_the_built_level_from_the_same_initial_q(app, tmp_path,
+                                                                              capsys):
+    build_checked(app)
+    app.files.save_to(tmp_path / "built.txt")
+    assert cli.main(["train", "--env", str(tmp_path / "built.txt"), "--steps", "10", "--out",
+                     str(tmp_path / "built.npz"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["initial_q"] == app.session.agent.initial_q == 10
+    assert app.controls.value_labels["initial_q"].get_text() == "auto (10)"
+    type_value(app, "initial_q", "2.5")  # a number typed is used as it is...
+    assert app.session.agent.initial_q == 2.5 and (app.session.agent.q == 2.5).all()
+    assert app.controls.value_labels["initial_q"].get_text() == "2.5"
+    type_value(app, "initial_q", "lots")  # ...and what is neither a number nor auto refused
+    assert "not a number" in app.status.message and app.session.agent.initial_q == 2.5
 
 
 def test_the_built_level_is_the_one_in_the_test_data():
