@@ -43,6 +43,7 @@ class SliderSpec:
     half: bool = False  # True: half a row; two half specs in a row share it, left then right
     step: float = 0.01
     slider_range: tuple[float, float] | None = None
+    value_w: int | None = None  # a wider value column (a half row with nothing to its right)
 
 
 # Two knobs a row, so the panel keeps room for the charts at the default window size.
@@ -53,7 +54,8 @@ TABULAR_SLIDERS: tuple[SliderSpec, ...] = (
     SliderSpec("epsilon_decay", "\u03b5 decay", log_decay=True, half=True),
     SliderSpec("lam", "\u03bb", half=True),
     SliderSpec("planning_steps", "planning", planning=True, half=True),
-    SliderSpec("initial_q", "initial Q", half=True, step=0.5, slider_range=(-10.0, 20.0)),
+    SliderSpec("initial_q", "initial Q", half=True, step=0.5, slider_range=(-10.0, 20.0),
+               value_w=96),  # room for "auto (9.99)"
 )
 HALF_LABEL_W = 58  # the name column of a half row
 HALF_VALUE_W = 58  # the value column of a half row ("0.0005" shows whole)
@@ -157,7 +159,7 @@ class HyperSliders:
             else:
                 span = spec.slider_range or (float(lo), float(hi))
                 position, step = min(max(float(value), span[0]), span[1]), spec.step
-            rect = self._half_rects(y, column) if spec.half else None
+            rect = self._half_rects(y, column, spec.value_w) if spec.half else None
             slider = UIHorizontalSlider(
                 rect[1] if rect else self._slider_rect(y), position, span, kit.manager,
                 container=kit.container, click_increment=step,
@@ -189,14 +191,17 @@ class HyperSliders:
         self.kit.register(entry, lambda e, sp=spec: self._on_typed(sp, e))
         return entry
 
-    def _half_rects(self, y: int, column: int) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect]:
-        """Name, slider and value rects of the left (0) or right (1) half of a row."""
+    def _half_rects(self, y: int, column: int, value_w: int | None = None
+                    ) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect]:
+        """Name, slider and value rects of the left (0) or right (1) half of a row; a
+        ``value_w`` wider than the column's runs on into the (empty) half beside it."""
         width = (self.kit.inner_width - 10) // 2
         x = MARGIN + column * (width + 10)
         slider_w = width - HALF_LABEL_W - HALF_VALUE_W
         return (pygame.Rect(x, y, HALF_LABEL_W - 2, SLIDER_ROW_H),
                 pygame.Rect(x + HALF_LABEL_W, y + 3, slider_w, 20),
-                pygame.Rect(x + HALF_LABEL_W + slider_w, y, HALF_VALUE_W, SLIDER_ROW_H))
+                pygame.Rect(x + HALF_LABEL_W + slider_w, y, value_w or HALF_VALUE_W,
+                            SLIDER_ROW_H))
 
     def _half_labels(self, spec: SliderSpec, rects: tuple[pygame.Rect, ...],
                      slider: UIHorizontalSlider, tip: str) -> UILabel:
