@@ -274,8 +274,8 @@ class LiveView:
         """While training a tabular agent on a world with a model: say when learning stalls."""
         training, session = self.training, self.training.session
         v = self._v
-        if (session is None or not training.playing or training.demo or snap.q is None
-                or session.agent.kind == "dqn" or not training.valid):
+        if (session is None or not training.playing or training.demo or training.watching
+                or snap.q is None or session.agent.kind == "dqn" or not training.valid):
             return
         gamma = float(session.agent.gamma)
         self.optimal.request(session.env, gamma)
