@@ -75,13 +75,14 @@ def test_traces_and_dyna_overlays_colour_the_cells_they_mark(app) -> None:
 
 def test_dp_buttons_step_value_iteration_and_show_v(app) -> None:
     near_goal = (1, 8)  # one step below the goal: V = 1 after the first sweep
-    plain = cell_pixel(app, *near_goal)
+    far = (5, 0)  # V = 0 after it
+    assert cell_pixel(app, *near_goal) == cell_pixel(app, *far)  # a fresh table: one value
     click(app, app.controls.dp_section.buttons["value"])
     dp = app.dp.dp
     assert app.dp.active and dp.sweeps == 1 and dp.v.max() == pytest.approx(1.0)
     assert "sweep 1" in app.arithmetic_text and "\u0394 = 1" in app.arithmetic_text
     assert app.state.overlays["heatmap"] and app.state.overlays["policy"]
-    assert cell_pixel(app, *near_goal) != plain  # the heat map shows V
+    assert cell_pixel(app, *near_goal) != cell_pixel(app, *far)  # the heat map shows V
     press(app, pygame.K_v)
     assert dp.sweeps == 2 and "sweep 2" in app.arithmetic_text
     press(app, pygame.K_c)
