@@ -89,8 +89,9 @@ SWITCHES: tuple[tuple[str, str, str, Any, Any, str], ...] = (
     ("soft", "Soft \u03c4", "tau", 0.005, 1.0,
      "Soft target updates: blend 0.5% of the online network in at every target update; "
      "off: copy it (hard update)"),
-    ("nstep", "3-step", "n_step", 3, 1,
-     "3-step returns: sum three rewards before bootstrapping; off: one-step TD targets"),
+    ("nstep", "n-step", "n_step", 3, 1,
+     "Multi-step returns: sum n rewards before bootstrapping (ticking it sets n = 3; a preset "
+     "may use more, e.g. 10 for image mazes); off: one-step TD targets"),
 )
 
 
@@ -135,6 +136,8 @@ class DQNSection:
         y += 2
         cells = kit.row(y, len(SWITCHES), 22)
         for cell, (key, label, _name, _on, _off, tip) in zip(cells, SWITCHES, strict=True):
+            if key == "nstep" and _switch_on(key, values):  # the n the agent really uses
+                label = f"{int(values.get('n_step', DQNConfig().n_step))}-step"
             box = UICheckBox(pygame.Rect(cell.x, cell.y, 20, 20), label, kit.manager,
                              container=kit.container,
                              initial_state=_switch_on(key, values), tool_tip_text=tip)

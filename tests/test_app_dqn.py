@@ -290,3 +290,13 @@ def test_a_loaded_dqn_tells_its_true_state_and_learns_on(app, tmp_path):
     assert app.session.agent.num_updates > updates  # it learns on
     app.run_frames(3)
     assert app.info.arithmetic_text.startswith("loss ")
+
+
+def test_the_n_step_switch_names_the_n_the_agent_uses(app):
+    """The image-maze preset learns from 10-step returns: the switch says 10, not 3."""
+    app.worlds.open_spec("GridMaze-v0:level=maze_small,observation=image")
+    choose(app, app.controls.agent_menu, "DQN")
+    dqn_built(app)
+    assert app.session.agent.config.n_step == 10
+    box = app.controls.dqn_section.switches["nstep"]
+    assert box.get_state() and box.text == "10-step"
