@@ -198,6 +198,40 @@ def study_window(app: App) -> None:
     settle(app)
 
 
+#: A 6x8 room with a wall: the reward tool gives a row of cells -1 and another -10.
+REWARD_LEVEL = ("S.......", "........", "..##....", "........", "........", ".......G")
+
+
+def cell_click(app: App, cell: tuple[int, int]) -> None:
+    pos = app.board.cell_rect(*cell).center
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+
+
+def reward_tool(app: App) -> None:
+    level = Level(grid=REWARD_LEVEL, name="rewards", max_steps=default_max_steps(
+        Level(grid=REWARD_LEVEL)))
+    folder = Path(os.environ["RL_SANDBOX_STATE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    save_level(level, folder / "rewards.txt")
+    app.files.open_level(folder / "rewards.txt")
+    press(app, pygame.K_0)
+    for cells, value in (([(1, c) for c in range(2, 6)], "-1"),
+                         ([(3, c) for c in range(1, 5)], "-10"), ([(5, 4)], "-1")):
+        for cell in cells:
+            cell_click(app, cell)
+            app.dialogs.reward_window.entry.set_text(value)
+            press(app, pygame.K_RETURN)
+    train_until(app, 150_000, max_frames=100_000)
+    stop(app)
+    cell_click(app, (1, 6))
+    app.dialogs.reward_window.entry.set_text("-5")
+    pointer_away(app)
+    settle(app)
+
+
 SCENES: dict[str, tuple[Callable[[App], None], tuple[int, int]]] = {
     name: (scene, (1280, 1000) if name == "study_window" else (1280, 800))
     for name, scene in [
@@ -207,6 +241,7 @@ SCENES: dict[str, tuple[Callable[[App], None], tuple[int, int]]] = {
         ("level_settings", level_settings), ("stalled_hint", stalled_hint),
         ("numbers_overlay", numbers_overlay), ("dp_value_iteration", dp_value_iteration),
         ("traces_dyna", traces_dyna), ("study_window", study_window),
+        ("reward_tool", reward_tool),
     ]
 }
 
