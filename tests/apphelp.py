@@ -36,6 +36,15 @@ def click(app: App, element: Any, frames: int = 4) -> None:
     app.run_frames(frames)
 
 
+def cell_click(app: App, cell: tuple[int, int], button: int = 1) -> None:
+    """Point at a board cell and click it with ``button`` (1 left, 3 right), as a mouse does."""
+    pos = app.board.cell_rect(*cell).center
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button)])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button)])
+
+
 def choose(app: App, menu: pygame_gui.elements.UIDropDownMenu, option: str) -> None:
     """Pick ``option`` in a drop-down with real clicks: expand it, click the option."""
     click(app, menu)

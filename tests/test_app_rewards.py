@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pygame
 import pytest
-from apphelp import click, press
+from apphelp import cell_click, click, press
 
 from app.app import App
 from app.editor import REWARD
@@ -27,14 +27,6 @@ def app(tmp_path, monkeypatch):
     app.run_frames(2)
     yield app
     app.close()
-
-
-def cell_click(app: App, cell: tuple[int, int], button: int = 1) -> None:
-    pos = app.board.cell_rect(*cell).center
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                          buttons=(0, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button)])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button)])
 
 
 def type_reward(app: App, text: str) -> None:

@@ -9,7 +9,7 @@ import time
 
 import pygame
 import pytest
-from apphelp import click, press, stop, train_until
+from apphelp import cell_click, click, press, stop, train_until
 
 from agents import cli
 from agents.evaluation import greedy_rollout
@@ -34,14 +34,6 @@ def app(state_dir):
     app.run_frames(2)
     yield app
     app.close()
-
-
-def cell_click(app: App, cell: tuple[int, int]) -> None:
-    pos = app.board.cell_rect(*cell).center
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                          buttons=(0, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
 
 
 def paint(app: App, tool: int, cells: list[tuple[int, int]]) -> None:

@@ -28,7 +28,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("RL_SANDBOX_STATE_DIR", tempfile.mkdtemp(prefix="rl-sandbox-retake-"))
 
 import pygame  # noqa: E402
-from apphelp import choose, click, press, stop, train_until  # noqa: E402
+from apphelp import cell_click, choose, click, press, stop, train_until  # noqa: E402
 
 from app import commands as cmd  # noqa: E402
 from app.app import App  # noqa: E402
@@ -200,14 +200,6 @@ def study_window(app: App) -> None:
 
 #: A 6x8 room with a wall: the reward tool gives a row of cells -1 and another -10.
 REWARD_LEVEL = ("S.......", "........", "..##....", "........", "........", ".......G")
-
-
-def cell_click(app: App, cell: tuple[int, int]) -> None:
-    pos = app.board.cell_rect(*cell).center
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                          buttons=(0, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
 
 
 def reward_tool(app: App) -> None:
