@@ -256,8 +256,10 @@ class DQN(DQNTraining):
         if self.buffer is None:
             self._replay_start = self.num_steps
             if self.uses_frame_replay:
-                self.buffer = FrameReplay(self.config.buffer_size, self._obs_shape, self._device,
-                                          self._sample_gen)
+                self.buffer = FrameReplay(
+                    self.config.buffer_size, self._obs_shape, self._device, self._sample_gen,
+                    scale=self._scale,
+                    channels_last=self.q_net.memory_format == torch.channels_last)
             else:
                 self.buffer = ReplayBuffer(self.config.buffer_size, self._obs_shape,
                                            self._obs_dtype, self._device, self._sample_gen)

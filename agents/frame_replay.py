@@ -107,11 +107,16 @@ class FrameReplay:
         stage_rows: on a non-CPU device, rows staged on the host between copies.
         staged: force host staging on or off (default: on for every device but the CPU); tests
             turn it on to exercise the GPU path's bookkeeping on a CPU-only machine.
+        scale: when given, batches hold float32 stacks multiplied by it (the network's input
+            scaling) instead of the stored uint8, so the network does not convert them again.
+        channels_last: with ``scale``, lay those float stacks out channels-last (NHWC), the
+            layout the network's convolutions take.
     """
 
     def __init__(self, capacity: int, obs_shape: tuple[int, ...], device: torch.device | str,
                  generator: torch.Generator, stage_rows: int = 1024,
-                 staged: bool | None = None) -> None:
+                 staged: bool | None = None, scale: float | None = None,
+                 channels_last: bool = False) -> None:
         if capacity < 1:
             raise ValueError(f"a replay buffer needs a capacity of at least 1, got {capacity}")
         if len(obs_shape) < 2 or obs_shape[0] < 1:
@@ -131,6 +136,8 @@ class FrameReplay:
                       for dtype in (np.int64, np.int64, np.float32, np.int64, np.float32)]
         self._row_obs = np.zeros(self.capacity, dtype=np.int64)  # stream position of each obs
         self._offsets = torch.arange(self.stack - 1, -1, -1, device=self.device)
+        self.scale = scale
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.clear()
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -212,10 +219,28 @@ class FrameReplay:
     # -- reading ------------------------------------------------------------------------------
 
     def _stacks(self, positions: torch.Tensor) -> torch.Tensor:
-        """``[n, k, H, W]`` uint8 stacks ending at the given ring slots."""
+        """``[n, k, H, W]`` stacks ending at the given ring slots: uint8 as stored, or float32
+        times ``scale`` when the replay was given one."""
+        if self.scale is not None and self._frames.direct and len(self.obs_shape) == 3 \
+                and self.memory_format == torch.channels_last:
+            return self._nhwc_float_stacks(positions)
         index = (positions.unsqueeze(1) - self._offsets) % self.frame_capacity
         frames = self._frames.storage.index_select(0, index.reshape(-1))
-        return frames.view(len(positions), *self.obs_shape)
+        stacks = frames.view(len(positions), *self.obs_shape)
+        if self.scale is None:
+            return stacks
+        return stacks.to(torch.float32).mul_(self.scale).contiguous(
+            memory_format=self.memory_format)
+
+    def _nhwc_float_stacks(self, positions: torch.Tensor) -> torch.Tensor:
+        """The CPU's float stacks, gathered, scaled and interleaved in one numba pass."""
+        from agents.frame_gather import gather_nhwc
+
+        k, height, width = self.obs_shape
+        out = np.empty((len(positions), height * width, k), dtype=np.float32)
+        gather_nhwc(self._frames.host.reshape(self.frame_capacity, -1), positions.numpy(), k,
+                    np.float32(self.scale), out)
+        return torch.from_numpy(out).view(len(positions), height, width, k).permute(0, 3, 1, 2)
 
     def _gather(self, slots: torch.Tensor) -> Batch:
         obs, actions, returns, nxt, discounts = (r.storage.index_select(0, slots)

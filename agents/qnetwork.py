@@ -79,7 +79,9 @@ class ConvQNetwork(nn.Module):
     filter sees a cell's neighbours and the fully connected layer where the cell is.  A second
     convolution (32 filters) doubled the cost of a gradient step on a 7x9 maze without making
     ``benchmarks/dqn_maze_image.py`` learn in fewer steps.  Observations arrive as stored
-    (uint8) and are scaled to ``[0, 1]`` on the device by ``scale`` (1/255 for frames).
+    (uint8) and are scaled to ``[0, 1]`` on the device by ``scale`` (1/255 for frames); float
+    input is taken as scaled already (a frame replay hands batches over that way, see
+    ``agents.frame_replay``).
     """
 
     def __init__(self, obs_shape: tuple[int, ...], n_actions: int, hidden: tuple[int, ...],
@@ -112,8 +114,9 @@ class ConvQNetwork(nn.Module):
         self.cnn.to(memory_format=self.memory_format)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """Q-values ``[batch, n_actions]`` of a batch of stored (uint8) images."""
-        x = obs.to(torch.float32).mul_(self.scale).contiguous(memory_format=self.memory_format)
+        """Q-values ``[batch, n_actions]`` of a batch of stored (uint8) or scaled (float) images."""
+        x = obs if obs.is_floating_point() else obs.to(torch.float32).mul_(self.scale)
+        x = x.contiguous(memory_format=self.memory_format)
         h = self.cnn(x).flatten(1)
         for layer in self.layers:
             h = F.relu(layer(h))

@@ -109,6 +109,25 @@ def test_sampled_batches_are_held_transitions():
     assert len(rows) >= 30
 
 
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_scaled_float_batches_are_the_stored_stacks_converted(channels_last):
+    """A replay given the network's scale hands over float stacks, bit for bit what converting
+    its uint8 stacks gives (the CPU's one-pass numba gather for channels-last), across episode
+    ends and wrap-around, in the layout asked for."""
+    plain, scaled = make(50), FrameReplay(50, (4, 5, 6), "cpu", torch.Generator().manual_seed(0),
+                                          stage_rows=7, scale=1 / 255,
+                                          channels_last=channels_last)
+    run(plain, 400, max_len=9)
+    run(scaled, 400, max_len=9)
+    expected, batch = plain.sample(64), scaled.sample(64)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    for stored, floats in ((expected.obs, batch.obs), (expected.next_obs, batch.next_obs)):
+        assert floats.dtype == torch.float32 and floats.is_contiguous(memory_format=layout)
+        assert torch.equal(floats, stored.to(torch.float32).mul_(1 / 255))
+        assert floats.max() <= 1.0 and floats.max() > 0.9
+    assert torch.equal(batch.actions, expected.actions)
+
+
 def test_memory_for_100k_atari_transitions_is_under_a_gigabyte():
     replay = FrameReplay(100_000, (4, 84, 84), "cpu", torch.Generator())
     naive = 100_000 * 2 * 4 * 84 * 84
