@@ -164,6 +164,7 @@ class TabularConfig:
 
 DQN_LOSSES = ("huber", "mse")
 DQN_NETWORKS = ("auto", "mlp", "nature_cnn", "grid_cnn")  # agents.qnetwork.NETWORKS, torch-free
+DQN_PRECISIONS = ("fp32", "bf16")
 NATURE_MIN_SIZE = 36  # the Nature CNN's strides need at least 36x36 pixels
 
 
@@ -239,6 +240,13 @@ class DQNConfig:
         "auto", None, None,
         "Q-network: auto (Nature CNN for frame stacks, grid CNN for small images, else MLP), "
         "mlp, nature_cnn or grid_cnn", choices=DQN_NETWORKS,
+    )
+    precision: str = knob(
+        "fp32", None, None,
+        "arithmetic of the network's passes: fp32, or bf16 mixed precision (bfloat16 "
+        "convolutions and matrix products; float32 weights, loss and Adam); bf16 is about 1.4x "
+        "faster on CPUs with AVX512-BF16 or AMX and on GPUs, slower elsewhere",
+        choices=DQN_PRECISIONS,
     )
     clip_rewards: bool = knob(
         False, None, None,

@@ -15,6 +15,7 @@ on one device; values come back with ``.cpu()`` before numpy sees them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
@@ -116,6 +117,17 @@ def resolve_device(requested: str = "auto") -> str:
     return name
 
 
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse bf16 on a GPU that cannot run bfloat16 at all (autocast would fail mid-training).
+
+    A CPU without bf16 arithmetic still runs it (oneDNN converts, slower than fp32); the help
+    text of ``precision`` says so.
+    """
+    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ConfigError(f"precision bf16 needs a GPU with bfloat16 support, and "
+                          f"{torch.cuda.get_device_name(device)} has none: use fp32")
+
+
 def make_config(hyperparameters: dict[str, Any], base: DQNConfig | None = None) -> DQNConfig:
     """A validated ``DQNConfig``; an unknown name is refused in one sentence."""
     known = {f.name for f in dataclasses.fields(DQNConfig)}
@@ -151,6 +163,7 @@ class DQN(DQNTraining):
         self._take_spaces(observation_space, action_space, hyperparameters)
         self.device = resolve_device(device)
         self._device = torch.device(self.device)
+        check_precision(self.config.precision, self._device)
         self._check_size()
         if self.config.threads > 0:
             torch.set_num_threads(self.config.threads)  # process-wide, see STYLE.md
@@ -361,6 +374,7 @@ class DQN(DQNTraining):
             if name in changes and changes[name] != getattr(self.config, name):
                 raise ConfigError(f"{name} can only be chosen when the DQN agent is created")
         new = make_config(changes, base=self.config)
+        check_precision(new.precision, self._device)
         if new.n_step != self.config.n_step:
             self.nstep = NStepAccumulator(new.n_step, new.gamma)
         self.nstep.gamma = new.gamma
@@ -392,7 +406,7 @@ class DQN(DQNTraining):
         ``agents/numpy_policy.py``)."""
         if self._numpy_greedy is not None:
             return self._numpy_greedy(self._stored(state)[0]) + self._action_start
-        with torch.inference_mode():
+        with torch.inference_mode(), self.autocast():
             q = self.q_net(self._obs_batch(state))
             return int(q.argmax(dim=1).item()) + self._action_start
 
@@ -404,8 +418,16 @@ class DQN(DQNTraining):
 
     def q_values(self, states: Any) -> np.ndarray:
         """Q-values ``[n, n_actions]`` (float64) of a batch of states, in one forward pass."""
-        with torch.inference_mode():
-            return self.q_net(self._obs_batch(states)).cpu().numpy().astype(np.float64)
+        with torch.inference_mode(), self.autocast():
+            q = self.q_net(self._obs_batch(states))
+        return q.float().cpu().numpy().astype(np.float64)
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """The context every pass of the network runs in: bf16 autocast under ``precision``
+        bf16 (weights, loss and Adam stay float32), nothing under fp32."""
+        if self.config.precision == "bf16":
+            return torch.autocast(self._device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     # -- learning -----------------------------------------------------------------------------
 

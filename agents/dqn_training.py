@@ -48,7 +48,7 @@ def td_targets(online: nn.Module, target: nn.Module, next_obs: torch.Tensor,
     row has ``discount = 0``; a truncated one keeps ``gamma**k`` and so still bootstraps.
     """
     with torch.no_grad():
-        next_q = target(next_obs)
+        next_q = target(next_obs).float()
         if double:
             best = online(next_obs).argmax(dim=1, keepdim=True)
             next_v = next_q.gather(1, best).squeeze(1)
@@ -89,6 +89,7 @@ class DQNTraining:
     _params: list[torch.Tensor]
     _target_params: list[torch.Tensor]
     _max_abs_reward: float
+    autocast: Any
 
     @property
     def current_learning_rate(self) -> float:
@@ -120,9 +121,10 @@ class DQNTraining:
             group["lr"] = lr
         for _ in range(gradient_steps):
             batch = self.buffer.sample(cfg.batch_size)
-            target = td_targets(self.q_net, self.target_net, batch.next_obs, batch.returns,
-                                batch.discounts, cfg.double)
-            loss, q, grads = self._loss_and_grads(batch.obs, batch.actions, target)
+            with self.autocast():
+                target = td_targets(self.q_net, self.target_net, batch.next_obs, batch.returns,
+                                    batch.discounts, cfg.double)
+                loss, q, grads = self._loss_and_grads(batch.obs, batch.actions, target)
             if cfg.max_grad_norm > 0:
                 clip_grad_norm(grads, cfg.max_grad_norm)
             self._adam.step(grads)
@@ -141,11 +143,12 @@ class DQNTraining:
         """The TD loss, ``Q(obs, actions)`` and the loss's gradient (all without a graph).
 
         The MLP's chain rule is written out in ``agents/mlp_grads.py`` (a fifth faster than
-        autograd on small networks, same numbers); other networks go through autograd.
+        autograd on small networks, same numbers) for float32; other networks and bf16 passes go
+        through autograd.  Q-values, the loss and the gradients are float32 in either precision.
         """
-        if mlp_grads.supports(self.q_net):
+        if mlp_grads.supports(self.q_net) and self.config.precision == "fp32":
             return mlp_grads.td_loss_grads(self.q_net, obs, actions, target, self.config.loss)
-        q = self.q_net(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
+        q = self.q_net(obs).gather(1, actions.unsqueeze(1)).squeeze(1).float()
         loss_fn = F.smooth_l1_loss if self.config.loss == "huber" else F.mse_loss
         loss = loss_fn(q, target)
         return loss.detach(), q.detach(), torch.autograd.grad(loss, self._params)

@@ -19,6 +19,7 @@ from typing import Any
 from agents.config import (
     DQN_LOSSES,
     DQN_NETWORKS,
+    DQN_PRECISIONS,
     ConfigError,
     DQNConfig,
     TabularConfig,
@@ -180,6 +181,8 @@ def add_dqn_arguments(parser: argparse.ArgumentParser) -> None:
                        help=field_help(DQNConfig, "loss"))
     group.add_argument("--network", dest="dqn_network", choices=DQN_NETWORKS, default=None,
                        help=field_help(DQNConfig, "network"))
+    group.add_argument("--precision", dest="dqn_precision", choices=DQN_PRECISIONS, default=None,
+                       help=field_help(DQNConfig, "precision"))
     group.add_argument("--clip-rewards", dest="dqn_clip_rewards",
                        action=argparse.BooleanOptionalAction, default=None,
                        help=field_help(DQNConfig, "clip_rewards"))
@@ -222,7 +225,7 @@ def dqn_hyperparameters(args: argparse.Namespace, env_id: str,
         value = getattr(args, flag, None)
         if value is not None and value != getattr(tabular, flag):
             hp[name] = value
-    for name in (*_FLAGS, "double", "dueling", "loss", "network", "clip_rewards"):
+    for name in (*_FLAGS, "double", "dueling", "loss", "network", "precision", "clip_rewards"):
         value = getattr(args, f"dqn_{name}", None)
         if value is not None:
             hp[name] = value

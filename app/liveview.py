@@ -363,7 +363,8 @@ class LiveView:
         self.charts.loss.set_series([Series("TD loss", stats["loss"], steps, C.SERIES[4])])
         self.charts.meanq.set_series([Series("mean Q", stats["mean_q"], steps, C.SERIES[2])])
         cfg = dqn.config
-        self.info.set_title(f"DQN ON {dqn.device.upper()}")
+        precision = ", BF16 MIXED PRECISION" if cfg.precision == "bf16" else ""
+        self.info.set_title(f"DQN ON {dqn.device.upper()}{precision}")
         error = self.training.session.error if self.training.session is not None else None
         if error:  # the stop message stays until the agent is reset
             self.info.set_arithmetic([], f"Training stopped: {error}. Press R to "
