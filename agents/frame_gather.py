@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from agents.numbastart import load_cached_without_refresh
+
 
 @njit(cache=True, nogil=True, boundscheck=False, _nrt=False)
 def gather_nhwc(frames: np.ndarray, ends: np.ndarray, stack: int, scale: np.float32,
@@ -30,3 +32,6 @@ def gather_nhwc(frames: np.ndarray, ends: np.ndarray, stack: int, scale: np.floa
             src = frames[(ends[b] - (stack - 1 - k)) % n_frames]
             for p in range(pixels):
                 out[b, p, k] = src[p] * scale
+
+
+load_cached_without_refresh(gather_nhwc)

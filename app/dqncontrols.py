@@ -138,7 +138,7 @@ class DQNSection:
             y += SLIDER_H
         y += 2
         per_row = (len(SWITCHES) + 1) // 2  # two rows: six labelled boxes do not fit in one
-        cells = kit.row(y, per_row, 22) + kit.row(y + 24, per_row, 22)
+        cells = kit.row(y, per_row, 22) + kit.row(y + 22, per_row, 22)
         for cell, (key, label, _name, _on, _off, tip) in zip(cells, SWITCHES):
             if key == "nstep" and _switch_on(key, values):  # the n the agent really uses
                 label = f"{int(values.get('n_step', DQNConfig().n_step))}-step"
@@ -147,7 +147,7 @@ class DQNSection:
                              initial_state=_switch_on(key, values), tool_tip_text=tip)
             self.switches[key] = box
             kit.register(box, lambda e, k=key: self._on_switch(k, e))
-        return y + 2 * 24 + 4
+        return y + 22 + 24 + 2
 
     def _slider(self, values: Mapping[str, Any], knob: DQNKnob, y: int, x: int, width: int,
                 label_w: int, value_w: int) -> None:
