@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import re
 from typing import Any
 
 import gymnasium as gym
@@ -27,7 +26,7 @@ import torch
 
 from agents.adam import AdamSteps, make_adam
 from agents.buffers import NStepAccumulator, ReplayBuffer
-from agents.config import ConfigError, DQNConfig, check_device_name
+from agents.config import ConfigError, DQNConfig
 from agents.dqn_training import (
     HISTORY_LEN,
     DQNStats,
@@ -40,6 +39,7 @@ from agents.numpy_policy import numpy_greedy_for
 from agents.protocol import TrainingDiverged
 from agents.qnetwork import ConvQNetwork, QNetwork, choose_network, init_network
 from agents.schedules import ConstantSchedule, LinearSchedule
+from agents.torchdevice import check_precision, resolve_device
 
 __all__ = ["DQN", "DQNStats", "HISTORY_LEN", "QNetwork", "SpaceError", "TrainingDiverged",
            "make_config", "resolve_device", "td_targets"]
@@ -88,44 +88,6 @@ def check_size(params: int, replay_bytes: int, n_inputs: int, config: DQNConfig)
 def _widths(hidden: tuple[int, ...]) -> str:
     text = ",".join(str(h) for h in hidden[:8])
     return text + (",..." if len(hidden) > 8 else "")
-
-
-def resolve_device(requested: str = "auto") -> str:
-    """Pick the torch device: ``"auto"`` is ``"cuda"`` when torch sees a GPU, else ``"cpu"``.
-
-    An explicit ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` is honoured, and asking for CUDA on a machine
-    without it is refused here, in one sentence, rather than deep inside torch later.
-    """
-    name = check_device_name(requested)
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cpu":
-        return "cpu"
-    match = re.fullmatch(r"cuda(?::(\d+))?", name)
-    if match is None:
-        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {requested!r}")
-    if match.group(1) is not None:
-        name = f"cuda:{int(match.group(1))}"  # torch refuses "cuda:01"
-    if not torch.cuda.is_available():
-        raise ConfigError(
-            f"device {requested!r} was asked for but torch sees no CUDA GPU here; use cpu or auto"
-        )
-    if match.group(1) is not None and int(match.group(1)) >= torch.cuda.device_count():
-        raise ConfigError(
-            f"device {requested!r} does not exist: torch sees {torch.cuda.device_count()} GPU(s)"
-        )
-    return name
-
-
-def check_precision(precision: str, device: torch.device) -> None:
-    """Refuse bf16 on a GPU that cannot run bfloat16 at all (autocast would fail mid-training).
-
-    A CPU without bf16 arithmetic still runs it (oneDNN converts, slower than fp32); the help
-    text of ``precision`` says so.
-    """
-    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise ConfigError(f"precision bf16 needs a GPU with bfloat16 support, and "
-                          f"{torch.cuda.get_device_name(device)} has none: use fp32")
 
 
 def make_config(hyperparameters: dict[str, Any], base: DQNConfig | None = None) -> DQNConfig:

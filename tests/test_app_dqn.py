@@ -118,6 +118,11 @@ def test_dqn_controls_come_from_the_config_and_change_the_agent(app):
     agent = app.session.agent
     assert agent is not old_agent and agent.config.dueling and agent.config.batch_size == 32
     assert agent.config.double is False  # the other knobs survive the fresh network
+    box = controls.dqn_section.switches["bf16"]
+    pygame.event.post(pygame.event.Event(pygame_gui.UI_CHECK_BOX_CHECKED, {"ui_element": box}))
+    app.run_frames(2)
+    assert app.session.agent is agent and agent.config.precision == "bf16"  # no rebuild
+    assert "(bf16)" in app.status.stats_text
 
 
 def test_presets_device_and_charts_on_cartpole(app):
