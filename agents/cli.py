@@ -301,6 +301,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     if args.agent != "dqn":  # what the initial-Q setting ("auto" by default) meant here
         summary["initial_q"] = session.agent.initial_q
+    else:  # where and in what arithmetic the network learnt
+        summary["device"] = session.agent.device
+        summary["precision"] = session.agent.config.precision
     if args.export_hf:
         summary.update(_export(args, session, resolved, hyper))
     _report(summary, args.json)

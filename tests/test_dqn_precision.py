@@ -115,3 +115,20 @@ def test_an_agent_file_keeps_its_precision(tmp_path):
     assert loaded.config.precision == "bf16"
     obs = np.random.default_rng(3).integers(0, 256, (2, 4, 84, 84), dtype=np.uint8)
     np.testing.assert_array_equal(loaded.q_values(obs), agent.q_values(obs))
+
+
+def test_the_cli_trains_in_bf16_and_says_so(tmp_path, capsys):
+    import json
+
+    from agents.cli import main
+    from agents.dqn_storage import load_dqn
+
+    out = tmp_path / "lake.pt"
+    args = ["train", "--env", "FrozenLake-v1:is_slippery=False", "--agent", "dqn", "--steps",
+            "120", "--learning-starts", "60", "--train-freq", "1", "--batch-size", "16",
+            "--device", "cpu", "--precision", "bf16", "--out", str(out), "--json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["precision"] == "bf16" and summary["device"] == "cpu"
+    agent, _ = load_dqn(out, device="cpu")
+    assert agent.config.precision == "bf16" and agent.num_updates == 60
