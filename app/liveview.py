@@ -19,6 +19,7 @@ Q-values as bars (``state_q``), the last action highlighted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -483,23 +484,28 @@ class LiveView:
             if ov.optimal:
                 optimal_mask = self.optimal.mask(grid, v.layer)
         problems = self.edits.problem_cells if worlds.world is None else []
-        level = self.editor.level if worlds.world is None else None
         return BoardView(tiles=worlds.world_tiles(), values=v.values if valid else None,
                          agent_pos=agent_pos, eaten=eaten, trail=trail,
                          optimal_mask=optimal_mask, problem_cells=problems,
                          overlays=ov, quiet_tiles=worlds.quiet_tiles(),
                          traces=v.traces if valid else None,
                          model_known=v.model_known if valid else None,
-                         planned=v.planned if valid else None,
-                         rewards=level.rewards_array() if level is not None
-                         else worlds.world_rewards(),
-                         reward_cells=level.cell_rewards if level is not None else ())
+                         planned=v.planned if valid else None, **self._reward_fields())
 
     def lane_base_view(self) -> BoardView:
-        """What compare mode's second board shares with the first: map, overlays, situation."""
+        """What compare mode's second board shares with the first: map, rewards, overlays,
+        situation."""
         ov = Overlays(**{k: bool(on) for k, on in self.controls.state.overlays.items()})
         return BoardView(tiles=self.worlds.world_tiles(), eaten=self.eaten_cells(self._v.layer),
-                         overlays=ov, quiet_tiles=self.worlds.quiet_tiles())
+                         overlays=ov, quiet_tiles=self.worlds.quiet_tiles(),
+                         **self._reward_fields())
+
+    def _reward_fields(self) -> dict[str, Any]:
+        """The rewards a board writes in its cells: the level's, or the Gymnasium world's."""
+        level = self.editor.level if self.worlds.world is None else None
+        if level is None:
+            return {"rewards": self.worlds.world_rewards(), "reward_cells": ()}
+        return {"rewards": level.rewards_array(), "reward_cells": level.cell_rewards}
 
 
 @dataclass(frozen=True)

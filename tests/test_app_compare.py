@@ -44,6 +44,9 @@ def test_sarsa_vs_q_learning_on_the_cliff_share_one_speed_and_both_learn(app):
     labels = [s.label for s in app.charts.returns.series if s.label]
     assert labels == ["Q-learning", "SARSA"]
     assert "Q-learning vs SARSA" in app.status.stats_text
+    # both boards write the cliff's -100 in its cells
+    main, second = app.live.board_view(), app.live.lane_base_view()
+    assert np.array_equal(second.rewards, main.rewards) and (main.rewards == -100).sum() == 10
 
 
 def test_max_speed_keeps_both_agents_in_step(app):
