@@ -368,7 +368,7 @@ class DQN(DQNTraining):
         ``agents/numpy_policy.py``)."""
         if self._numpy_greedy is not None:
             return self._numpy_greedy(self._stored(state)[0]) + self._action_start
-        with torch.inference_mode(), self.autocast():
+        with torch.inference_mode():
             q = self.q_net(self._obs_batch(state))
             return int(q.argmax(dim=1).item()) + self._action_start
 
@@ -380,13 +380,17 @@ class DQN(DQNTraining):
 
     def q_values(self, states: Any) -> np.ndarray:
         """Q-values ``[n, n_actions]`` (float64) of a batch of states, in one forward pass."""
-        with torch.inference_mode(), self.autocast():
-            q = self.q_net(self._obs_batch(states))
-        return q.float().cpu().numpy().astype(np.float64)
+        with torch.inference_mode():
+            return self.q_net(self._obs_batch(states)).cpu().numpy().astype(np.float64)
 
     def autocast(self) -> contextlib.AbstractContextManager:
-        """The context every pass of the network runs in: bf16 autocast under ``precision``
-        bf16 (weights, loss and Adam stay float32), nothing under fp32."""
+        """The context the training passes run in: bf16 autocast under ``precision`` bf16
+        (weights, loss and Adam stay float32), nothing under fp32.
+
+        Acting and the views' Q-values stay float32 in either precision: a pass over one
+        observation is bound by reading the weights, and bf16 only adds conversions there
+        (a greedy Space Invaders pass took 1.0 ms in bf16 against 0.55 ms in float32 here).
+        """
         if self.config.precision == "bf16":
             return torch.autocast(self._device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()

@@ -104,6 +104,76 @@ def run_ours(args: argparse.Namespace, precision: str = "fp32") -> tuple[Phase, 
     return acting, training
 
 
+@dataclass
+class Floor:
+    """The fastest a training round of ours could go: its parts timed alone, caches warm."""
+
+    gradient_ms: float
+    gflop: float
+    act_ms: float
+    env_ms: float
+    sgemm_gflops: float
+
+    @property
+    def round_ms(self) -> float:
+        """One gradient step plus ``train_freq`` (4) greedy passes and env steps."""
+        train_freq = SETTINGS["train_freq"]
+        return self.gradient_ms + train_freq * (self.act_ms + self.env_ms)
+
+    @property
+    def env_steps_per_s(self) -> float:
+        return SETTINGS["train_freq"] * 1000.0 / self.round_ms
+
+
+def measure_floor(args: argparse.Namespace, precision: str = "fp32") -> Floor:
+    """Time a gradient step, a greedy pass and an env step each in a tight loop of its own.
+
+    In a real round they interleave and evict each other's data from the caches, so a round
+    takes longer than their sum; the sum bounds how fast ours could be on this machine.  The
+    gradient step's floating-point operations are counted by torch's ``FlopCounterMode``.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from agents.dqn import DQN
+    from agents.session import TrainingSession
+
+    env, _ = make_env(ENV_ID)
+    agent = DQN(env.observation_space, env.action_space, device=args.device, seed=args.seed,
+                buffer_size=args.buffer_size, learning_starts=args.learning_starts,
+                total_steps=10**9, double=False, hidden=(512,), clip_rewards=True, threads=1,
+                epsilon_end=0.01, precision=precision, **SETTINGS)
+    session = TrainingSession(env, agent, seed=args.seed)
+    session.advance(args.learning_starts + 8)
+    gradient_ms = _per_call_ms(lambda: agent.train(1), 60)
+    with FlopCounterMode(display=False) as counter:
+        agent.train(1)
+    obs, _ = env.reset(seed=args.seed)
+    act_ms = _per_call_ms(lambda: agent.greedy(obs), 200)
+    rng = torch.Generator().manual_seed(args.seed)
+
+    def env_step() -> None:
+        action = int(torch.randint(env.action_space.n, (1,), generator=rng))
+        _, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            env.reset()
+
+    env_ms = _per_call_ms(env_step, 400)
+    a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+    sgemm_ms = _per_call_ms(lambda: a @ b, 20)
+    return Floor(gradient_ms, counter.get_total_flops() / 1e9, act_ms, env_ms,
+                 2 * 1024**3 / sgemm_ms / 1e6)
+
+
+def _per_call_ms(call, repeats: int) -> float:
+    """Mean milliseconds of ``call()`` over ``repeats`` calls after three warm-up calls."""
+    for _ in range(3):
+        call()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        call()
+    return (time.perf_counter() - start) / repeats * 1000.0
+
+
 def run_sb3(args: argparse.Namespace) -> tuple[Phase, Phase] | None:
     try:
         from stable_baselines3 import DQN as SB3DQN
@@ -178,6 +248,19 @@ def summary(label: str, runs: list[tuple[Phase, Phase]], base: list[tuple[Phase,
     print(line + note)
 
 
+def report_floor(args: argparse.Namespace, sb3: list[tuple[Phase, Phase]]) -> None:
+    """Print the floor of a round (see :func:`measure_floor`) in fp32 and bf16."""
+    theirs = statistics.median(train.rate("env") for _, train in sb3) if sb3 else None
+    for precision in ("fp32",) if args.skip_bf16 else ("fp32", "bf16"):
+        f = measure_floor(args, precision)
+        best = f.env_steps_per_s
+        print(f"floor {precision}: gradient step {f.gradient_ms:.1f} ms for {f.gflop:.2f} GFLOP "
+              f"= {f.gflop / f.gradient_ms * 1000:.0f} GFLOP/s (a 1024^3 sgemm here: "
+              f"{f.sgemm_gflops:.0f}); greedy pass {f.act_ms:.2f} ms; env step {f.env_ms:.2f} ms;"
+              f" best round {f.round_ms:.1f} ms = at most {best:.1f} env steps/s"
+              + (f" = {best / theirs:.2f}x SB3's median" if theirs else ""))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learning-starts", type=int, default=1000)
@@ -189,6 +272,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="rounds of ours, SB3 and ours in bf16, one after another")
     parser.add_argument("--skip-sb3", action="store_true")
     parser.add_argument("--skip-bf16", action="store_true")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip timing the parts of a round alone (the best case)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     native = bf16_native() if args.device == "cpu" else torch.cuda.is_available()
@@ -218,6 +303,8 @@ def main(argv: list[str] | None = None) -> None:
     if runs["ours bf16"]:
         summary("ours bf16", runs["ours bf16"], runs["sb3"],
                 "  (bf16 mixed precision: --precision bf16)")
+    if args.floor:
+        report_floor(args, runs["sb3"])
     print(f"load average after {os.getloadavg()[0]:.1f}")
     mine, naive = replay_memory()
     print(f"replay for 100,000 transitions: ours {mine / 1e9:.2f} GB (each frame once), "

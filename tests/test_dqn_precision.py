@@ -1,5 +1,6 @@
-"""bf16 mixed precision for the DQN: which passes run in bfloat16, what stays float32, how close
-the numbers stay to float32's, and that the choice travels through the CLI and agent files."""
+"""bf16 mixed precision for the DQN: which passes run in bfloat16 (training's; acting stays
+float32), what stays float32, how close the numbers stay to float32's, and that the choice
+travels through the CLI and agent files."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def test_passes_run_in_the_chosen_precision_and_weights_stay_float32(precision, 
     obs = np.zeros((4, 84, 84), np.uint8)
     agent.greedy(obs)
     q = agent.q_values(obs[None])
-    assert seen == [dtype] * 4 and agent.q_net(torch.zeros((1, 4, 84, 84), dtype=torch.uint8)
-                                                  ).dtype == torch.float32  # outside autocast
+    # the target and online passes of training, then acting and the views in float32
+    assert seen == [dtype, dtype, torch.float32, torch.float32]
+    assert agent.q_net(torch.zeros((1, 4, 84, 84), dtype=torch.uint8)).dtype == torch.float32
     assert all(p.dtype == torch.float32 for p in agent.q_net.parameters())
     assert all(s.dtype == torch.float32 for s in agent.optimizer.state_dict()["state"][0].values()
                if s.dim() > 0)
