@@ -199,16 +199,17 @@ class LiveView:
         v.seen_revision = training.revision
         v.snap_time = now
         if readout.dqn is not None:
-            v.q_time = now
             self._show_dqn_stats(readout.dqn)
         snap = readout.snap
         v.snap = snap
+        if snap.q is not None:  # until Q-values arrive, every readout asks for them: the
+            v.q_time = now      # worker's latest snapshot may predate the request
         self.rate.add(snap.total_steps, now)
         grid = session.grid
         if training.valid and grid is not None and snap.q is not None:
             self._read_values(snap, grid, fast)
-        elif with_q or not dqn:  # a DQN between two forward passes keeps its last arrows
-            v.values = None
+        elif not dqn or not training.valid or grid is None:
+            v.values = None  # a DQN between two forward passes keeps its last arrows and heat
         if kind in ("taxi", "frame"):
             self._show_frame(readout)
         lane = training.lane

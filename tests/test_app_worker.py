@@ -142,3 +142,33 @@ def test_closing_the_window_mid_training_exits_cleanly(app):
     assert not app.running
     app.close()
     assert not _workers()  # joined, not left running behind a closed window
+
+
+def test_a_dqn_board_keeps_its_values_between_forward_passes(tmp_path, monkeypatch):
+    """Flat out, a DQN's Q-values over the board are read ~4 times a second, and the worker's
+    latest snapshot may predate the request: the board keeps the last values meanwhile, so the
+    heat map and arrows of an image maze never blink off."""
+    from tests.apphelp import dqn_built, small_dqn
+
+    monkeypatch.setenv("RL_SANDBOX_STATE_DIR", str(tmp_path / "state"))
+    app = App("GridMaze-v0:level=maze_small,observation=image")
+    try:
+        app.run_frames(2)
+        dqn_built(app)
+        assert app.session.agent.kind == "dqn"
+        small_dqn(app)
+        _flat_out(app)
+        start, reads, blank = app.training.session.total_steps, 0, []
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and (reads < 12 or app.live.snap.total_steps < start
+                                                + 2000):
+            app.run_frames(1)
+            view = app.live.board_view()
+            if app.live.snap is not None and app.live.snap.q is not None:
+                reads += 1
+            if reads:
+                blank.append(view.values is None)
+            time.sleep(0.01)
+        assert reads >= 2 and blank and not any(blank)
+    finally:
+        app.close()
