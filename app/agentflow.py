@@ -178,7 +178,7 @@ class AgentFlow:
             self._agent_file_error("Could not load the agent", exc)
             return False
         if target is None:  # the world on screen
-            return self._install_loaded(path, agent, meta)
+            return self._install_loaded(path, agent, meta, switched=False)
         if isinstance(target, Level):
             def open_level() -> None:
                 if spec in bundled_level_names() or (spec and Path(spec).is_file()
@@ -189,11 +189,11 @@ class AgentFlow:
                     self.editor.set_level(target, reset_history=True, saved=False)
                     self.controls.set_level_choice(target.name)
                     self.on_caption()
-                self._install_loaded(path, agent, meta)
+                self._install_loaded(path, agent, meta, switched=True)
             self.files.ask_unsaved(open_level)
             return True
         self.worlds.enter_world(target)
-        return self._install_loaded(path, agent, meta)
+        return self._install_loaded(path, agent, meta, switched=True)
 
     def _world_for(self, path: Path, agent: Agent, meta: dict,
                    spec: str | None) -> Level | World | None:
@@ -236,16 +236,21 @@ class AgentFlow:
             raise
         return world
 
-    def _install_loaded(self, path: Path, agent: Agent, meta: dict) -> bool:
+    def _install_loaded(self, path: Path, agent: Agent, meta: dict, switched: bool) -> bool:
+        """Make the loaded agent the session's; ``switched``: its world replaced the one that
+        was on screen (both notes say so: a file names the world it was trained on)."""
         if self.training.session is None:
             return False
-        self.training.install_loaded(agent, note=f"loaded from {path.name}")
+        where = meta.get("env") or "this world"
+        opened = " (its world, now open)" if switched else ""
+        self.training.install_loaded(agent, note=f"loaded from {path.name}, trained on "
+                                                 f"{where}{opened}")
         self.on_loaded()
         trained = meta.get("episodes")
-        where = meta.get("env") or "this world"
         self.status.notify(f"Loaded {path.name}: {label(agent.kind)}"
-                           + (f" trained {trained:,} episodes" if isinstance(trained, int) else "")
-                           + f" on {where}. Press G to watch it, Space to train on", "info", 12)
+                           + (f", {trained:,} episodes" if isinstance(trained, int) else "")
+                           + f" on {where}{' (now open)' if switched else ''}. G watches it, "
+                           "Space trains on", "info", 12)
         return True
 
     def _agent_file_error(self, title: str, exc: Exception) -> None:

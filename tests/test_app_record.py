@@ -116,7 +116,7 @@ def test_saved_tabular_agent_reloads_with_its_env_and_the_same_greedy_run(app, t
     loaded = app.session.agent
     assert loaded is not agent and np.array_equal(loaded.q, agent.q)
     assert rollout(LAKE, loaded) == before
-    assert "Press G to watch it" in app.status.message
+    assert "G watches it" in app.status.message
 
 
 def test_saved_dqn_reloads_and_plays_the_same_greedy_episode(app, tmp_path):

@@ -118,6 +118,9 @@ def _cartpole_file(tmp_path) -> str:
 def test_a_loaded_dqn_is_watched_without_replay_then_trained(app, tmp_path):
     assert app.agent_files.load_agent_from(_cartpole_file(tmp_path))
     app.run_frames(2)
+    # the file's world replaced the maze on screen, and both notes say so
+    assert "on CartPole-v1 (now open)." in app.status.message
+    assert "trained on CartPole-v1 (its world, now open)" in app.info.arithmetic_text
     agent = app.session.agent
     assert agent.kind == "dqn" and agent.device == "cpu" and agent.buffer is None
     before, steps = dqn_bytes(agent), agent.num_steps
