@@ -385,6 +385,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if resolved.notice:
         print(resolved.notice, file=sys.stderr)
     check_fits(args.agent_file, agent, meta, env)
+    trained_on = meta.get("env")
+    if args.env and trained_on and resolved.spec != trained_on:
+        print(f"note: {Path(args.agent_file).name} was trained on {trained_on}; it is evaluated "
+              f"on {resolved.spec}, whose observations and actions have the same shape",
+              file=sys.stderr)
     seeds = eval_seeds(args.episodes, args.seed)
     result = evaluate(env, agent, seeds, epsilon=args.epsilon)
     _notice_capped(result)

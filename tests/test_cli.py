@@ -87,6 +87,18 @@ def test_train_then_eval_round_trip(trained: Path, capsys) -> None:
     assert rc == 0 and "mean_reward: 1" in stdout
 
 
+def test_eval_on_another_env_of_the_same_shape_says_so(trained: Path, capsys) -> None:
+    rc, _, err = run(capsys, "eval", "--agent-file", str(trained), "--env", "FrozenLake-v1",
+                     "--episodes", "5")
+    assert rc == 0
+    assert ("note: lake.npz was trained on FrozenLake-v1:is_slippery=False,map_name='4x4'; it "
+            "is evaluated on FrozenLake-v1, whose observations and actions have the same shape"
+            ) in err
+    rc, _, err = run(capsys, "eval", "--agent-file", str(trained), "--env",
+                     "FrozenLake-v1:is_slippery=False,map_name=4x4", "--episodes", "5")
+    assert rc == 0 and "note:" not in err  # its own env, named again
+
+
 def test_eval_is_reproducible(tmp_path: Path, capsys) -> None:
     out = tmp_path / "slip.npz"
     assert run(capsys, "train", "--env", "FrozenLake-v1", "--episodes", "2000",
