@@ -92,13 +92,19 @@ def make_env(spec: str, *, render_mode: str | None = None,
     if env_id == GRIDMAZE_ID:
         level = kwargs.get("level")
         observation = kwargs.get("observation", "index")
-        if (not isinstance(level, str | Level) or not set(kwargs) <= {"level", "observation"}
+        steps = kwargs.get("max_steps")
+        if (not isinstance(level, str | Level)
+                or not set(kwargs) <= {"level", "observation", "max_steps"}
                 or observation not in ("index", "image")):
             raise EnvSpecError("GridMaze-v0 takes level=<bundled name or file> and optionally "
-                               "observation=index or observation=image")
+                               "observation=index or observation=image, and max_steps=N")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                                  or steps < 1):
+            raise EnvSpecError(f"max_steps must be a whole number of at least 1, got "
+                               f"{_cut(repr(steps))}")
         lv = level if isinstance(level, Level) else load_level(level)
-        return _make_level(lv, _canonical(env_id, kwargs), render_mode, max_steps, notice,
-                           observation)
+        return _make_level(lv, _canonical(env_id, kwargs), render_mode,
+                           max_steps if max_steps is not None else steps, notice, observation)
     if atari.is_atari_env(env_id):
         env = _construct(env_id, kwargs, render_mode, maker=lambda: atari.make_atari(
             env_id, kwargs, render_mode=render_mode, max_steps=max_steps))

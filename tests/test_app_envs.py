@@ -202,3 +202,13 @@ def test_grid_envs_write_their_rewards_in_the_cells(app, spec, cell, colour, pla
         return int((np.abs(px.astype(int) - colour).sum(axis=2) < 30).sum())
 
     assert written(cell) > 8 and written(plain) == 0
+
+
+def test_an_image_maze_with_short_episodes_says_how_to_give_them_room(app):
+    app.worlds.open_spec("GridMaze-v0:level=maze_small,observation=image")
+    app.run_frames(2)
+    assert "100-step episodes: reopen it with max_steps=10000 (E)" in app.status.message
+    app.worlds.open_spec("GridMaze-v0:level=maze_small,observation=image,max_steps=10000")
+    app.run_frames(2)
+    assert app.session.env.unwrapped.level.max_steps == 10_000
+    assert "max_steps" not in app.status.message and "from pixels" in app.status.message

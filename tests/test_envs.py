@@ -116,6 +116,24 @@ def test_bad_arguments():
         make_env("GridMaze-v0:level=mouse,speed=3")
 
 
+def test_a_gridmaze_id_may_carry_its_step_limit():
+    env, resolved = make_env("GridMaze-v0:level=maze_small,observation=image,max_steps=10000")
+    assert resolved.level.max_steps == 10_000 and "max_steps=10000" in resolved.spec
+    assert make_env(resolved.spec)[1].level.max_steps == 10_000  # the spec reopens it alike
+    env.reset(seed=0)
+    steps, truncated = 0, False
+    while steps < 200 and not truncated:  # a random walk: past the level's own 100 steps
+        *_, terminated, truncated, _ = env.step(int(env.action_space.sample()))
+        steps += 1
+        if terminated:
+            env.reset()
+    assert steps == 200 and not truncated
+    assert make_env("GridMaze-v0:level=cliff,max_steps=50", max_steps=7)[1].level.max_steps == 7
+    for bad in ("0", "2.5", "True", "'ten'"):
+        with pytest.raises(EnvSpecError, match="max_steps must be a whole number"):
+            make_env(f"GridMaze-v0:level=cliff,max_steps={bad}")
+
+
 def test_gridmaze_id_and_render_mode():
     env, resolved = make_env("GridMaze-v0:level=cliff", render_mode="rgb_array", max_steps=7)
     assert resolved.spec == "GridMaze-v0:level='cliff'" and resolved.level.max_steps == 7
