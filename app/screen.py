@@ -254,8 +254,6 @@ class ScreenLayout:
         name = label(agent.kind)
         if agent.kind == "dqn":
             name = f"DQN on {str(agent.device).upper()}"
-            if agent.config.precision == "bf16":
-                name += " (bf16)"
         if recording:
             mode = "recording a GIF"
         elif training.watching and not training.demo:

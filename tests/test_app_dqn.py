@@ -122,7 +122,8 @@ def test_dqn_controls_come_from_the_config_and_change_the_agent(app):
     pygame.event.post(pygame.event.Event(pygame_gui.UI_CHECK_BOX_CHECKED, {"ui_element": box}))
     app.run_frames(2)
     assert app.session.agent is agent and agent.config.precision == "bf16"  # no rebuild
-    assert "(bf16)" in app.status.stats_text
+    app.run_frames(30)  # the info box's title follows the agent's next readout
+    assert "BF16 MIXED PRECISION" in app.info.title
 
 
 def test_presets_device_and_charts_on_cartpole(app):
