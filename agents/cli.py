@@ -285,6 +285,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     session = TrainingSession(env, agent, seed=args.seed, turbo=args.turbo, env_spec=resolved,
                               turbo_kernel=ahead_of_time_kernel)
+    if args.agent == "dqn" and agent.config.learning_starts > 0 and not args.json:
+        print(f"the first {agent.config.learning_starts:,} steps fill the replay buffer; "
+              "learning (and so a slower pace) starts after them", file=sys.stderr)
     seconds = _train_loop(session, args.episodes, args.steps)
     recent = session.recent_returns(100)
     turbo_used = bool(session.turbo and session.turbo_available)  # a DQN never runs compiled
@@ -446,5 +449,11 @@ def _report(summary: dict, as_json: bool) -> None:
         print(json.dumps(summary))
         return
     for key, value in summary.items():
-        text = f"{value:.4g}" if isinstance(value, float) else value
-        print(f"{key:>22}: {text}")
+        print(f"{key:>22}: {_number(value) if isinstance(value, float) else value}")
+
+
+def _number(value: float) -> str:
+    """A figure as a person reads it: 10000 and 126.3, not 1e+04 and 126.29999."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.4g}"
