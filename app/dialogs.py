@@ -28,7 +28,7 @@ LEVEL_SUFFIXES = {".txt"}
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Space", "play / pause training"),
     ("Right arrow or N", "one training step (shows the update as arithmetic)"),
-    ("R", "reset learning (fresh Q-table)"),
+    ("R", "reset learning (a fresh Q-table or network)"),
     ("G", "greedy demonstration run (no exploration, no learning)"),
     ("T", "watch: the agent plays greedily at the set speed, learning nothing; T again trains"),
     ("W A S D", "move the agent by hand; it learns from your moves"),

@@ -502,8 +502,10 @@ class LiveView:
                          **self._reward_fields())
 
     def _reward_fields(self) -> dict[str, Any]:
-        """The rewards a board writes in its cells: the level's, or the Gymnasium world's."""
-        level = self.editor.level if self.worlds.world is None else None
+        """The rewards a board writes in its cells: the level's (drawn here, or a GridMaze world
+        opened by id, e.g. in image mode), or the Gymnasium world's."""
+        world = self.worlds.world
+        level = self.editor.level if world is None else world.resolved.level
         if level is None:
             return {"rewards": self.worlds.world_rewards(), "reward_cells": ()}
         return {"rewards": level.rewards_array(), "reward_cells": level.cell_rewards}

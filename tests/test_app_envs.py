@@ -208,6 +208,8 @@ def test_an_image_maze_with_short_episodes_says_how_to_give_them_room(app):
     app.worlds.open_spec("GridMaze-v0:level=maze_small,observation=image")
     app.run_frames(2)
     assert "100-step episodes: reopen it with max_steps=10000 (E)" in app.status.message
+    rewards = app.live.board_view().rewards  # the level's, written in the cells as when drawn
+    assert rewards is not None and (rewards > 0).sum() == 3  # two small cheeses and the goal
     app.worlds.open_spec("GridMaze-v0:level=maze_small,observation=image,max_steps=10000")
     app.run_frames(2)
     assert app.session.env.unwrapped.level.max_steps == 10_000
