@@ -112,9 +112,16 @@ class AgentFlow:
             return
         kind = session.agent.kind
         suffix = suffix_for_kind(kind) or ".npz"
-        name = f"{_slug(self.worlds.world_spec().split(':')[0])}-{kind}{suffix}"
+        name = f"{self._world_slug()}-{kind}{suffix}"
         self.dialogs.pick_file("Save agent as", user_folder() / name, AGENT_SUFFIXES,
                                self.save_agent_to, existing_only=False)
+
+    def _world_slug(self) -> str:
+        """The world in a file name: a level's name (also of a GridMaze opened by id), else the
+        env id with its variant ("frozenlake-v1-slippery")."""
+        world = self.worlds.world
+        return _slug(world.title if world is not None
+                     else self.worlds.world_spec().split(":")[0])
 
     def agent_meta(self) -> dict[str, Any]:
         """What an agent file says about where and how the agent learnt."""
@@ -329,7 +336,7 @@ class AgentFlow:
         self._recording_close()
         session = self.training.session
         kind = session.agent.kind if session is not None else "agent"
-        name = f"{_slug(self.worlds.world_spec().split(':')[0])}-{kind}"
+        name = f"{self._world_slug()}-{kind}"
         folder = capture_dir()
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         path = folder / f"rl-sandbox-{name}-{stamp}.gif"

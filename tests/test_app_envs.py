@@ -214,3 +214,13 @@ def test_an_image_maze_with_short_episodes_says_how_to_give_them_room(app):
     app.run_frames(2)
     assert app.session.env.unwrapped.level.max_steps == 10_000
     assert "max_steps" not in app.status.message and "from pixels" in app.status.message
+
+
+def test_files_are_named_after_the_world_shown(app, monkeypatch):
+    asked = []
+    monkeypatch.setattr(app.dialogs, "pick_file", lambda title, path, *a, **k: asked.append(path))
+    app.worlds.open_spec("GridMaze-v0:level=maze_small,observation=image")
+    app.agent_files.save_agent_dialog()
+    app.worlds.open_spec("FrozenLake-v1")
+    app.agent_files.save_agent_dialog()
+    assert [p.name for p in asked] == ["maze-small-dqn.pt", "frozenlake-v1-slippery-dqn.pt"]
