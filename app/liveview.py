@@ -199,11 +199,10 @@ class LiveView:
         v.seen_revision = training.revision
         v.snap_time = now
         if readout.dqn is not None:
+            v.q_time = now
             self._show_dqn_stats(readout.dqn)
         snap = readout.snap
         v.snap = snap
-        if snap.q is not None:  # until Q-values arrive, every readout asks for them: the
-            v.q_time = now      # worker's latest snapshot may predate the request
         self.rate.add(snap.total_steps, now)
         grid = session.grid
         if training.valid and grid is not None and snap.q is not None:

@@ -23,18 +23,23 @@ products, float32 weights, loss and Adam) is printed beside the equal-settings f
 without its network, while ours follows its epsilon schedule (down to 0.01 within the first 10%
 of the steps) and so runs its network for most of that phase.  Training is like for like.
 
-Measured here (AMD EPYC, Zen 4, 2 cores, quiet, load ~0.5-1, 3 rounds): SB3 68.2 env steps/s,
-ours 91.9 = **1.35x** (rounds 1.35x, 1.39x, 1.34x), ours in bf16 115.6 = **1.69x**; 0.72 GB of
-replay for 100,000 transitions.  Why fp32 stops short of 1.5x: a training round (4 env steps, 1
-gradient step of 32) runs ~2 GFLOP of convolutions and matrix products, 30 ms at the 60-97 GFLOP/s
-oneDNN and MKL reach per layer here, against 85 GFLOP/s for a large sgemm on this core: the
-arithmetic is at the machine's limit already.  Around it ours spends ~13 ms (4 env steps 2.4 ms,
-4 greedy passes 2.4-5 ms, Adam 1.1 ms, the batch gather, cache misses between them); 1.5x of SB3
-needs the whole round in ~39 ms.  What ours saves over SB3 is layout (channels-last convolutions:
-conv1's backward 2.8 ms against 8.2 ms in NCHW), one gather of each frame into the network's
-float channels-last input, and little Python.  bf16 halves the bytes and doubles the arithmetic
-rate of the convolutions (oneDNN's AVX512-BF16 kernels; a CPU without bf16 arithmetic runs it
-slower than fp32, so it stays a choice).
+Last, ``measure_floor`` times the parts of a round alone in tight loops (a gradient step, a greedy
+pass, an env step; caches warm, nothing in between) and prints the fastest a round of ours could
+go: the bound the interleaved figure is compared with.
+
+Measured here (AMD EPYC, Zen 4 with AVX512-BF16, 2 cores, quiet, load 0.2-1.0, 3 rounds): SB3
+75.4 env steps/s; ours 101.6 = **1.35x** (rounds 1.27x, 1.31x, 1.41x); ours in bf16 140.5 =
+**1.86x** (1.97x, 1.72x, 1.82x); 0.72 GB of replay for 100,000 transitions.  The floor, 4 runs: a
+gradient step is 2.18 GFLOP (counted by torch) and takes 32.9-34.3 ms alone in fp32, 64-66
+GFLOP/s, where a 1024x1024 sgemm reaches 84-98 GFLOP/s on this core; with 4 greedy passes
+(0.56-0.69 ms) and 4 env steps (0.45-0.54 ms) a round takes at least 37-39 ms, so at most
+102-108 env steps/s, 1.36-1.43x SB3's median.  Ours runs at 94-99% of that floor: 1.5x in fp32
+would need faster convolutions than oneDNN's fp32 kernels give on this CPU.
+What ours saves over SB3 is layout (channels-last convolutions: conv1's backward 2.8 ms against
+8.2 ms in NCHW), one gather of each frame into the network's float channels-last input, and
+little Python.  In bf16 the gradient step is 20.3 ms (108 GFLOP/s, oneDNN's AVX512-BF16 kernels)
+and the floor 2.19x SB3; greedy passes stay float32.  A CPU without bf16 arithmetic runs bf16
+slower than fp32, so it stays a choice.
 """
 
 from __future__ import annotations
