@@ -243,8 +243,8 @@ class DQNConfig:
     )
     precision: str = knob(
         "fp32", None, None,
-        "arithmetic of the network's passes: fp32, or bf16 mixed precision (bfloat16 "
-        "convolutions and matrix products; float32 weights, loss and Adam); bf16 is about 1.4x "
+        "arithmetic of training: fp32, or bf16 mixed precision (bfloat16 convolutions and "
+        "matrix products; float32 weights, loss, Adam and acting); bf16 trains about 1.4x "
         "faster on CPUs with AVX512-BF16 or AMX and on GPUs, slower elsewhere",
         choices=DQN_PRECISIONS,
     )

@@ -93,8 +93,9 @@ SWITCHES: tuple[tuple[str, str, str, Any, Any, str], ...] = (
      "Multi-step returns: sum n rewards before bootstrapping (ticking it sets n = 3; a preset "
      "may use more, e.g. 10 for image mazes); off: one-step TD targets"),
     ("bf16", "bf16", "precision", "bf16", "fp32",
-     "bf16 mixed precision: bfloat16 convolutions and matrix products, float32 weights and "
-     "Adam (about 1.4x faster on CPUs with AVX512-BF16 or AMX and on GPUs); off: float32"),
+     "bf16 mixed precision for training: bfloat16 convolutions and matrix products, float32 "
+     "weights and Adam (about 1.4x faster on CPUs with AVX512-BF16 or AMX and on GPUs); "
+     "off: float32"),
 )
 
 
