@@ -274,3 +274,15 @@ def test_initial_q_is_auto_by_default_and_takes_a_number(tmp_path: Path, capsys)
     assert load_agent(out)[0].hyperparameters()["initial_q"] == 2.5
     rc, _, err = run(capsys, "train", "--env", "mouse", "--out", str(out), "--initial-q", "lots")
     assert rc == 2 and "--initial-q: must be a number or auto, got 'lots'" in err
+
+
+def test_figures_print_as_a_person_reads_them() -> None:
+    assert [cli._number(v) for v in (10000.0, 126.29999, 0.000123, 12345.67, -3.0)] == [
+        "10000", "126.3", "0.000123", "12345.7", "-3"]
+
+
+def test_a_dqn_run_says_when_learning_starts(tmp_path: Path, capsys) -> None:
+    rc, _, err = run(capsys, "train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", "50",
+                     "--learning-starts", "40", "--device", "cpu", "--out",
+                     str(tmp_path / "c.pt"))
+    assert rc == 0 and "the first 40 steps fill the replay buffer; learning" in err
