@@ -50,3 +50,15 @@ def check_precision(precision: str, device: torch.device) -> None:
     if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise ConfigError(f"precision bf16 needs a GPU with bfloat16 support, and "
                           f"{torch.cuda.get_device_name(device)} has none: use fp32")
+
+
+def has_native_bf16(device: torch.device | str = "cpu") -> bool:
+    """Whether ``device`` does bfloat16 arithmetic in hardware: a GPU torch says supports it, or
+    a CPU with AVX512-BF16 or AMX for oneDNN (elsewhere bf16 runs, converted, slower than fp32)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - a torch without oneDNN
+        return False

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 import torch
 
+from agents.torchdevice import has_native_bf16
 from levels.envs import make_env
 
 ENV_ID = "SpaceInvadersNoFrameskip-v4"
@@ -232,14 +233,6 @@ def report(name: str, acting: Phase, training: Phase) -> None:
           f"{training.cpu:.1f} s CPU = {training.rate('env', 'cpu'):.1f} env steps per CPU s)")
 
 
-def bf16_native() -> bool:
-    """Whether this CPU has bfloat16 arithmetic (AVX512-BF16 or AMX) for oneDNN to use."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # pragma: no cover - a torch without oneDNN
-        return False
-
-
 def summary(label: str, runs: list[tuple[Phase, Phase]], base: list[tuple[Phase, Phase]] | None,
             note: str = "") -> None:
     """Median training throughput over the repeats, and its ratio to ``base``'s median."""
@@ -281,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip timing the parts of a round alone (the best case)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    native = bf16_native() if args.device == "cpu" else torch.cuda.is_available()
+    native = has_native_bf16(args.device)
     print(f"{ENV_ID}, device {args.device}, 1 torch thread, native bf16: "
           f"{'yes' if native else 'no'}, load average before {os.getloadavg()[0]:.1f}")
     if args.device.startswith("cuda") and torch.cuda.is_available():

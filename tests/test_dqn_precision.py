@@ -107,6 +107,18 @@ def test_bf16_is_refused_on_a_gpu_without_it(monkeypatch):
     check_precision("bf16", torch.device("cpu"))  # slower without AVX512-BF16, never refused
 
 
+def test_native_bf16_is_asked_of_the_device(monkeypatch):
+    from agents.torchdevice import has_native_bf16
+
+    assert isinstance(has_native_bf16("cpu"), bool)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert has_native_bf16("cuda") is False
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True:
+                        including_emulation)  # a GPU that only emulates bfloat16
+    assert has_native_bf16("cuda:0") is False
+
+
 def test_an_agent_file_keeps_its_precision(tmp_path):
     from agents.storage import load_agent, save_agent
 
