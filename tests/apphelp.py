@@ -45,6 +45,24 @@ def cell_click(app: App, cell: tuple[int, int], button: int = 1) -> None:
     app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button)])
 
 
+def drag(app: App, start: tuple[int, int], offsets: tuple[int, ...]) -> tuple[int, int]:
+    """Press the left button at ``start``, move right by each offset in turn (left when
+    negative), release; returns where. pygame_gui's sliders read the polled mouse position while
+    dragging, so it is set along with each event."""
+    pygame.mouse.set_pos(start)
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=start, rel=(0, 0),
+                                          buttons=(0, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=start, button=1)])
+    pos = start
+    for dx in offsets:
+        pos = (start[0] + dx, start[1])
+        pygame.mouse.set_pos(pos)
+        app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
+                                              buttons=(1, 0, 0))])
+    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+    return pos
+
+
 def choose(app: App, menu: pygame_gui.elements.UIDropDownMenu, option: str) -> None:
     """Pick ``option`` in a drop-down with real clicks: expand it, click the option."""
     click(app, menu)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pygame
 import pytest
-from apphelp import cell_click, click, press
+from apphelp import cell_click, click, drag, press
 
 from app.app import App
 from app.editor import REWARD
@@ -129,17 +129,7 @@ def test_right_click_clears_and_the_slider_is_one_undo_step(app):
     window = app.dialogs.reward_window
     edits = []
     app.editor.on_change(edits.append)
-    handle = window.slider.sliding_button.rect.center
-    pygame.mouse.set_pos(handle)  # pygame_gui's slider reads the polled mouse while dragging
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=handle, rel=(0, 0),
-                                          buttons=(0, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=handle, button=1)])
-    for dx in (16, 32, 48, 64):
-        pos = (handle[0] + dx, handle[1])
-        pygame.mouse.set_pos(pos)
-        app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                              buttons=(1, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+    drag(app, window.slider.sliding_button.rect.center, (16, 32, 48, 64))
     app.run_frames(2)
     value = app.level.cell_reward(*FLOOR)
     assert value in SLIDER_VALUES and value > 0 and window.entry.get_text() == f"{value:g}"

@@ -9,7 +9,7 @@ import time
 
 import pygame
 import pytest
-from apphelp import cell_click, click, press, stop, train_until
+from apphelp import cell_click, click, drag, press, stop, train_until
 
 from agents import cli
 from agents.evaluation import greedy_rollout
@@ -176,13 +176,19 @@ def test_a_level_built_in_the_app_learns_to_reach_the_big_cheese(state_dir, seed
     try:
         app.run_frames(2)
         build_checked(app)
-        assert app.controls.value_labels["initial_q"].get_text() == "auto (10)"
-        assert app.session.agent.initial_q == 10.0 and (app.session.agent.q == 10.0).all()
-        assert train_until(app, LEARN_STEPS, max_frames=20_000) >= LEARN_STEPS
-        stop(app)
-        assert greedy_end(app) == (BIG_CHEESE, 20)
+        learns_the_cheese_from_auto(app)
     finally:
         app.close()
+
+
+def learns_the_cheese_from_auto(app: App) -> None:
+    """Initial Q "auto" stands for 10 here; LEARN_STEPS at max speed, then the greedy run eats
+    the big cheese in 20 steps."""
+    assert app.controls.value_labels["initial_q"].get_text() == "auto (10)"
+    assert app.session.agent.initial_q == 10.0 and (app.session.agent.q == 10.0).all()
+    assert train_until(app, LEARN_STEPS, max_frames=20_000) >= LEARN_STEPS
+    stop(app)
+    assert greedy_end(app) == (BIG_CHEESE, 20)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -206,11 +212,7 @@ def test_with_every_q_value_at_0_learning_stalls_and_the_app_says_what_to_try(st
         assert hint is not None and hint.startswith("Learning has stalled")
         assert "optimistic initial Q (e.g. 10)" in hint
         type_value(app, "initial_q", "auto")
-        assert app.controls.value_labels["initial_q"].get_text() == "auto (10)"
-        assert app.session.agent.initial_q == 10.0 and (app.session.agent.q == 10.0).all()
-        assert train_until(app, LEARN_STEPS, max_frames=20_000) >= LEARN_STEPS
-        stop(app)
-        assert greedy_end(app) == (BIG_CHEESE, 20)
+        learns_the_cheese_from_auto(app)
     finally:
         app.close()
 
@@ -265,16 +267,7 @@ def test_typed_values_are_used_exactly_and_checked_like_the_cli(app):
 def test_slider_drags_snap_to_round_values(app):
     slider = app.controls.sliders["gamma"]
     handle = slider.sliding_button.rect.center
-    pygame.mouse.set_pos(handle)
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=handle, rel=(0, 0),
-                                          buttons=(0, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=handle, button=1)])
-    for dx in (-5, -11, -17):
-        pos = (handle[0] + dx, handle[1])
-        pygame.mouse.set_pos(pos)
-        app.run_frames(1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0),
-                                              buttons=(1, 0, 0))])
-    app.run_frames(1, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+    drag(app, handle, (-5, -11, -17))
     app.run_frames(2)
     gamma = app.session.agent.gamma
     assert gamma < 0.99 and round(gamma / 0.005, 6) == round(gamma / 0.005)

@@ -55,6 +55,15 @@ def pointer_away(app: App) -> None:
                                           buttons=(0, 0, 0))])
 
 
+def train_then_slow_down(app: App, steps: int, frames: int) -> None:
+    """Train ``steps`` flat out, then watch at 5 steps/s for ``frames`` frames: the picture
+    shows a learnt agent mid-episode, with its last update on screen."""
+    train_until(app, steps, max_frames=100_000)
+    app.state.speed = 5.0
+    app.controls.sync()
+    settle(app, frames)
+
+
 def type_knob(app: App, name: str, text: str) -> None:
     entry = app.controls.value_labels[name]
     click(app, entry)
@@ -103,10 +112,7 @@ def cartpole_dqn(app: App) -> None:
 
 def taxi(app: App) -> None:
     app.worlds.open_spec("Taxi-v4")
-    train_until(app, 300_000, max_frames=100_000)
-    app.state.speed = 5.0
-    app.controls.sync()
-    settle(app, 60)
+    train_then_slow_down(app, 300_000, 60)
 
 
 def editor_invalid_level(app: App) -> None:
@@ -175,10 +181,7 @@ def traces_dyna(app: App) -> None:
         app.command(cmd.SetOverlay(overlay, True))
     app.controls.show_overlays(traces=True, dyna=True)
     app.controls.sync()
-    train_until(app, 3_000, max_frames=100_000)
-    app.state.speed = 5.0
-    app.controls.sync()
-    settle(app, 90)
+    train_then_slow_down(app, 3_000, 90)
 
 
 def study_window(app: App) -> None:
