@@ -190,14 +190,7 @@ class WorldFlow:
         self.controls.set_level_choice(world.title)
         self._world_changed()
         notes = [world.notice] if world.notice else []
-        pixels = world.resolved.kwargs.get("observation") == "image"
-        notes.append(f"Opened {world.title}: {label(kind)} learns it"
-                     + ("" if len(kinds) > 1 else " from pixels" if pixels else
-                        " (the only agent for its continuous observations)"))
-        level = world.resolved.level
-        if pixels and level is not None and level.max_steps < ROOMY_IMAGE_EPISODE:
-            notes[-1] = (f"Opened {world.title} for a DQN. {level.max_steps}-step episodes: "
-                         "reopen it with max_steps=10000 (E) to explore")
+        notes.append(_opened_note(world, label(kind), only=len(kinds) == 1))
         self.status.notify(". ".join(notes), "info", 12)
         self.on_caption()
 
@@ -235,3 +228,17 @@ class WorldFlow:
         """Release the world's env (the app is closing)."""
         if self.world is not None:
             self.world.close()
+
+
+def _opened_note(world: World, agent: str, only: bool) -> str:
+    """What the status bar says of a world just opened: who learns it, and for an image maze
+    whose episodes are short, how to give them room (the whole note must fit the bar)."""
+    pixels = world.resolved.kwargs.get("observation") == "image"
+    level = world.resolved.level
+    if pixels and level is not None and level.max_steps < ROOMY_IMAGE_EPISODE:
+        return (f"Opened {world.title} for a {agent}. {level.max_steps}-step episodes: reopen "
+                "it with max_steps=10000 (E) to explore")
+    if not only:
+        return f"Opened {world.title}: {agent} learns it"
+    why = "from pixels" if pixels else "(the only agent for its continuous observations)"
+    return f"Opened {world.title}: {agent} learns it {why}"
